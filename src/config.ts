@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { isValidTimeZone } from './content/dates.js';
+import { zodIssuesToDiagnostics } from './validate.js';
+import { parseYaml } from './yaml.js';
+
+export const DEFAULT_CONFIG_FILE = 'feedpipe.config.yaml';
+
+const absoluteUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an absolute http(s) URL', params: { code: 'invalid-url', hint: 'write it like https://example.com/' } },
+);
+
+const person = z.strictObject({
+  name: z.string().min(1),
+  email: z.email({ message: 'is not an email address' }).optional(),
+  url: absoluteUrl.optional(),
+});
+
+const PERMALINK_TOKENS = ['slug', 'yyyy', 'mm', 'dd', 'section'];
+
+export const configSchema = z.strictObject({
+  site: z.strictObject({
+    title: z.string().min(1),
+    /** Where dist/ is served from; every link in every feed is absolute against it. */
+    url: absoluteUrl.transform((v) => (v.endsWith('/') ? v : v + '/')),
+    description: z.string().default(''),
+    language: z
+      .string()
+      .refine((v) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/.test(v), { message: 'is not a language tag', params: { code: 'invalid-language', hint: 'use a BCP 47 tag such as en, en-GB or fr' } })
+      .default('en'),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'is not an IANA timezone', params: { code: 'invalid-timezone', hint: 'use a name such as UTC, Europe/London or America/New_York' } })
+      .default('UTC'),
+    author: person.optional(),
+    copyright: z.string().optional(),
+    icon: absoluteUrl.optional(),
+    logo: absoluteUrl.optional(),
+    /**
+     * Prefix of derived item ids (articles without an `id`). Published ids must
+     * never change, so neither may this once feeds are out.
+     */
+    idPrefix: z.string().refine((v) => /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(v), { message: 'must start with a URI scheme, e.g. tag:example.com,2024:' }).optional(),
+  }),
+  content: z.string().default('content'),
+  output: z.string().default('dist'),
+  permalink: z
+    .string()
+    .refine((p) => p.includes('{slug}'), { message: 'must contain {slug}', params: { code: 'invalid-permalink', hint: 'for example /{yyyy}/{mm}/{slug}/' } })
+    .refine((p) => [...p.matchAll(/\{([^}]*)\}/g)].every((m) => PERMALINK_TOKENS.includes(m[1]!)), {
+      message: `uses an unknown placeholder; known: ${PERMALINK_TOKENS.map((t) => `{${t}}`).join(' ')}`,
+      params: { code: 'invalid-permalink' },
+    })
+    .default('/{yyyy}/{mm}/{slug}/'),
+  feeds: z
+    .strictObject({
+      limit: z.number().int().min(1).max(10_000).default(50),
+      sections: z.boolean().default(true),
+      tags: z.boolean().default(true),
+    })
+    .default({ limit: 50, sections: true, tags: true }),
+  limits: z
+    .strictObject({ maxFileBytes: z.number().int().min(1024).default(5 * 1024 * 1024) })
+    .default({ maxFileBytes: 5 * 1024 * 1024 }),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export interface LoadedConfig {
+  config?: Config;
+  /** Folder relative paths in the config are resolved against. */
+  baseDir: string;
+  diagnostics: Diagnostic[];
+}
+
+export function validateConfig(input: unknown, file: string, locate = (_: readonly PropertyKey[]) => ({ line: 1, column: 1 })): { config?: Config; diagnostics: Diagnostic[] } {
+  const result = configSchema.safeParse(input ?? {});
+  if (result.success) return { config: result.data, diagnostics: [] };
+  return { diagnostics: zodIssuesToDiagnostics(result.error, configSchema, input, { locate }, file) };
+}
+
+export async function loadConfig(configPath: string, displayPath = configPath): Promise<LoadedConfig> {
+  const baseDir = path.dirname(path.resolve(configPath));
+  let text: string;
+  try {
+    text = await readFile(configPath, 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return {
+      baseDir,
+      diagnostics: [
+        diagnostic({
+          code: missing ? 'config-missing' : 'config-unreadable',
+          file: displayPath,
+          message: missing ? 'config file not found' : `cannot read the config file: ${(e as Error).message}`,
+          hint: missing ? `create ${DEFAULT_CONFIG_FILE} (see README, "Config") or pass --config FILE` : 'check the path and its permissions',
+        }),
+      ],
+    };
+  }
+  const yaml = parseYaml(text, displayPath);
+  if (yaml.diagnostics.length) return { baseDir, diagnostics: yaml.diagnostics };
+  return { baseDir, ...validateConfig(yaml.value, displayPath, yaml.locate) };
+}

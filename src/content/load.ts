@@ -1,0 +1,114 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+
+/** One Markdown file, read and split, not yet validated. */
+export interface SourceFile {
+  /** Absolute path on disk. */
+  absPath: string;
+  /** Path relative to the content folder, with forward slashes: `2024/alliance.md`. */
+  relPath: string;
+  /** Path shown in diagnostics. */
+  displayPath: string;
+  /** The frontmatter block, as YAML text. */
+  frontmatter: string;
+  /** 1-based line number of the first frontmatter line. */
+  frontmatterLine: number;
+  body: string;
+  /** 1-based line number of the first body line. */
+  bodyLine: number;
+}
+
+export async function findMarkdownFiles(root: string): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
+  const files: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      diagnostics.push(diagnostic({ code: 'content-unreadable', file: dir, message: `cannot read folder: ${(e as Error).message}`, hint: 'check that the content folder exists (--content DIR)' }));
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === 'node_modules') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        // A link could point outside the content folder; content stays inside it.
+        if (entry.name.endsWith('.md')) diagnostics.push(diagnostic({ code: 'symlink-skipped', severity: 'warning', file: full, message: 'symbolic link skipped', hint: 'copy the file into the content folder instead of linking it' }));
+        continue;
+      }
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && entry.name.endsWith('.md')) files.push(full);
+    }
+  };
+  await walk(root);
+  return { files, diagnostics };
+}
+
+export interface LoadOptions {
+  contentDir: string;
+  maxFileBytes: number;
+  /** Base for display paths; defaults to the working directory. */
+  cwd?: string;
+}
+
+export async function loadSourceFile(absPath: string, options: LoadOptions): Promise<{ source?: SourceFile; diagnostics: Diagnostic[] }> {
+  const displayPath = toDisplayPath(absPath, options.cwd);
+  const fail = (code: string, message: string, hint: string, line?: number) => ({
+    diagnostics: [diagnostic({ code, file: displayPath, ...(line ? { line, column: 1 } : {}), message, hint })],
+  });
+  let buffer: Buffer;
+  try {
+    const info = await stat(absPath);
+    if (info.size > options.maxFileBytes) {
+      return fail('file-too-large', `file is ${info.size} bytes, over the limit of ${options.maxFileBytes}`, 'split the article, or raise limits.maxFileBytes in the config');
+    }
+    buffer = await readFile(absPath);
+  } catch (e) {
+    return fail('file-unreadable', `cannot read file: ${(e as Error).message}`, 'check the file permissions');
+  }
+  return splitSource(buffer, absPath, displayPath, path.relative(options.contentDir, absPath).split(path.sep).join('/'));
+}
+
+export function splitSource(buffer: Buffer, absPath: string, displayPath: string, relPath: string): { source?: SourceFile; diagnostics: Diagnostic[] } {
+  const fail = (code: string, message: string, hint: string, line = 1) => ({
+    diagnostics: [diagnostic({ code, file: displayPath, line, column: 1, message, hint })],
+  });
+  if (buffer.includes(0)) return fail('binary-file', 'file contains NUL bytes: this is not a text file', 'remove the file from the content folder, or rename it so it does not end in .md');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buffer);
+  } catch {
+    return fail('invalid-utf8', 'file is not valid UTF-8', 'save the file as UTF-8');
+  }
+  text = text.replace(/\r\n?/g, '\n');
+  const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
+  if (!/^---[ \t]*$/.test(firstLine)) {
+    // gray-matter and its kin pick a parser from the text after the opening ---
+    // (`---js` evals the block). Frontmatter is untrusted: YAML only, never code.
+    const lang = /^---[ \t]*(\S+)/.exec(firstLine)?.[1];
+    if (lang) {
+      return fail('frontmatter-language', `frontmatter language "${lang}" is not allowed: feedpipe reads YAML frontmatter only, and never runs code from content`, 'start the file with a line containing only ---');
+    }
+    return fail('missing-frontmatter', 'file does not start with a frontmatter block', 'start the file with ---, then title: and date:, then ---');
+  }
+  // The block ends at the first line that is exactly `---` (trailing blanks allowed).
+  const close = /^---[ \t]*$/m;
+  const afterOpen = firstLine.length + 1;
+  const match = close.exec(text.slice(afterOpen));
+  if (!match) return fail('unclosed-frontmatter', 'the frontmatter block is never closed', 'add a line containing only --- after the last frontmatter field');
+  const frontmatter = text.slice(afterOpen, afterOpen + match.index);
+  let bodyStart = afterOpen + match.index + match[0].length;
+  if (text[bodyStart] === '\n') bodyStart++;
+  return {
+    source: { absPath, relPath, displayPath, frontmatter, frontmatterLine: 2, body: text.slice(bodyStart), bodyLine: 1 + (text.slice(0, bodyStart).match(/\n/g)?.length ?? 0) },
+    diagnostics: [],
+  };
+}
+
+export function toDisplayPath(absPath: string, cwd = process.cwd()): string {
+  const rel = path.relative(cwd, absPath);
+  return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absPath).split(path.sep).join('/');
+}

@@ -1,0 +1,130 @@
+import { remark } from 'remark';
+import remarkGfm from 'remark-gfm';
+import remarkHtml from 'remark-html';
+import { defaultSchema, type Schema } from 'hast-util-sanitize';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import type { Article } from './schema.js';
+
+/** Feed readers follow only these; `javascript:`, `data:`, `file:` and friends never reach a reader. */
+const LINK_PROTOCOLS = ['http', 'https', 'mailto'];
+const IMAGE_PROTOCOLS = ['http', 'https'];
+
+const schema: Schema = {
+  ...defaultSchema,
+  protocols: { ...defaultSchema.protocols, href: LINK_PROTOCOLS, cite: ['http', 'https'], src: IMAGE_PROTOCOLS, longDesc: ['http', 'https'] },
+};
+
+// Sanitizing is never turned off: raw HTML in Markdown is dropped, attributes are allow-listed.
+const processor = remark().use(remarkGfm).use(remarkHtml, { sanitize: schema });
+
+export interface RenderedArticle {
+  /** Sanitized HTML with every URL absolute. */
+  html: string;
+  /** Plain-text summary: the frontmatter `summary`, or the body's first paragraph. */
+  summary: string;
+  diagnostics: Diagnostic[];
+}
+
+interface MdNode {
+  type: string;
+  url?: string;
+  value?: string;
+  alt?: string;
+  children?: MdNode[];
+  position?: { start: { line: number; column: number } };
+}
+
+export const SUMMARY_MAX = 300;
+
+export function renderArticle(article: Article): RenderedArticle {
+  const diagnostics: Diagnostic[] = [];
+  const { source } = article;
+  const warn = (node: MdNode, code: string, message: string, hint: string) =>
+    diagnostics.push(
+      diagnostic({
+        code,
+        severity: 'warning',
+        file: source.displayPath,
+        line: (node.position?.start.line ?? 1) + source.bodyLine - 1,
+        column: node.position?.start.column ?? 1,
+        message,
+        hint,
+      }),
+    );
+  const tree = processor.parse(source.body) as MdNode;
+  // Readers and e-mail gateways ignore xml:base: every link must be absolute in the content itself.
+  walk(tree, (node) => {
+    if (node.type === 'html') {
+      warn(node, 'raw-html-removed', 'raw HTML is not published: feed content is sanitized', 'write it in Markdown');
+    } else if (node.url !== undefined && (node.type === 'link' || node.type === 'image' || node.type === 'definition')) {
+      const absolute = absolutize(node.url, article.url);
+      const allowed = node.type === 'image' ? IMAGE_PROTOCOLS : LINK_PROTOCOLS;
+      if (!absolute || !allowed.includes(new URL(absolute).protocol.slice(0, -1))) {
+        warn(node, 'unsafe-url-removed', `${node.type === 'image' ? 'image source' : 'link'} "${truncate(node.url, 60)}" is removed: only ${allowed.join(', ')} URLs are published`, 'use an http(s) URL or a path relative to the article');
+        // A link keeps its text; an image or definition with a refused URL goes.
+        return node.type === 'link' ? 'unwrap' : 'remove';
+      } else {
+        node.url = absolute;
+      }
+    }
+    return undefined;
+  });
+  const hast = processor.runSync(tree as never);
+  let html = String(processor.stringify(hast as never)).trim();
+  if (article.image) {
+    html = `<figure><img src="${escapeHtml(article.image.url)}" alt="${escapeHtml(article.image.alt)}"></figure>\n${html}`;
+  }
+  const summary = article.summary ?? summarize(firstParagraphText(tree));
+  return { html, summary, diagnostics };
+}
+
+export function absolutize(url: string, base: string): string | undefined {
+  try {
+    return new URL(url.trim(), base).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+type Edit = 'unwrap' | 'remove' | undefined;
+
+function walk(node: MdNode, visit: (node: MdNode) => Edit): void {
+  const children = node.children;
+  if (!children) return;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    const edit = visit(child);
+    if (edit === 'remove') children.splice(i--, 1);
+    else if (edit === 'unwrap') children.splice(i--, 1, ...(child.children ?? []));
+    else walk(child, visit);
+  }
+}
+
+function firstParagraphText(tree: MdNode): string {
+  const para = tree.children?.find((n) => n.type === 'paragraph' && plainText(n).trim());
+  return para ? plainText(para) : '';
+}
+
+function plainText(node: MdNode): string {
+  if (node.type === 'text' || node.type === 'inlineCode') return node.value ?? '';
+  if (node.type === 'break') return ' ';
+  if (node.type === 'image' || node.type === 'footnoteReference') return '';
+  return (node.children ?? []).map(plainText).join('');
+}
+
+/** Whole words up to SUMMARY_MAX characters, with an ellipsis when cut. */
+export function summarize(text: string): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  if (clean.length <= SUMMARY_MAX) return clean;
+  const cut = clean.slice(0, SUMMARY_MAX - 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > SUMMARY_MAX / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '') + '…';
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

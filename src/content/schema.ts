@@ -1,0 +1,215 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { zodIssuesToDiagnostics } from '../validate.js';
+import { parseYaml } from '../yaml.js';
+import { parseDate, zonedParts } from './dates.js';
+import type { SourceFile } from './load.js';
+
+const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
+
+function dateField(timeZone: string) {
+  return z.unknown().transform((value, ctx) => {
+    if (typeof value !== 'string') {
+      ctx.addIssue({
+        code: 'custom',
+        message: value === null || value === undefined ? 'is empty: a date is required' : `expected a date, got ${typeof value} ${JSON.stringify(value)}`,
+        params: { code: 'invalid-date', hint: 'write a date like 2025-03-01 or 2025-03-01T09:30:00+01:00' },
+      });
+      return z.NEVER;
+    }
+    const result = parseDate(value, timeZone);
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', message: result.message, params: { code: 'invalid-date', hint: result.hint } });
+      return z.NEVER;
+    }
+    return result.date;
+  });
+}
+
+const plainText = z.string().trim().min(1, { message: 'must not be empty' });
+
+const person = z.union([
+  plainText.transform((name) => ({ name })),
+  z.strictObject({
+    name: plainText,
+    email: z.email({ message: 'is not an email address' }).optional(),
+    url: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
+  }),
+]);
+
+/**
+ * The one schema of an article's frontmatter; the Article type derives from it.
+ * Built per site because dates without an offset are read in the site's zone.
+ */
+export function frontmatterSchema(timeZone: string) {
+  return z
+    .strictObject({
+      title: plainText,
+      date: dateField(timeZone),
+      updated: dateField(timeZone).optional(),
+      id: plainText.optional(),
+      slug: z.string().refine((v) => SLUG.test(v), { message: 'must be lowercase letters, digits and single hyphens', params: { code: 'invalid-slug', hint: 'for example: us-japan-alliance' } }).optional(),
+      summary: plainText.optional(),
+      section: plainText.optional(),
+      tags: z.array(plainText).optional(),
+      author: person.optional(),
+      authors: z.array(person).min(1).optional(),
+      draft: z.boolean({ error: 'must be true or false, without quotes' }).optional(),
+      image: z
+        .union([plainText.transform((src) => ({ src, alt: '' })), z.strictObject({ src: plainText, alt: z.string().default('') })])
+        .optional(),
+      lang: z.string().refine((v) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/.test(v), { message: 'is not a language tag', params: { hint: 'use a BCP 47 tag such as en or pt-BR' } }).optional(),
+    })
+    .superRefine((fm, ctx) => {
+      if (fm.updated && fm.date && fm.updated.getTime() < fm.date.getTime()) {
+        ctx.addIssue({ code: 'custom', path: ['updated'], message: 'is before date', params: { code: 'updated-before-date', hint: 'updated is when the article last changed; it cannot precede its publication' } });
+      }
+      if (fm.author && fm.authors) {
+        ctx.addIssue({ code: 'custom', path: ['authors'], message: 'give either author or authors, not both', params: { code: 'conflicting-fields' } });
+      }
+    });
+}
+
+export type Frontmatter = z.output<ReturnType<typeof frontmatterSchema>>;
+export interface Person {
+  name: string;
+  email?: string;
+  url?: string;
+}
+
+/** A validated article: frontmatter plus everything derived from config and location. */
+export interface Article {
+  source: SourceFile;
+  title: string;
+  date: Date;
+  updated?: Date;
+  id: string;
+  slug: string;
+  url: string;
+  summary?: string;
+  section?: string;
+  tags: string[];
+  authors: Person[];
+  draft: boolean;
+  /** Lead image, absolute URL. */
+  image?: { url: string; alt: string };
+  lang?: string;
+}
+
+/** Slug from the file name: `2024-05-01-alliance.md` and `alliance/index.md` both give `alliance`. */
+export function slugFromPath(relPath: string): string {
+  const parsed = path.posix.parse(relPath);
+  const base = parsed.name === 'index' && parsed.dir ? path.posix.basename(parsed.dir) : parsed.name;
+  return slugify(base.replace(/^\d{4}-\d{2}-\d{2}-/, ''));
+}
+
+export function slugify(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+export function defaultIdPrefix(config: Config): string {
+  return config.site.idPrefix ?? `tag:${new URL(config.site.url).hostname},2000:`;
+}
+
+export function articleUrl(config: Config, slug: string, date: Date, section: string | undefined): string {
+  const parts = zonedParts(date, config.site.timezone);
+  const vars: Record<string, string> = { ...parts, slug, section: section ? slugify(section) || 'section' : 'articles' };
+  const rel = config.permalink.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '').replace(/^\/+/, '');
+  return new URL(rel, config.site.url).toString();
+}
+
+export function validateArticle(source: SourceFile, config: Config): { article?: Article; diagnostics: Diagnostic[] } {
+  const file = source.displayPath;
+  const yaml = parseYaml(source.frontmatter, file, source.frontmatterLine - 1);
+  if (yaml.diagnostics.length) return { diagnostics: yaml.diagnostics };
+  const input = yaml.value ?? {};
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    return { diagnostics: [diagnostic({ code: 'invalid-frontmatter', file, line: source.frontmatterLine, column: 1, message: 'frontmatter must be a mapping of fields', hint: 'write one "field: value" per line' })] };
+  }
+  const schema = frontmatterSchema(config.site.timezone);
+  const result = schema.safeParse(input);
+  if (!result.success) return { diagnostics: zodIssuesToDiagnostics(result.error, schema, input, yaml, file) };
+  const fm = result.data;
+  const slug = fm.slug ?? slugFromPath(source.relPath);
+  const diagnostics: Diagnostic[] = [];
+  if (!slug) {
+    diagnostics.push(diagnostic({ code: 'invalid-slug', file, line: source.frontmatterLine, column: 1, field: 'slug', message: 'no slug can be made from the file name', hint: 'add slug: to the frontmatter' }));
+    return { diagnostics };
+  }
+  const url = articleUrl(config, slug, fm.date, fm.section);
+  const prefix = defaultIdPrefix(config);
+  const id = fm.id ? (/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(fm.id) ? fm.id : prefix + fm.id) : prefix + slug;
+  let image: Article['image'];
+  if (fm.image) {
+    let resolved: URL | undefined;
+    try {
+      resolved = new URL(fm.image.src, url);
+    } catch {
+      resolved = undefined;
+    }
+    if (!resolved || (resolved.protocol !== 'http:' && resolved.protocol !== 'https:')) {
+      const where = yaml.locate(typeof (input as { image?: unknown }).image === 'string' ? ['image'] : ['image', 'src']);
+      diagnostics.push(diagnostic({ code: 'invalid-url', file, ...where, field: 'image', message: `"${fm.image.src}" is not an http(s) URL or a relative path`, hint: 'use a path relative to the article, such as images/lead.jpg, or an https:// URL' }));
+      return { diagnostics };
+    }
+    image = { url: resolved.toString(), alt: fm.image.alt };
+  }
+  if (fm.id && !URL.canParse(id)) {
+    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...yaml.locate(['id']), field: 'id', message: `"${fm.id}" is not a valid URI`, hint: 'use a plain word such as alliance-2024, or a URI such as urn:uuid:…' }));
+    return { diagnostics };
+  }
+  const authors = fm.authors ?? (fm.author ? [fm.author] : config.site.author ? [config.site.author] : []);
+  const article: Article = {
+    source,
+    title: fm.title,
+    date: fm.date,
+    id,
+    slug,
+    url,
+    tags: [...new Set(fm.tags ?? [])],
+    authors,
+    draft: fm.draft ?? false,
+    ...(fm.updated ? { updated: fm.updated } : {}),
+    ...(fm.summary ? { summary: fm.summary } : {}),
+    ...(fm.section ? { section: fm.section } : {}),
+    ...(image ? { image } : {}),
+    ...(fm.lang ? { lang: fm.lang } : {}),
+  };
+  return { article, diagnostics };
+}
+
+/** Two articles with one id or one URL would replace each other in readers: both files get an error. */
+export function findCollisions(articles: readonly Article[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const key of ['id', 'url'] as const) {
+    const seen = new Map<string, Article>();
+    for (const a of articles) {
+      const first = seen.get(a[key]);
+      if (!first) {
+        seen.set(a[key], a);
+        continue;
+      }
+      for (const [self, other] of [[a, first], [first, a]] as const) {
+        out.push(
+          diagnostic({
+            code: `duplicate-${key}`,
+            file: self.source.displayPath,
+            line: self.source.frontmatterLine,
+            column: 1,
+            field: key === 'id' ? 'id' : 'slug',
+            message: `${key} ${self[key]} is also used by ${other.source.displayPath}`,
+            hint: key === 'id' ? 'give each article its own id' : 'give one of them another slug',
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}

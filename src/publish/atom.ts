@@ -1,0 +1,47 @@
+import { Feed } from 'feed';
+import { escapeHtml } from '../content/render.js';
+import type { FeedModel } from './model.js';
+import { categories } from './rss.js';
+import { GENERATOR, type RenderedMap } from './shared.js';
+import { XmlStrings } from './text.js';
+
+/** Atom 1.0 (RFC 4287). */
+export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
+  const x = new XmlStrings();
+  const feed = new Feed({
+    id: model.links.atom,
+    link: model.homeUrl,
+    title: x.put(model.title),
+    updated: model.updated,
+    generator: GENERATOR,
+    feedLinks: { atom: model.links.atom },
+    ...(model.description ? { description: x.put(model.description) } : {}),
+    // RFC 4287 4.1.1: a feed without authors needs one on every entry; the site is the fallback.
+    author: model.author ? person(x, model.author) : { name: x.put(model.title) },
+    ...(model.logo ? { image: model.logo } : {}),
+    ...(model.icon ? { favicon: model.icon } : {}),
+    ...(model.copyright ? { copyright: x.put(model.copyright) } : {}),
+  });
+  for (const a of model.items) {
+    const r = rendered.get(a.id)!;
+    feed.addItem({
+      // feed declares titles and summaries type="html": plain text is escaped as HTML first.
+      title: x.put(escapeHtml(a.title)),
+      link: a.url,
+      id: a.id,
+      date: a.updated ?? a.date,
+      published: a.date,
+      description: x.put(escapeHtml(r.summary)),
+      content: x.put(r.html),
+      ...(a.authors.length ? { author: a.authors.map((p) => person(x, p)) } : {}),
+      category: categories(a).map((name) => ({ term: x.put(name) })),
+    });
+  }
+  const xml = x.restore(feed.atom1());
+  // feed has no option for the feed's language; RFC 4287 uses xml:lang.
+  return xml.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">`) + '\n';
+}
+
+function person(x: XmlStrings, p: { name: string; email?: string; url?: string }) {
+  return { name: x.put(p.name), ...(p.email ? { email: x.put(p.email) } : {}), ...(p.url ? { link: p.url } : {}) };
+}

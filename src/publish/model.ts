@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Article, Person } from '../content/schema.js';
+import { slugify } from '../content/schema.js';
+
+export type FeedFormat = 'rss' | 'atom' | 'json';
+
+/** File names of each format inside a feed's folder. */
+export const FEED_FILES: Record<FeedFormat, string> = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' };
+
+export const MIME: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml',
+  atom: 'application/atom+xml',
+  json: 'application/feed+json',
+};
+
+/** One feed, independent of format; rss.ts, atom.ts and json.ts each serialise it. */
+export interface FeedModel {
+  /** `main`, `section/world`, `tag/elections`. */
+  key: string;
+  kind: 'main' | 'section' | 'tag';
+  /** Folder inside the output folder, '' or ending in '/'. */
+  dir: string;
+  title: string;
+  description: string;
+  homeUrl: string;
+  links: Record<FeedFormat, string>;
+  language: string;
+  /** Newest time among the items (never the build time), or the epoch for an empty feed. */
+  updated: Date;
+  author?: Person;
+  copyright?: string;
+  icon?: string;
+  logo?: string;
+  items: Article[];
+}
+
+export interface TaxonomyEntry {
+  name: string;
+  slug: string;
+  articles: Article[];
+}
+
+export function buildFeedModels(visible: readonly Article[], config: Config): FeedModel[] {
+  const { site, feeds } = config;
+  const make = (key: string, kind: FeedModel['kind'], dir: string, title: string, description: string, items: Article[]): FeedModel => {
+    const limited = items.slice(0, feeds.limit);
+    return {
+      key,
+      kind,
+      dir,
+      title,
+      description,
+      homeUrl: site.url,
+      links: {
+        rss: new URL(dir + FEED_FILES.rss, site.url).toString(),
+        atom: new URL(dir + FEED_FILES.atom, site.url).toString(),
+        json: new URL(dir + FEED_FILES.json, site.url).toString(),
+      },
+      language: site.language,
+      updated: new Date(Math.max(0, ...limited.map((a) => (a.updated ?? a.date).getTime()))),
+      ...(site.author ? { author: site.author } : {}),
+      ...(site.copyright ? { copyright: site.copyright } : {}),
+      ...(site.icon ? { icon: site.icon } : {}),
+      ...(site.logo ? { logo: site.logo } : {}),
+      items: limited,
+    };
+  };
+  const models = [make('main', 'main', '', site.title, site.description, [...visible])];
+  if (feeds.sections) {
+    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : []))) {
+      models.push(make(`section/${s.slug}`, 'section', `sections/${s.slug}/`, `${site.title}: ${s.name}`, `${s.name} from ${site.title}`, s.articles));
+    }
+  }
+  if (feeds.tags) {
+    for (const t of groupBy(visible, (a) => a.tags)) {
+      models.push(make(`tag/${t.slug}`, 'tag', `tags/${t.slug}/`, `${site.title}: ${t.name}`, `Articles tagged “${t.name}” from ${site.title}`, t.articles));
+    }
+  }
+  return models;
+}
+
+/**
+ * Groups articles by section or tag, case-insensitively. The folder name is a
+ * slug; a name that a slug cannot carry faithfully (`C++`, `Ünïcode`, `日本`)
+ * gets a short hash of the name, so two names never share a feed and a new
+ * tag never renames an existing feed.
+ */
+export function groupBy(articles: readonly Article[], keys: (a: Article) => string[]): TaxonomyEntry[] {
+  const groups = new Map<string, TaxonomyEntry>();
+  for (const a of articles) {
+    for (const name of keys(a)) {
+      const folded = name.toLowerCase();
+      let g = groups.get(folded);
+      if (!g) groups.set(folded, (g = { name, slug: taxonomySlug(folded), articles: [] }));
+      else if (name < g.name) g.name = name;
+      if (!g.articles.includes(a)) g.articles.push(a);
+    }
+  }
+  return [...groups.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+}
+
+export function taxonomySlug(name: string): string {
+  const folded = name.toLowerCase();
+  const slug = slugify(folded);
+  const faithful = slug && slug === folded.trim().replace(/[\s_]+/g, '-');
+  return faithful ? slug : `${slug ? slug + '-' : ''}${createHash('sha256').update(folded).digest('hex').slice(0, 8)}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * Characters XML 1.0 cannot carry at all (C0 controls but tab, CR and LF; lone
+ * surrogates; U+FFFE/U+FFFF), plus C1 controls and DEL, which XML allows but
+ * which no reader displays and the W3C validator flags. Removed from every
+ * string of every format, so RSS, Atom and JSON Feed say the same thing.
+ */
+// eslint-disable-next-line no-control-regex
+const UNWANTED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export function cleanText(text: string): string {
+  return text.replace(UNWANTED, '');
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** Attribute values also keep their tab, CR and LF, which attribute normalisation would turn into spaces. */
+export function escapeXmlAttribute(text: string): string {
+  return escapeXml(text).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
+
+/**
+ * The `feed` package builds the XML tree; this owns every character of our
+ * strings in it. feed and its serialiser (xml-js) escape inconsistently: text
+ * has `&amp;` un-escaped first (so a literal "&amp;" is lost), attribute
+ * values only get `"` escaped (a `<` in a tag breaks the document), and only
+ * the first `]]>` of a CDATA section is split. So every string we hand to
+ * feed is a placeholder from private-use code points, and after serialisation
+ * each placeholder is replaced by the string escaped for its context; CDATA
+ * wrappers around placeholders are dropped, since escaped text says the same.
+ */
+export class XmlStrings {
+  private readonly values: string[] = [];
+
+  /** A placeholder for `value`, to pass to feed instead of the string itself. */
+  put(value: string): string {
+    this.values.push(cleanText(value));
+    return `\uE000${this.values.length - 1}\uE001`;
+  }
+
+  restore(xml: string): string {
+    // One pass: a restored value is never scanned again, even if it looks like a placeholder.
+    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g, (_, cdata?: string, attr?: string, text?: string) =>
+      attr !== undefined ? `="${escapeXmlAttribute(this.values[Number(attr)]!)}"` : escapeXml(this.values[Number(cdata ?? text)]!),
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ParsedYaml {
+  value: unknown;
+  diagnostics: Diagnostic[];
+  /** Position of the value at `path` (or of its key, when `key` is set); falls back to the nearest ancestor. */
+  locate(path: readonly PropertyKey[], key?: boolean): Position;
+}
+
+/**
+ * Parses YAML 1.2 (core schema: no timestamps, no `!!js` tags, no merge keys)
+ * keeping node positions so every diagnostic can point at a line and column.
+ * Alias expansion is capped, so a "billion laughs" document fails fast.
+ */
+export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: true, merge: false, prettyErrors: false });
+  const at = (offset: number): Position => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line + lineOffset, column: p.col };
+  };
+  const diagnostics: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    const p = at(e.pos[0]);
+    diagnostics.push(
+      diagnostic({
+        code: 'yaml-syntax',
+        file,
+        ...p,
+        message: e.message.split('\n')[0]!,
+        hint: 'fix the YAML syntax; quote values that contain ": " or start with a special character',
+      }),
+    );
+  }
+  let value: unknown;
+  if (diagnostics.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      diagnostics.push(
+        diagnostic({ code: 'yaml-aliases', file, line: 1 + lineOffset, column: 1, message: (e as Error).message, hint: 'remove the YAML aliases (*name); write the values out' }),
+      );
+    }
+  }
+  const locate = (path: readonly PropertyKey[], key = false): Position => {
+    let node: unknown = doc.contents;
+    let best: Position = node && (node as Node).range ? at((node as Node).range![0]) : { line: 1 + lineOffset, column: 1 };
+    for (let i = 0; i < path.length; i++) {
+      const part = path[i];
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+        if (!pair) return best;
+        const keyNode = pair.key as Node;
+        if (keyNode.range) best = at(keyNode.range[0]);
+        if (last && key) return best;
+        node = pair.value;
+        if (node && (node as Node).range) best = at((node as Node).range![0]);
+      } else if (isSeq(node) && typeof part === 'number') {
+        node = node.items[part];
+        if (node && (node as Node).range) best = at((node as Node).range![0]);
+        else return best;
+      } else {
+        return best;
+      }
+    }
+    return best;
+  };
+  return { value, diagnostics, locate };
+}
