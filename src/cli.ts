@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, check, type BuildOptions, type BuildReport } from './build.js';
+import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
 
 export interface CliIO {
@@ -86,7 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stderr(command === 'build' ? 'feedpipe: nothing was published; the feeds in the output folder are unchanged.\n' : 'feedpipe: check failed.\n');
     return 1;
   }
-  if (!values.quiet) io.stdout(summary(command, report));
+  if (!values.quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
   return 0;
 }
 
@@ -102,7 +103,7 @@ export function parseInstant(text: string): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-function summary(command: string, r: BuildReport): string {
+function summary(command: string, r: BuildReport, cwd: string): string {
   const lines: string[] = [];
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push(
@@ -111,7 +112,7 @@ function summary(command: string, r: BuildReport): string {
   if (r.nextDue) lines.push(`next due: ${r.nextDue.toISOString()} ${r.scheduled[0]?.source.displayPath ?? ''}`.trimEnd());
   if (command === 'build' && r.write) {
     lines.push(
-      `${count(r.feeds.length, 'feed')} in ${r.outDir}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,
+      `${count(r.feeds.length, 'feed')} in ${toDisplayPath(r.outDir!, cwd)}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,
     );
   } else {
     lines.push(`${count(r.feeds.length, 'feed')} would be published; nothing written (${Math.round(r.durationMs)} ms)`);

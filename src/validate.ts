@@ -53,6 +53,7 @@ export function zodIssuesToDiagnostics(
         code = 'invalid-type';
         message = `expected ${issue.expected}, got ${describe(value)}`;
         if (issue.expected === 'string' && value !== null && typeof value !== 'object') hint ??= 'put the value in quotes';
+        if (issue.expected === 'boolean') hint ??= 'write true or false, without quotes';
       }
     }
     out.push(diagnostic({ code, file, ...yaml.locate(path, value === undefined), field: formatField(path), message, ...(hint ? { hint } : {}) }));

@@ -85,7 +85,7 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
   }
   text = text.replace(/\r\n?/g, '\n');
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
-  if (!/^---[ \t]*$/.test(firstLine)) {
+  if (!/^---[ \t]*(ya?ml[ \t]*)?$/i.test(firstLine)) {
     // gray-matter and its kin pick a parser from the text after the opening ---
     // (`---js` evals the block). Frontmatter is untrusted: YAML only, never code.
     const lang = /^---[ \t]*(\S+)/.exec(firstLine)?.[1];

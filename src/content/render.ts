@@ -11,6 +11,9 @@ const IMAGE_PROTOCOLS = ['http', 'https'];
 
 const schema: Schema = {
   ...defaultSchema,
+  // mdast-util-to-hast already prefixes footnote ids with `user-content-`; a second
+  // prefix from the sanitizer would break every footnote link.
+  clobberPrefix: '',
   protocols: { ...defaultSchema.protocols, href: LINK_PROTOCOLS, cite: ['http', 'https'], src: IMAGE_PROTOCOLS, longDesc: ['http', 'https'] },
 };
 
@@ -71,6 +74,9 @@ export function renderArticle(article: Article): RenderedArticle {
   });
   const hast = processor.runSync(tree as never);
   let html = String(processor.stringify(hast as never)).trim();
+  // Footnote links are generated after our walk as bare fragments; readers resolve
+  // them against the feed, not the article, so they become absolute too.
+  html = html.replaceAll('href="#', `href="${escapeHtml(article.url)}#`);
   if (article.image) {
     html = `<figure><img src="${escapeHtml(article.image.url)}" alt="${escapeHtml(article.image.alt)}"></figure>\n${html}`;
   }

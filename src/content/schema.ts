@@ -37,7 +37,7 @@ const person = z.union([
     email: z.email({ message: 'is not an email address' }).optional(),
     url: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
   }),
-]);
+], { error: 'must be a name, or a mapping with name and optional email and url' });
 
 /**
  * The one schema of an article's frontmatter; the Article type derives from it.
@@ -58,7 +58,9 @@ export function frontmatterSchema(timeZone: string) {
       authors: z.array(person).min(1).optional(),
       draft: z.boolean({ error: 'must be true or false, without quotes' }).optional(),
       image: z
-        .union([plainText.transform((src) => ({ src, alt: '' })), z.strictObject({ src: plainText, alt: z.string().default('') })])
+        .union([plainText.transform((src) => ({ src, alt: '' })), z.strictObject({ src: plainText, alt: z.string().default('') })], {
+          error: 'must be a path or URL, or a mapping with src and alt',
+        })
         .optional(),
       lang: z.string().refine((v) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/.test(v), { message: 'is not a language tag', params: { hint: 'use a BCP 47 tag such as en or pt-BR' } }).optional(),
     })

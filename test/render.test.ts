@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config.js';
+import { splitSource } from '../src/content/load.js';
+import { renderArticle, summarize, SUMMARY_MAX } from '../src/content/render.js';
+import { validateArticle } from '../src/content/schema.js';
+import { baseConfig } from './helpers/site.js';
+
+const config = configSchema.parse(baseConfig);
+
+function render(body: string, extra = '') {
+  const text = `---\ntitle: A\ndate: 2025-03-14T08:30:00Z\n${extra}---\n${body}`;
+  const { source } = splitSource(Buffer.from(text), '/c/world/alliance.md', 'content/world/alliance.md', 'world/alliance.md');
+  const { article, diagnostics } = validateArticle(source!, config);
+  if (!article) throw new Error(JSON.stringify(diagnostics));
+  return renderArticle(article);
+}
+
+describe('renderArticle', () => {
+  it('makes every relative link and image absolute against the article URL', () => {
+    const { html } = render('[up](../other/) [root](/about/) [frag](#notes) ![c](chart.png)\n\n[ref][r]\n\n[r]: ./doc.pdf\n');
+    expect(html).toContain('href="https://news.example.com/2025/03/other/"');
+    expect(html).toContain('href="https://news.example.com/about/"');
+    expect(html).toContain('href="https://news.example.com/2025/03/alliance/#notes"');
+    expect(html).toContain('src="https://news.example.com/2025/03/alliance/chart.png"');
+    expect(html).toContain('href="https://news.example.com/2025/03/alliance/doc.pdf"');
+    expect(html).not.toMatch(/(href|src)="(?!https:\/\/|mailto:)/);
+  });
+
+  it('keeps http, https and mailto links and drops every other scheme with a warning', () => {
+    const { html, diagnostics } = render(
+      '[a](https://a.example/) [m](mailto:desk@example.com) [j](javascript:alert(1)) [J](JaVaScRiPt:alert(1)) [d](data:text/html,x) [v](vbscript:x) ![i](data:image/png;base64,AAA) ![f](file:///etc/passwd)\n',
+    );
+    expect(html).toContain('href="https://a.example/"');
+    expect(html).toContain('href="mailto:desk@example.com"');
+    expect(html).not.toMatch(/javascript|data:|vbscript|file:/i);
+    // The link text survives; the link does not.
+    expect(html).toContain('>a</a> <a href="mailto:desk@example.com">m</a> j J d v');
+    expect(diagnostics.filter((d) => d.code === 'unsafe-url-removed')).toHaveLength(6);
+    expect(diagnostics[0]).toMatchObject({ severity: 'warning', file: 'content/world/alliance.md', line: 5 });
+  });
+
+  it('removes raw HTML, scripts and event handlers', () => {
+    const { html, diagnostics } = render('<script>alert(1)</script>\n\nText <img src=x onerror=alert(1)> <iframe src="https://evil.example/"></iframe>\n');
+    expect(html).not.toMatch(/<script|onerror|<iframe/i);
+    expect(diagnostics.some((d) => d.code === 'raw-html-removed')).toBe(true);
+  });
+
+  it('renders GFM tables, footnotes, lists and quotes', () => {
+    const { html } = render('| a | b |\n|---|---|\n| 1 | 2 |\n\nClaim.[^1]\n\n[^1]: Source.\n\n- one\n- two\n\n> Quote\n');
+    expect(html).toContain('<table>');
+    expect(html).toContain('<li>one</li>');
+    expect(html).toContain('<blockquote>');
+    expect(html).toMatch(/<section[^>]*class="footnotes"/);
+  });
+
+  it('keeps footnote links pointing at their footnotes, as absolute URLs', () => {
+    const { html } = render('Claim.[^1]\n\n[^1]: Source.\n');
+    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
+    const ids = [...html.matchAll(/id="([^"]*)"/g)].map((m) => m[1]!);
+    expect(hrefs.length).toBe(2);
+    for (const href of hrefs) {
+      expect(href.startsWith('https://news.example.com/2025/03/alliance/#')).toBe(true);
+      expect(ids).toContain(href.split('#')[1]);
+    }
+  });
+
+  it('puts the lead image first, escaped', () => {
+    const { html } = render('Body', 'image: {src: "lead.jpg", alt: "A \\"quoted\\" <alt>"}\n');
+    expect(html.startsWith('<figure><img src="https://news.example.com/2025/03/alliance/lead.jpg" alt="A &quot;quoted&quot; &lt;alt&gt;"></figure>')).toBe(true);
+  });
+
+  it('derives the summary from the first paragraph as plain text', () => {
+    expect(render('## Heading\n\nThe **first** [paragraph](x) here.\n\nSecond.\n').summary).toBe('The first paragraph here.');
+    expect(render('Body', 'summary: Given standfirst\n').summary).toBe('Given standfirst');
+  });
+
+  it('cuts long summaries at a word with an ellipsis', () => {
+    const s = summarize('word '.repeat(200));
+    expect(s.length).toBeLessThanOrEqual(SUMMARY_MAX);
+    expect(s.endsWith('word…')).toBe(true);
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../src/config.js';
+import { splitSource } from '../src/content/load.js';
+import { findCollisions, slugFromPath, validateArticle, type Article } from '../src/content/schema.js';
+import { baseConfig } from './helpers/site.js';
+
+const config = configSchema.parse({ ...baseConfig, site: { ...baseConfig.site, timezone: 'Europe/London' } });
+
+function validate(text: string, relPath = '2025/alliance.md') {
+  const { source, diagnostics } = splitSource(Buffer.from(text), `/c/${relPath}`, `content/${relPath}`, relPath);
+  if (!source) throw new Error(JSON.stringify(diagnostics));
+  return validateArticle(source, config);
+}
+
+const valid = (extra = '') => `---\ntitle: Allies agree\ndate: 2025-03-14T08:30:00+09:00\n${extra}---\nBody.\n`;
+
+describe('frontmatter validation', () => {
+  it('derives slug, URL and id from the file and config', () => {
+    const { article, diagnostics } = validate(valid(), '2025/2025-03-14-alliance.md');
+    expect(diagnostics).toEqual([]);
+    expect(article).toMatchObject({
+      slug: 'alliance',
+      url: 'https://news.example.com/2025/03/alliance/',
+      id: 'tag:news.example.com,2000:alliance',
+      date: new Date('2025-03-13T23:30:00Z'),
+      authors: [{ name: 'Newsroom' }],
+      draft: false,
+    });
+  });
+
+  it('keeps the derived id when title, date, body or folder change', () => {
+    const a = validate(valid(), '2025/alliance.md').article!;
+    const b = validate('---\ntitle: Renamed\ndate: 2026-01-01\n---\nOther body\n', 'world/moved/alliance.md').article!;
+    expect(b.id).toBe(a.id);
+    expect(b.url).not.toBe(a.url);
+  });
+
+  it('turns a plain id into a URI and keeps a URI id as is', () => {
+    expect(validate(valid('id: alliance-2025\n')).article!.id).toBe('tag:news.example.com,2000:alliance-2025');
+    expect(validate(valid('id: urn:uuid:4a7c4f5e-1d2b-4c3a-9e8f-0a1b2c3d4e5f\n')).article!.id).toBe('urn:uuid:4a7c4f5e-1d2b-4c3a-9e8f-0a1b2c3d4e5f');
+  });
+
+  it('points at the line and column of an invalid date', () => {
+    const { diagnostics } = validate('---\ntitle: A\ndate: 2025-02-30\n---\n');
+    expect(diagnostics).toMatchObject([{ code: 'invalid-date', file: 'content/2025/alliance.md', line: 3, column: 7, field: 'date' }]);
+    expect(diagnostics[0]!.message).toMatch(/not a real date/);
+  });
+
+  it.each([
+    ['date:', /empty/],
+    ['date: null', /empty/],
+    ['date: 20250301', /expected a date, got number/],
+    ['date: [2025]', /expected a date/],
+  ])('refuses %s', (line, message) => {
+    const { diagnostics } = validate(`---\ntitle: A\n${line}\n---\n`);
+    expect(diagnostics[0]).toMatchObject({ code: 'invalid-date', line: 3 });
+    expect(diagnostics[0]!.message).toMatch(message);
+  });
+
+  it('reports a missing title at the top of the block', () => {
+    const { diagnostics } = validate('---\ndate: 2025-01-01\n---\n');
+    expect(diagnostics).toMatchObject([{ code: 'missing-field', field: 'title', line: 2 }]);
+  });
+
+  it('refuses unknown fields with a did-you-mean hint', () => {
+    const { diagnostics } = validate('---\ntitel: A\ndate: 2025-01-01\n---\n');
+    expect(diagnostics).toContainEqual(expect.objectContaining({ code: 'unknown-field', field: 'titel', line: 2, column: 1, hint: 'did you mean "title"?' }));
+    expect(diagnostics).toContainEqual(expect.objectContaining({ code: 'missing-field', field: 'title' }));
+  });
+
+  it('refuses draft as a string rather than reading it as truthy', () => {
+    for (const value of ['"false"', 'yes', 'no', '0']) {
+      const { diagnostics, article } = validate(valid(`draft: ${value}\n`));
+      expect(article).toBeUndefined();
+      expect(diagnostics[0]).toMatchObject({ field: 'draft', line: 4, column: 8 });
+    }
+    expect(validate(valid('draft: false\n')).article!.draft).toBe(false);
+  });
+
+  it('refuses updated before date', () => {
+    const { diagnostics } = validate(valid('updated: 2025-03-01\n'));
+    expect(diagnostics).toMatchObject([{ code: 'updated-before-date', field: 'updated', line: 4 }]);
+  });
+
+  it('reports every problem in a file, not only the first', () => {
+    const { diagnostics } = validate('---\ntitle: ""\ndate: 2025-02-30\ntags: [ok, 3]\nauthor: {name: A, email: nope}\n---\n');
+    expect(diagnostics.map((d) => d.field).sort()).toEqual(['author.email', 'date', 'tags[1]', 'title'].sort());
+  });
+
+  it('does not let YAML pollute prototypes', () => {
+    const { diagnostics } = validate('---\ntitle: A\ndate: 2025-01-01\n__proto__: {polluted: true}\nconstructor: {prototype: {polluted: true}}\n---\n');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(diagnostics.map((d) => d.code)).toContain('unknown-field');
+  });
+
+  it('stops alias bombs quickly', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 20; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    const started = performance.now();
+    const { diagnostics } = validate(`---\ntitle: A\ndate: 2025-01-01\n${lines.join('\n')}\n---\n`);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(diagnostics[0]).toMatchObject({ code: 'yaml-aliases' });
+  });
+
+  it('never executes YAML tags', () => {
+    (globalThis as Record<string, unknown>).__pwned = undefined;
+    const { article, diagnostics } = validate('---\ntitle: !!js/function "function(){ globalThis.__pwned = true }"\ndate: 2025-01-01\n---\n');
+    expect((globalThis as Record<string, unknown>).__pwned).toBeUndefined();
+    // An unknown tag is not honoured: the value stays plain text, or the file is refused.
+    if (article) expect(typeof article.title).toBe('string');
+    else expect(diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a lead image with a scheme other than http(s)', () => {
+    const { diagnostics } = validate(valid('image: "javascript:alert(1)"\n'));
+    expect(diagnostics).toMatchObject([{ code: 'invalid-url', field: 'image', line: 4 }]);
+    expect(validate(valid('image: {src: lead.jpg, alt: A lead}\n')).article!.image).toEqual({ url: 'https://news.example.com/2025/03/alliance/lead.jpg', alt: 'A lead' });
+  });
+
+  it('accepts author as a name, a mapping, or a list', () => {
+    expect(validate(valid('author: Hana Sato\n')).article!.authors).toEqual([{ name: 'Hana Sato' }]);
+    expect(validate(valid('authors: [A, {name: B, url: "https://b.example/"}]\n')).article!.authors).toEqual([{ name: 'A' }, { name: 'B', url: 'https://b.example/' }]);
+    expect(validate(valid('author: A\nauthors: [B]\n')).diagnostics[0]).toMatchObject({ code: 'conflicting-fields' });
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    const { diagnostics } = validate('---\ntitle: A\ndate: 2025-01-01\ntitle: B\n---\n');
+    expect(diagnostics[0]).toMatchObject({ code: 'yaml-syntax', line: 4 });
+  });
+});
+
+describe('slugs and collisions', () => {
+  it('makes slugs from file names', () => {
+    expect(slugFromPath('2025/2025-03-14-US–Japan Alliance.md')).toBe('us-japan-alliance');
+    expect(slugFromPath('world/alliance/index.md')).toBe('alliance');
+    expect(slugFromPath('Café Crème.md')).toBe('cafe-creme');
+  });
+
+  it('fails both articles that share an id or a URL', () => {
+    const a = validate(valid(), '2025/a/alliance.md').article!;
+    const b = validate(valid(), '2025/b/alliance.md').article!;
+    const diagnostics = findCollisions([a, b] as Article[]);
+    expect(diagnostics.map((d) => `${d.code} ${d.file}`).sort()).toEqual([
+      'duplicate-id content/2025/a/alliance.md',
+      'duplicate-id content/2025/b/alliance.md',
+      'duplicate-url content/2025/a/alliance.md',
+      'duplicate-url content/2025/b/alliance.md',
+    ]);
+  });
+});
