@@ -6,12 +6,14 @@ import { findCollisions, validateArticle, type Article } from './content/schema.
 import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { renderAtom } from './publish/atom.js';
 import { renderJson } from './publish/json.js';
-import { buildFeedModels, FEED_FILES, type FeedModel } from './publish/model.js';
+import { buildFeedModels, FEED_FILES, INDEX_FILE, STYLESHEET_FILE, type FeedModel } from './publish/model.js';
+import { renderIndexPage } from './publish/page.js';
 import { renderRss } from './publish/rss.js';
 import { nextDue, selectScheduled, selectVisible } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { verifyOutput } from './publish/verify.js';
 import { publishFiles, type WriteResult } from './publish/write.js';
+import { FEED_STYLESHEET } from './publish/xsl.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -51,8 +53,10 @@ export interface BuildReport {
   drafts: Article[];
   nextDue?: Date;
   feeds: FeedSummary[];
-  /** Serialised files by path relative to outDir. */
+  /** Serialised files by path relative to outDir: the feeds, index.html and feed.xsl. */
   files: Map<string, string>;
+  /** When each file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
+  updated: Map<string, Date>;
   write?: WriteResult;
   now: Date;
   durationMs: number;
@@ -81,7 +85,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const started = performance.now();
   const now = options.now ?? new Date();
   const cwd = options.cwd ?? process.cwd();
-  const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], feeds: [], files: new Map(), now, durationMs: 0 };
+  const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], feeds: [], files: new Map(), updated: new Map(), now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
     report.durationMs = performance.now() - started;
@@ -124,19 +128,23 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
   }
 
+  const add = (rel: string, text: string, updated?: Date) => {
+    report.diagnostics.push(...verifyOutput(rel, text));
+    report.files.set(rel, text);
+    if (updated) report.updated.set(rel, updated);
+  };
   for (const model of models) {
     const files = serialize(model, rendered);
-    for (const [rel, text] of files) {
-      report.diagnostics.push(...verifyOutput(rel, text));
-      report.files.set(rel, text);
-    }
+    for (const [rel, text] of files) add(rel, text, model.updated);
     report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files: [...files.keys()] });
   }
+  add(INDEX_FILE, renderIndexPage(models, config, rendered), models[0]!.updated);
+  add(STYLESHEET_FILE, FEED_STYLESHEET);
   if (hasErrors(report.diagnostics)) return done();
 
   if (options.write !== false) {
     try {
-      report.write = await publishFiles(resolved.outDir, report.files);
+      report.write = await publishFiles(resolved.outDir, report.files, { updated: report.updated, now });
     } catch (e) {
       report.diagnostics.push(diagnostic({ code: 'write-failed', file: toDisplayPath(resolved.outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }));
     }

@@ -72,7 +72,39 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({ maxFileBytes: z.number().int().min(1024).default(5 * 1024 * 1024) })
     .default({ maxFileBytes: 5 * 1024 * 1024 }),
+  /** `feedpipe serve` and `feedpipe start --serve`. */
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Cache-Control max-age of every response, in seconds. */
+      maxAge: z.number().int().min(0).max(31_536_000).default(300),
+    })
+    .default({ port: 8080, host: '127.0.0.1', maxAge: 300 }),
+  /** WebSub (https://www.w3.org/TR/websub/): hubs every feed advertises and that are pinged after a publish. */
+  websub: z
+    .strictObject({
+      hubs: z
+        .array(
+          absoluteUrl.refine((v) => v.startsWith('https:') || isLoopbackUrl(v), {
+            message: 'must be an https URL',
+            params: { code: 'invalid-url', hint: 'a hub receives the feed URLs in clear text; use its https address' },
+          }),
+        )
+        .default([]),
+    })
+    .default({ hubs: [] }),
 });
+
+/** Plain http is accepted for hubs on this machine only (tests, a local hub). */
+function isLoopbackUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname));
+  } catch {
+    return true; // not a URL at all: absoluteUrl already says so, once
+  }
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -36,7 +36,7 @@ describe('build', () => {
     expect(files).toContain('atom.xml');
     expect(files).toContain('feed.json');
     expect(files).toContain(path.join('tags', 'defense', 'atom.xml'));
-    expect(files).toHaveLength(6 * 3 + 1); // + manifest
+    expect(files).toHaveLength(6 * 3 + 3); // + index.html, feed.xsl, manifest
   });
 
   it('leaks nothing embargoed or drafted through any file', async () => {
@@ -75,7 +75,7 @@ describe('build', () => {
   it('does not rewrite unchanged files', async () => {
     const s = await site();
     const first = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
-    expect(first.write!.written.length).toBe(18);
+    expect(first.write!.written.length).toBe(20);
     const before = await snapshot(s.outDir);
     await new Promise((r) => setTimeout(r, 20));
     const second = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });

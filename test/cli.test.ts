@@ -40,7 +40,7 @@ describe('feedpipe CLI', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toContain('2 articles: 1 public, 1 scheduled, 0 drafts');
     expect(r.stdout).toContain('next due: 2030-01-01T00:00:00.000Z content/b.md');
-    expect(r.stdout).toContain("1 feed in dist: 3 written, 0 unchanged, 0 removed");
+    expect(r.stdout).toContain("1 feed in dist: 5 written, 0 unchanged, 0 removed");
     expect(await readFile(path.join(s.root, 'dist', 'feed.xml'), 'utf8')).toContain('<title>Hello</title>');
   });
 

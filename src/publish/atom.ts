@@ -2,7 +2,7 @@ import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
-import { GENERATOR, type RenderedMap } from './shared.js';
+import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type RenderedMap } from './shared.js';
 import { XmlStrings } from './text.js';
 
 /** Atom 1.0 (RFC 4287). */
@@ -15,6 +15,7 @@ export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
     updated: model.updated,
     generator: GENERATOR,
     feedLinks: { atom: model.links.atom },
+    stylesheet: x.put(model.stylesheet),
     ...(model.description ? { description: x.put(model.description) } : {}),
     // RFC 4287 4.1.1: a feed without authors needs one on every entry; the site is the fallback.
     author: model.author ? person(x, model.author) : { name: x.put(model.title) },
@@ -37,7 +38,7 @@ export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
       category: categories(a).map((name) => ({ term: x.put(name) })),
     });
   }
-  const xml = x.restore(feed.atom1());
+  const xml = insertHubLinks(stylesheetOnOwnLine(x.restore(feed.atom1())), model.hubs, 'link');
   // feed has no option for the feed's language; RFC 4287 uses xml:lang.
   return xml.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">`) + '\n';
 }

@@ -18,6 +18,7 @@ export function renderJson(model: FeedModel, rendered: RenderedMap): string {
     ...(model.icon ? { favicon: model.icon } : {}),
     ...(model.author ? { authors: [author(model.author)] } : {}),
     language: model.language,
+    ...(model.hubs.length ? { hubs: model.hubs.map((url) => ({ type: 'WebSub', url })) } : {}),
     items: model.items.map((a) => {
       const r = rendered.get(a.id)!;
       const tags = categories(a);

@@ -8,6 +8,11 @@ export type FeedFormat = 'rss' | 'atom' | 'json';
 /** File names of each format inside a feed's folder. */
 export const FEED_FILES: Record<FeedFormat, string> = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' };
 
+/** The XSL stylesheet RSS and Atom reference, so a feed opened in a browser reads as a page. */
+export const STYLESHEET_FILE = 'feed.xsl';
+/** The page for people: the site's feeds, with autodiscovery links, and the latest items. */
+export const INDEX_FILE = 'index.html';
+
 export const MIME: Record<FeedFormat, string> = {
   rss: 'application/rss+xml',
   atom: 'application/atom+xml',
@@ -32,6 +37,10 @@ export interface FeedModel {
   copyright?: string;
   icon?: string;
   logo?: string;
+  /** WebSub hubs the feed advertises (https://www.w3.org/TR/websub/#discovery). */
+  hubs: string[];
+  /** The XSL stylesheet, relative to the feed (`../../feed.xsl`): relative, so it stays same-origin wherever dist/ is served. */
+  stylesheet: string;
   items: Article[];
 }
 
@@ -63,6 +72,8 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
       ...(site.copyright ? { copyright: site.copyright } : {}),
       ...(site.icon ? { icon: site.icon } : {}),
       ...(site.logo ? { logo: site.logo } : {}),
+      hubs: [...config.websub.hubs],
+      stylesheet: '../'.repeat(dir.split('/').filter(Boolean).length) + STYLESHEET_FILE,
       items: limited,
     };
   };

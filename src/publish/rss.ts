@@ -1,7 +1,7 @@
 import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
 import type { FeedModel } from './model.js';
-import { GENERATOR, type RenderedMap } from './shared.js';
+import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type RenderedMap } from './shared.js';
 import { XmlStrings } from './text.js';
 
 const MEDIA_NS = 'http://search.yahoo.com/mrss/';
@@ -19,6 +19,7 @@ export function renderRss(model: FeedModel, rendered: RenderedMap): string {
     generator: GENERATOR,
     docs: 'https://www.rssboard.org/rss-specification',
     feedLinks: { rss: model.links.rss },
+    stylesheet: x.put(model.stylesheet),
     ...(model.logo ? { image: model.logo } : {}),
     ...(model.copyright ? { copyright: x.put(model.copyright) } : {}),
   });
@@ -41,7 +42,7 @@ export function renderRss(model: FeedModel, rendered: RenderedMap): string {
       extensions,
     });
   }
-  return x.restore(feed.rss2()) + '\n';
+  return insertHubLinks(stylesheetOnOwnLine(x.restore(feed.rss2())), model.hubs, 'atom:link') + '\n';
 }
 
 export function categories(a: { section?: string; tags: string[] }): string[] {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,6 +11,31 @@ export interface WriteResult {
 }
 
 /**
+ * dist/.feedpipe-manifest.json. `files` is what feedpipe published (the
+ * clean-up reads only it, as every version did); `published` adds, per file,
+ * the SHA-256 of its bytes and its HTTP Last-Modified, for the server: the
+ * manifest is renamed into place after every file it lists, so a reader that
+ * finds a file's bytes matching the manifest's hash has a complete build.
+ */
+export interface Manifest {
+  files: string[];
+  published: Record<string, PublishedFile>;
+}
+
+export interface PublishedFile {
+  sha256: string;
+  /** ISO 8601, whole seconds. */
+  lastModified: string;
+}
+
+export interface PublishOptions {
+  /** The time each file's content says it was last updated (a feed's newest item), by path. */
+  updated?: ReadonlyMap<string, Date>;
+  /** The build's clock: Last-Modified of a changed file whose content gives no later time. */
+  now?: Date;
+}
+
+/**
  * Publishes `files` (paths relative to `outDir`): each changed file is written
  * to a temp file in its own folder, fsynced and renamed over the old one, so a
  * reader sees the old bytes or the new, never a mix; a file whose bytes did not
@@ -19,21 +44,26 @@ export interface WriteResult {
  * article left) are removed: a stale feed could keep showing an article that
  * went back to draft. Only files feedpipe wrote itself are ever removed.
  */
-export async function publishFiles(outDir: string, files: ReadonlyMap<string, string>): Promise<WriteResult> {
+export async function publishFiles(outDir: string, files: ReadonlyMap<string, string>, options: PublishOptions = {}): Promise<WriteResult> {
   const result: WriteResult = { written: [], unchanged: [], removed: [] };
   const previous = await readManifest(outDir);
+  const published: Record<string, PublishedFile> = {};
+  const now = options.now ?? new Date();
   for (const [rel, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const target = resolveInside(outDir, rel);
     const bytes = Buffer.from(text, 'utf8');
     const existing = await readFile(target).catch(() => undefined);
-    if (existing && existing.equals(bytes)) {
+    const unchanged = !!existing && existing.equals(bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    published[rel] = { sha256, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() };
+    if (unchanged) {
       result.unchanged.push(rel);
       continue;
     }
     await writeAtomically(target, bytes);
     result.written.push(rel);
   }
-  for (const rel of previous) {
+  for (const rel of previous.files) {
     if (files.has(rel)) continue;
     const target = resolveInside(outDir, rel);
     try {
@@ -44,23 +74,58 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  const manifest = JSON.stringify({ files: [...files.keys()].sort() }, null, 2) + '\n';
+  const sorted = [...files.keys()].sort();
+  const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, published[rel]!])) } satisfies Manifest, null, 2) + '\n';
   const manifestPath = path.join(outDir, MANIFEST);
   const old = await readFile(manifestPath, 'utf8').catch(() => undefined);
   if (old !== manifest) await writeAtomically(manifestPath, Buffer.from(manifest));
   return result;
 }
 
-async function readManifest(outDir: string): Promise<string[]> {
-  try {
-    const parsed = JSON.parse(await readFile(path.join(outDir, MANIFEST), 'utf8')) as { files?: unknown };
-    return Array.isArray(parsed.files) ? parsed.files.filter((f): f is string => typeof f === 'string' && isSafeRelative(f)) : [];
-  } catch {
-    return [];
-  }
+/**
+ * Last-Modified is the content's own time (a feed's newest item), so it is the
+ * same on every machine and after a fresh deploy, and an aggregator's
+ * If-Modified-Since keeps matching. But it must move forward whenever the bytes
+ * change, or a client holding the old copy would be told "not modified": when a
+ * change does not bring a later content time (a title edited, an article
+ * withdrawn), the build's clock is used, and never anything not after the
+ * previous value. HTTP dates have whole seconds.
+ */
+function lastModified(previous: PublishedFile | undefined, updated: Date | undefined, now: Date, unchanged: boolean): Date {
+  const seconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
+  const before = previous && !Number.isNaN(Date.parse(previous.lastModified)) ? new Date(previous.lastModified) : undefined;
+  const content = updated ? seconds(updated) : undefined;
+  if (unchanged) return before ?? content ?? seconds(now);
+  if (content && (!before || content > before)) return content;
+  if (!before) return seconds(now);
+  return new Date(Math.max(seconds(now).getTime(), before.getTime() + 1000));
 }
 
-function isSafeRelative(rel: string): boolean {
+/** Reads and checks the manifest; anything unreadable or unsafe counts as absent. */
+export async function readManifest(outDir: string): Promise<Manifest> {
+  return parseManifest(await readFile(path.join(outDir, MANIFEST), 'utf8').catch(() => ''));
+}
+
+export function parseManifest(text: string): Manifest {
+  let parsed: { files?: unknown; published?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return { files: [], published: {} };
+  }
+  const files = Array.isArray(parsed?.files) ? parsed.files.filter((f): f is string => typeof f === 'string' && isSafeRelative(f)) : [];
+  const published: Record<string, PublishedFile> = {};
+  const meta = parsed?.published && typeof parsed.published === 'object' ? (parsed.published as Record<string, unknown>) : {};
+  for (const rel of files) {
+    const m = Object.hasOwn(meta, rel) ? (meta[rel] as Partial<PublishedFile> | null) : undefined;
+    if (m && typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256) && typeof m.lastModified === 'string' && !Number.isNaN(Date.parse(m.lastModified))) {
+      published[rel] = { sha256: m.sha256, lastModified: m.lastModified };
+    }
+  }
+  return { files, published };
+}
+
+export function isSafeRelative(rel: string): boolean {
   return rel !== '' && !path.isAbsolute(rel) && !rel.split(/[\\/]/).some((p) => p === '..' || p === '');
 }
 
