@@ -1,0 +1,116 @@
+import type { BuildReport } from './build.js';
+import { FEED_FILES } from './publish/model.js';
+
+/**
+ * WebSub publishing (https://www.w3.org/TR/websub/): after a build that
+ * changed a feed's bytes, tell each hub the feed's URL; the hub fetches it and
+ * pushes it to subscribers. The spec leaves the ping to hubs; every public hub
+ * takes the PubSubHubbub form used here: POST, form-encoded,
+ * `hub.mode=publish&hub.url=<topic URL>`. One request per URL, as not every
+ * hub accepts several `hub.url` in one.
+ *
+ * The publish never waits for or fails on a hub: call pingHubs after the files
+ * are written (and after the server serving them reloaded, so a hub fetches
+ * the new version), and let the promise run. It never rejects.
+ */
+
+export interface PingOptions {
+  /** Injected for tests; default the global fetch. */
+  fetch?: typeof fetch;
+  /** Retries after the first attempt, on network errors, timeouts, 429 and 5xx. Default 3. */
+  retries?: number;
+  /** First retry delay in ms, doubled each retry, with jitter. Default 1000. */
+  backoffMs?: number;
+  /** Per-request timeout in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** One line per failed ping (after its last attempt). */
+  log?: (message: string) => void;
+}
+
+export interface PingResult {
+  hub: string;
+  url: string;
+  ok: boolean;
+  attempts: number;
+  /** The hub's last HTTP status, if it answered. */
+  status?: number;
+  error?: string;
+}
+
+/** The feed URLs among the files a build wrote (paths relative to the output folder), absolute against site.url. */
+export function changedFeedUrls(written: readonly string[], siteUrl: string): string[] {
+  const feedNames = new Set(Object.values(FEED_FILES));
+  return written.filter((rel) => feedNames.has(rel.slice(rel.lastIndexOf('/') + 1))).map((rel) => new URL(rel, siteUrl).toString());
+}
+
+/** What to ping after `report`: its hubs and the URLs of the feeds it rewrote (none if it wrote nothing). */
+export function hubPingsFor(report: BuildReport): { hubs: string[]; urls: string[] } {
+  const hubs = report.config?.websub.hubs ?? [];
+  if (!report.ok || !report.write || !report.config || !hubs.length) return { hubs: [], urls: [] };
+  return { hubs: [...hubs], urls: changedFeedUrls(report.write.written, report.config.site.url) };
+}
+
+export async function pingHubs(hubs: readonly string[], feedUrls: readonly string[], options: PingOptions = {}): Promise<PingResult[]> {
+  const jobs = hubs.flatMap((hub) => feedUrls.map((url) => ({ hub, url })));
+  const results: PingResult[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await pingOne(jobs[i]!.hub, jobs[i]!.url, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, jobs.length) }, worker));
+  return results;
+}
+
+async function pingOne(hub: string, url: string, options: PingOptions): Promise<PingResult> {
+  const doFetch = options.fetch ?? fetch;
+  const retries = options.retries ?? 3;
+  const backoff = options.backoffMs ?? 1000;
+  const body = new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': url }).toString();
+  let last: PingResult = { hub, url, ok: false, attempts: 0 };
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    let retryAfterMs: number | undefined;
+    try {
+      const response = await doFetch(hub, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+        redirect: 'follow',
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      last = { hub, url, ok: response.ok, attempts: attempt, status: response.status };
+      if (response.ok) return last;
+      last.error = `hub answered ${response.status}`;
+      // Other 4xx: the hub refuses this request; asking again will not change that.
+      if (response.status !== 429 && response.status < 500) break;
+      retryAfterMs = retryAfter(response.headers.get('retry-after'));
+    } catch (e) {
+      last = { hub, url, ok: false, attempts: attempt, error: (e as Error).name === 'TimeoutError' ? 'timed out' : describe(e) };
+    }
+    if (attempt <= retries) {
+      const delay = retryAfterMs ?? backoff * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, 60_000)));
+    }
+  }
+  try {
+    options.log?.(`feedpipe: WebSub hub ${hub} was not told about ${url} after ${last.attempts} attempt${last.attempts === 1 ? '' : 's'}: ${last.error}`);
+  } catch {
+    // a failing logger must not turn into a rejection
+  }
+  return last;
+}
+
+/** Retry-After in seconds (the HTTP-date form is rare from hubs and ignored). */
+function retryAfter(value: string | null): number | undefined {
+  return value && /^\d{1,4}$/.test(value.trim()) ? Number(value) * 1000 : undefined;
+}
+
+function describe(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  return err.cause?.code ? `${err.message} (${err.cause.code})` : err.message;
+}
