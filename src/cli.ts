@@ -2,14 +2,18 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build, check, type BuildOptions, type BuildReport } from './build.js';
+import { build, check, resolveConfig, type BuildOptions, type BuildReport } from './build.js';
 import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
+import { createFeedServer } from './serve.js';
+import { hubPingsFor, pingHubs } from './websub.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd?: string;
+  /** Ends long-running commands (serve); the process wires it to SIGINT and SIGTERM. */
+  signal?: AbortSignal;
 }
 
 const HELP = `feedpipe — publish Markdown articles as RSS 2.0, Atom 1.0 and JSON Feed 1.1
@@ -17,6 +21,7 @@ const HELP = `feedpipe — publish Markdown articles as RSS 2.0, Atom 1.0 and JS
 Usage:
   feedpipe build [options]   validate content and write the feeds into the output folder
   feedpipe check [options]   validate everything and write nothing
+  feedpipe serve [options]   serve the output folder over HTTP, reloading after each build
   feedpipe --help | --version
 
 Options:
@@ -25,6 +30,8 @@ Options:
   --out DIR       output folder (overrides the config)
   --now ISO-8601  the clock for what is published, e.g. 2026-01-01T09:00:00Z (default: now)
   --quiet         print errors only
+  --port N        serve: port (default: server.port in the config, 8080; 0 picks a free one)
+  --host HOST     serve: address to listen on (default: server.host, 127.0.0.1)
 
 Exit codes: 0 ok, 1 content or config errors, 2 usage errors.
 `;
@@ -48,6 +55,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         out: { type: 'string' },
         now: { type: 'string' },
         quiet: { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -66,7 +75,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   const [command, ...extra] = positionals;
   if (!command) return usage(io, 'no command given');
-  if (command !== 'build' && command !== 'check') return usage(io, `unknown command "${command}"`);
+  if (command !== 'build' && command !== 'check' && command !== 'serve') return usage(io, `unknown command "${command}"`);
   if (extra.length) return usage(io, `unexpected argument "${extra[0]}"`);
   let now: Date | undefined;
   if (values.now !== undefined) {
@@ -80,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     ...(now ? { now } : {}),
     ...(io.cwd ? { cwd: io.cwd } : {}),
   };
+  if (command === 'serve') return serve(options, { port: values.port, host: values.host }, io);
   const report = command === 'build' ? await build(options) : await check(options);
   const shown = values.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
   if (shown.length) io.stderr(formatDiagnostics(shown));
@@ -88,6 +98,51 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return 1;
   }
   if (!values.quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
+  // After the files are written, and never changing the exit code: a hub that is down is a warning.
+  const { hubs, urls } = hubPingsFor(report);
+  if (urls.length) {
+    const results = await pingHubs(hubs, urls, { log: (m) => io.stderr(m + '\n') });
+    if (!values.quiet) io.stdout(`WebSub: ${results.filter((r) => r.ok).length} of ${results.length} hub pings accepted\n`);
+  }
+  return 0;
+}
+
+/** `feedpipe serve`: serves the output folder until io.signal aborts, reloading whenever a build replaces the manifest. */
+async function serve(options: BuildOptions, flags: { port?: string | undefined; host?: string | undefined }, io: CliIO): Promise<number> {
+  const port = flags.port === undefined ? undefined : /^\d{1,5}$/.test(flags.port) && Number(flags.port) <= 65535 ? Number(flags.port) : NaN;
+  if (Number.isNaN(port)) return usage(io, `--port "${flags.port}" is not a port number (0 to 65535)`);
+  const resolved = await resolveConfig(options);
+  if (resolved.diagnostics.length) io.stderr(formatDiagnostics(resolved.diagnostics));
+  if (!resolved.config) return 1;
+  const cwd = io.cwd ?? process.cwd();
+  const shown = toDisplayPath(resolved.outDir, cwd);
+  const server = createFeedServer({
+    outDir: resolved.outDir,
+    maxAge: resolved.config.server.maxAge,
+    log: (m) => io.stderr(m + '\n'),
+    onReload: (r) => {
+      if (r.ok && r.changed && listening) io.stdout(`reloaded ${shown}: ${r.files} files, ${r.changed} changed (${Math.round(r.ms)} ms)\n`);
+    },
+  });
+  let listening = false;
+  const loaded = await server.reload();
+  if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" (it is picked up without a restart)\n`);
+  const stopWatching = server.watch();
+  let address;
+  try {
+    address = await server.listen(port ?? resolved.config.server.port, flags.host ?? resolved.config.server.host);
+  } catch (e) {
+    stopWatching();
+    io.stderr(`feedpipe serve: cannot listen: ${(e as Error).message}\n`);
+    return 1;
+  }
+  listening = true;
+  io.stdout(`serving ${shown} (${loaded.files} files) at ${address.url}\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
   return 0;
 }
 
@@ -129,9 +184,12 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    signal: stop.signal,
   });
   process.exitCode = code;
 }
