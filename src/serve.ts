@@ -320,6 +320,13 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 
+  // CONNECT and Upgrade never reach the request handler; without these, node would drop the socket unanswered.
+  const refuse = (_req: IncomingMessage, socket: import('node:stream').Duplex) => {
+    socket.on('error', () => undefined);
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  };
+  server.on('connect', refuse);
+
   const stops: (() => void)[] = [];
   return {
     server,

@@ -50,8 +50,9 @@ export function negotiateEncoding(header: string | undefined): Coding {
     const explicit = weights.get(c);
     if (explicit !== undefined) return explicit;
     if (star !== undefined) return star;
-    // Identity is acceptable unless excluded; other codings only if listed.
-    return c === 'identity' ? 1 : 0;
+    // Identity is acceptable unless excluded, but a client that lists codings prefers them:
+    // unlisted, it weighs less than any listed coding.
+    return c === 'identity' ? 0.0001 : 0;
   };
   let best: Coding = 'identity';
   let bestQ = 0;

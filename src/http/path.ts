@@ -42,7 +42,7 @@ export function resolveRequestPath(target: string | undefined): PathResult {
   for (const s of segments) {
     if (s === '.' || s === '..') return bad('dot segment in the path');
   }
-  if (segments.some((s) => s.startsWith('.'))) return notFound('dotfile');
+  if (segments.some((s) => s.startsWith('.'))) return notFound('not found');
   const key = path.endsWith('/') ? path.slice(1) + 'index.html' : path.slice(1);
   return { ok: true, key };
 }

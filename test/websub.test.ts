@@ -1,0 +1,157 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
+import { changedFeedUrls, pingHubs } from '../src/websub.js';
+import { article, makeSite } from './helpers/site.js';
+
+interface Ping {
+  path: string;
+  contentType: string | undefined;
+  params: Record<string, string[]>;
+}
+
+/** A WebSub hub on loopback that records publish pings; `answers` says what to reply to each, in turn (default 204). */
+async function startHub(answers: (number | 'hang' | 'reset')[] = []) {
+  const pings: Ping[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const params: Record<string, string[]> = {};
+      for (const [k, v] of new URLSearchParams(body)) (params[k] ??= []).push(v);
+      pings.push({ path: req.url!, contentType: req.headers['content-type'], params });
+      const answer = answers.shift() ?? 204;
+      if (answer === 'hang') return; // never answers: the client's timeout must end it
+      if (answer === 'reset') return req.socket.destroy();
+      res.writeHead(answer, answer === 429 ? { 'Retry-After': '0' } : {});
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  hubs.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hub`, pings };
+}
+
+const hubs: http.Server[] = [];
+afterEach(async () => {
+  for (const s of hubs.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+const fast = { backoffMs: 5, timeoutMs: 300 };
+
+describe('pingHubs', () => {
+  it('tells every hub about every changed feed: one form-encoded publish per URL', async () => {
+    const a = await startHub();
+    const b = await startHub();
+    const urls = ['https://news.example.com/feed.xml', 'https://news.example.com/tags/a&b/feed.json'];
+    const results = await pingHubs([a.url, b.url], urls, fast);
+    expect(results.every((r) => r.ok && r.attempts === 1 && r.status === 204)).toBe(true);
+    for (const hub of [a, b]) {
+      expect(hub.pings.map((p) => p.params)).toEqual(urls.map((u) => ({ 'hub.mode': ['publish'], 'hub.url': [u] })));
+      expect(hub.pings.every((p) => p.contentType === 'application/x-www-form-urlencoded' && p.path === '/hub')).toBe(true);
+    }
+  });
+
+  it('retries 5xx, 429, resets and timeouts with backoff, then succeeds', async () => {
+    const hub = await startHub([503, 'reset', 429, 'hang', 202]);
+    const [result] = await pingHubs([hub.url], ['https://news.example.com/feed.xml'], { ...fast, retries: 4 });
+    expect(result).toMatchObject({ ok: true, attempts: 5, status: 202 });
+    expect(hub.pings).toHaveLength(5);
+  });
+
+  it('does not retry a refusal (4xx), and reports it without throwing', async () => {
+    const hub = await startHub([400]);
+    const logged: string[] = [];
+    const [result] = await pingHubs([hub.url], ['https://news.example.com/feed.xml'], { ...fast, log: (m) => logged.push(m) });
+    expect(result).toMatchObject({ ok: false, attempts: 1, status: 400 });
+    expect(hub.pings).toHaveLength(1);
+    expect(logged).toEqual([`feedpipe: WebSub hub ${hub.url} was not told about https://news.example.com/feed.xml after 1 attempt: hub answered 400`]);
+  });
+
+  it('gives up after its retries on a hub that is down, and never rejects', async () => {
+    const down = await startHub();
+    const url = down.url;
+    const server = hubs.pop()!;
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    const started = Date.now();
+    const results = await pingHubs([url, 'not a url'], ['https://news.example.com/feed.xml'], { ...fast, retries: 2 });
+    expect(results).toMatchObject([
+      { ok: false, attempts: 3 },
+      { ok: false, attempts: 3 },
+    ]);
+    expect(results[0]!.error).toMatch(/ECONNREFUSED|fetch failed/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // And a throwing fetch or logger changes nothing.
+    const thrown = await pingHubs(['https://hub.example/'], ['https://x.example/feed.xml'], { fetch: () => { throw new Error('boom'); }, retries: 0, log: () => { throw new Error('log'); } });
+    expect(thrown).toMatchObject([{ ok: false, error: 'boom' }]);
+  });
+
+  it('finds the feeds among the files a build wrote, as absolute URLs', () => {
+    expect(changedFeedUrls(['atom.xml', 'feed.xsl', 'index.html', 'tags/a/feed.json', 'sections/w/feed.xml'], 'https://example.org/news/')).toEqual([
+      'https://example.org/news/atom.xml',
+      'https://example.org/news/tags/a/feed.json',
+      'https://example.org/news/sections/w/feed.xml',
+    ]);
+  });
+});
+
+describe('feedpipe build with WebSub hubs', () => {
+  async function run(argv: string[], cwd: string) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd });
+    return { code, stdout, stderr };
+  }
+
+  it('advertises the hubs in every format and pings them for the feeds whose bytes changed, and only those', async () => {
+    const hub = await startHub();
+    const s = await makeSite({ 'a.md': article({ title: 'First', date: '2026-01-01', tags: ['One'] }) });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), `site:\n  title: Hub Times\n  url: https://hub-times.example/\nwebsub:\n  hubs: ["${hub.url}"]\n`);
+    const first = await run(['build', '--now', '2026-06-01T00:00:00Z'], s.root);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toContain('WebSub: 6 of 6 hub pings accepted');
+    expect(hub.pings.map((p) => p.params['hub.url']![0]).sort()).toEqual(
+      ['atom.xml', 'feed.json', 'feed.xml', 'tags/one/atom.xml', 'tags/one/feed.json', 'tags/one/feed.xml'].map((f) => `https://hub-times.example/${f}`),
+    );
+    expect(await readFile(path.join(s.root, 'dist/feed.xml'), 'utf8')).toContain(`<atom:link href="${hub.url}" rel="hub"/>`);
+    expect(await readFile(path.join(s.root, 'dist/atom.xml'), 'utf8')).toContain(`<link href="${hub.url}" rel="hub"/>`);
+    expect(JSON.parse(await readFile(path.join(s.root, 'dist/feed.json'), 'utf8')).hubs).toEqual([{ type: 'WebSub', url: hub.url }]);
+
+    // Nothing changed: nobody is pinged.
+    hub.pings.length = 0;
+    expect((await run(['build', '--now', '2026-06-01T00:00:00Z'], s.root)).stdout).not.toContain('WebSub');
+    expect(hub.pings).toEqual([]);
+
+    // A new article in another tag: the main feeds and the new tag's, not tag "one".
+    await writeFile(path.join(s.contentDir, 'b.md'), article({ title: 'Second', date: '2026-02-01', tags: ['Two'] }));
+    await run(['build', '--now', '2026-06-01T00:00:00Z'], s.root);
+    expect(hub.pings.map((p) => p.params['hub.url']![0]).sort()).toEqual(
+      ['atom.xml', 'feed.json', 'feed.xml', 'tags/two/atom.xml', 'tags/two/feed.json', 'tags/two/feed.xml'].map((f) => `https://hub-times.example/${f}`),
+    );
+  });
+
+  it('publishes whatever the hub says: a refusing hub is a warning, not a failed build', async () => {
+    const hub = await startHub(new Array(20).fill(400));
+    const s = await makeSite({ 'a.md': article({ title: 'First', date: '2026-01-01' }) });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), `site:\n  title: Hub Times\n  url: https://hub-times.example/\nwebsub:\n  hubs: ["${hub.url}"]\n`);
+    const r = await run(['build', '--now', '2026-06-01T00:00:00Z'], s.root);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('was not told about');
+    expect(await readFile(path.join(s.root, 'dist/feed.xml'), 'utf8')).toContain('First');
+  });
+
+  it('refuses plain-http hubs other than loopback ones', async () => {
+    const s = await makeSite({});
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\nwebsub:\n  hubs: ["http://hub.example.com/"]\n');
+    const r = await run(['check'], s.root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('websub.hubs[0]: must be an https URL');
+  });
+});
