@@ -1,0 +1,36 @@
+// The server side of bench/serve.mjs, in its own process: the feed server and,
+// as in `feedpipe start --serve`, the publisher that rebuilds and reloads it.
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from '../lib/build.js';
+import { createFeedServer } from '../lib/serve.js';
+
+const root = process.argv[2];
+const outDir = path.join(root, 'dist');
+const server = createFeedServer({ outDir, log: (m) => process.send({ type: 'log', message: m }) });
+await server.reload();
+const { port } = await server.listen(0, '127.0.0.1');
+process.send({ type: 'ready', port });
+
+let round = 0;
+process.on('message', async (msg) => {
+  if (msg.type === 'memory') {
+    for (let i = 0; i < 3; i++) globalThis.gc?.();
+    const m = process.memoryUsage();
+    process.send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+  } else if (msg.type === 'republish') {
+    round++;
+    const date = new Date(Date.UTC(2026, 0, 1) + round * 60_000).toISOString();
+    await writeFile(path.join(root, 'content', `bench-${round}.md`), `---\ntitle: "Bench story ${round}"\ndate: ${date}\ntags: [Bench]\n---\nStory ${round} ${'body '.repeat(round * 20)}\n`);
+    const report = await build({ cwd: root, now: new Date('2026-11-25T12:00:00Z') });
+    const sha = createHash('sha256').update(await readFile(path.join(outDir, 'feed.xml'))).digest('hex');
+    // Announced before the swap, so the load generator knows the version before it can receive it.
+    process.send({ type: 'published', sha, written: report.write?.written.length ?? 0 });
+    const r = await server.reload();
+    process.send({ type: 'reloaded', ok: r.ok, ms: r.ms, changed: r.changed });
+  } else if (msg.type === 'stop') {
+    await server.close();
+    process.exit(0);
+  }
+});
