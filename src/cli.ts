@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, check, resolveConfig, type BuildOptions, type BuildReport } from './build.js';
 import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
 import { createFeedServer } from './serve.js';
-import { hubPingsFor, pingHubs } from './websub.js';
+import { announcePublish } from './websub.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd?: string;
-  /** Ends long-running commands (serve); the process wires it to SIGINT and SIGTERM. */
+  /** Stops `feedpipe serve`. Without it, SIGINT or SIGTERM does; tests pass their own. */
   signal?: AbortSignal;
 }
 
@@ -99,11 +100,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   if (!values.quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
   // After the files are written, and never changing the exit code: a hub that is down is a warning.
-  const { hubs, urls } = hubPingsFor(report);
-  if (urls.length) {
-    const results = await pingHubs(hubs, urls, { log: (m) => io.stderr(m + '\n') });
-    if (!values.quiet) io.stdout(`WebSub: ${results.filter((r) => r.ok).length} of ${results.length} hub pings accepted\n`);
-  }
+  const results = await (await announcePublish(report, { log: (m) => io.stderr(m + '\n') })).pings;
+  if (results.length && !values.quiet) io.stdout(`WebSub: ${results.filter((r) => r.ok).length} of ${results.length} hub pings accepted\n`);
   return 0;
 }
 
@@ -125,6 +123,8 @@ async function serve(options: BuildOptions, flags: { port?: string | undefined; 
     },
   });
   let listening = false;
+  // So that the folder can be watched from the start, even before the first build.
+  await mkdir(resolved.outDir, { recursive: true }).catch(() => undefined);
   const loaded = await server.reload();
   if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" (it is picked up without a restart)\n`);
   const stopWatching = server.watch();
@@ -138,12 +138,28 @@ async function serve(options: BuildOptions, flags: { port?: string | undefined; 
   }
   listening = true;
   io.stdout(`serving ${shown} (${loaded.files} files) at ${address.url}\n`);
-  await new Promise<void>((resolve) => {
-    if (io.signal?.aborted) resolve();
-    io.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await stopped(io.signal);
+  stopWatching();
   await server.close();
   return 0;
+}
+
+/** Resolves when `signal` aborts, or without one, on the first SIGINT or SIGTERM. */
+function stopped(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal) {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }
 
 function usage(io: CliIO, message: string): number {
@@ -184,12 +200,9 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  const stop = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    signal: stop.signal,
   });
   process.exitCode = code;
 }

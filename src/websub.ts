@@ -52,6 +52,30 @@ export function hubPingsFor(report: BuildReport): { hubs: string[]; urls: string
   return { hubs: [...hubs], urls: changedFeedUrls(report.write.written, report.config.site.url) };
 }
 
+export interface AnnounceOptions extends PingOptions {
+  /** Makes the new files served before any hub is told: a server in this process (FeedServer.reload). */
+  reload?: () => Promise<unknown>;
+}
+
+/**
+ * What a publisher does after every build: if it wrote or removed files, make
+ * them served (awaits `reload`), then ping the hubs about the feeds whose
+ * bytes changed, without waiting. `pings` settles when every hub has answered
+ * or run out of retries; it never rejects, and nothing needs to await it.
+ */
+export async function announcePublish(report: BuildReport, options: AnnounceOptions = {}): Promise<{ pings: Promise<PingResult[]> }> {
+  const changed = !!report.ok && !!report.write && (report.write.written.length > 0 || report.write.removed.length > 0);
+  if (changed && options.reload) {
+    try {
+      await options.reload();
+    } catch (e) {
+      options.log?.(`feedpipe: reloading the server failed: ${(e as Error).message}`);
+    }
+  }
+  const { hubs, urls } = hubPingsFor(report);
+  return { pings: urls.length ? pingHubs(hubs, urls, options) : Promise.resolve([]) };
+}
+
 export async function pingHubs(hubs: readonly string[], feedUrls: readonly string[], options: PingOptions = {}): Promise<PingResult[]> {
   const jobs = hubs.flatMap((hub) => feedUrls.map((url) => ({ hub, url })));
   const results: PingResult[] = new Array(jobs.length);

@@ -3,9 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { build } from '../src/build.js';
 import { runCli } from '../src/cli.js';
-import { changedFeedUrls, pingHubs } from '../src/websub.js';
-import { article, makeSite } from './helpers/site.js';
+import { createFeedServer } from '../src/serve.js';
+import { announcePublish, changedFeedUrls, pingHubs } from '../src/websub.js';
+import { request } from './helpers/http.js';
+import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
 
 interface Ping {
   path: string;
@@ -153,5 +156,46 @@ describe('feedpipe build with WebSub hubs', () => {
     const r = await run(['check'], s.root);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('websub.hubs[0]: must be an https URL');
+  });
+});
+
+describe('announcePublish', () => {
+  it('reloads the server before any hub is told, so a hub fetching the feed gets the new version', async () => {
+    const s = await makeSite({ 'a.md': article({ title: 'Old news', date: '2026-01-01' }) });
+    const server = createFeedServer({ outDir: s.outDir });
+    const { port } = await server.listen(0, '127.0.0.1');
+    const fetched: string[] = [];
+    // A hub that, like a real one, fetches the topic as soon as it is pinged (from our loopback server).
+    const hubServer = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', async () => {
+        const topic = new URL(new URLSearchParams(body).get('hub.url')!);
+        fetched.push((await request(port, topic.pathname)).body.toString());
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hubServer.listen(0, '127.0.0.1', r));
+    hubs.push(hubServer);
+    const hub = `http://127.0.0.1:${(hubServer.address() as AddressInfo).port}/`;
+    try {
+      const config = { ...baseConfig, websub: { hubs: [hub] } };
+      const first = await build({ config, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
+      expect(await (await announcePublish(first, { reload: server.reload })).pings).toHaveLength(3);
+      await writeFile(path.join(s.contentDir, 'b.md'), article({ title: 'Fresh news', date: '2026-02-01' }));
+      const second = await build({ config, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
+      fetched.length = 0;
+      const results = await (await announcePublish(second, { reload: server.reload })).pings;
+      expect(results.map((r) => r.ok)).toEqual([true, true, true]);
+      expect(fetched).toHaveLength(3);
+      for (const body of fetched) expect(body).toContain('Fresh news');
+      // A build that changed nothing reloads nothing and tells nobody.
+      const third = await build({ config, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
+      let reloaded = false;
+      expect(await (await announcePublish(third, { reload: async () => (reloaded = true) })).pings).toEqual([]);
+      expect(reloaded).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
