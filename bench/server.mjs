@@ -22,13 +22,16 @@ process.on('message', async (msg) => {
   } else if (msg.type === 'republish') {
     round++;
     const date = new Date(Date.UTC(2026, 0, 1) + round * 60_000).toISOString();
-    await writeFile(path.join(root, 'content', `bench-${round}.md`), `---\ntitle: "Bench story ${round}"\ndate: ${date}\ntags: [Bench]\n---\nStory ${round} ${'body '.repeat(round * 20)}\n`);
+    // A new story of ordinary length each time: the feeds change, their size stays about the same.
+    await writeFile(path.join(root, 'content', `bench-${round}.md`), `---\ntitle: "Bench story ${round}"\ndate: ${date}\ntags: [Bench]\n---\nStory ${round}. ${'Some words of an ordinary news story. '.repeat(40)}\n`);
+    const started = performance.now();
     const report = await build({ cwd: root, now: new Date('2026-11-25T12:00:00Z') });
+    const buildMs = performance.now() - started;
     const sha = createHash('sha256').update(await readFile(path.join(outDir, 'feed.xml'))).digest('hex');
     // Announced before the swap, so the load generator knows the version before it can receive it.
     process.send({ type: 'published', sha, written: report.write?.written.length ?? 0 });
     const r = await server.reload();
-    process.send({ type: 'reloaded', ok: r.ok, ms: r.ms, changed: r.changed });
+    process.send({ type: 'reloaded', ok: r.ok, ms: r.ms, changed: r.changed, buildMs });
   } else if (msg.type === 'stop') {
     await server.close();
     process.exit(0);

@@ -16,7 +16,12 @@ export interface FeedServerOptions {
   outDir: string;
   /** Cache-Control max-age, seconds. Default 300. */
   maxAge?: number;
-  /** Brotli quality, 0–11. Default 11: variants are made once per published version, off the event loop. */
+  /**
+   * Brotli quality, 0–11. Default: 11 for files up to 64 KiB, 7 above. Variants
+   * are made once per published version, off the event loop, but on a small
+   * machine they share the cores with serving: quality 11 costs ~50× quality 7
+   * (500 ms against 16 ms for 250 KB) for ~10 % fewer bytes.
+   */
   brotliQuality?: number;
   /** Where reload problems and watcher errors are reported; the server itself never prints. */
   log?: (message: string) => void;
@@ -108,7 +113,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
   const outDir = path.resolve(options.outDir);
   const manifestPath = path.join(outDir, MANIFEST);
   const cacheControl = `public, max-age=${options.maxAge ?? 300}`;
-  const quality = options.brotliQuality ?? 11;
+  const quality = (size: number) => options.brotliQuality ?? (size <= 64 * 1024 ? 11 : 7);
   const log = options.log ?? (() => undefined);
   let current: Snapshot = { manifestText: '', verified: false, resources: new Map() };
 
@@ -197,7 +202,8 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     const previous = new Map([...current.resources.values()].map((r) => [r.sha256, r]));
     const resources = new Map<string, Resource>();
     let changed = 0;
-    await eachLimited(manifest.files, 4, async (rel) => {
+    // Two files at a time: compression runs on libuv's threads, and the cores are shared with serving.
+    await eachLimited(manifest.files, 2, async (rel) => {
       const kind = kindOf(rel);
       if (!kind || rel.split('/').some((s) => s.startsWith('.'))) return;
       let real: string;
@@ -221,7 +227,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
       const lastModifiedMs = published ? Date.parse(published.lastModified) : Math.floor((await stat(real)).mtimeMs / 1000) * 1000;
       const reused = previous.get(sha256);
       if (!reused) changed++;
-      const representations = reused?.representations ?? (await represent(bytes, sha256, quality));
+      const representations = reused?.representations ?? (await represent(bytes, sha256, quality(bytes.length)));
       resources.set(rel, {
         sha256,
         kind,
