@@ -78,6 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   if (!command) return usage(io, 'no command given');
   if (command !== 'build' && command !== 'check' && command !== 'serve') return usage(io, `unknown command "${command}"`);
   if (extra.length) return usage(io, `unexpected argument "${extra[0]}"`);
+  if (command !== 'serve' && (values.port !== undefined || values.host !== undefined)) return usage(io, '--port and --host are options of "feedpipe serve"');
   let now: Date | undefined;
   if (values.now !== undefined) {
     now = parseInstant(values.now);

@@ -75,6 +75,12 @@ describe('feedpipe serve', () => {
     expect(stderr).toMatch(/--port.*\nRun "feedpipe --help" for usage\.\n$/);
   });
 
+  it('refuses --port and --host on other commands', async () => {
+    let stderr = '';
+    expect(await runCli(['build', '--port', '8080'], { stdout: () => undefined, stderr: (t) => (stderr += t) })).toBe(2);
+    expect(stderr).toContain('--port and --host are options of "feedpipe serve"');
+  });
+
   it('exits 1 when the port is taken', async () => {
     const s = await makeSite({});
     await writeFile(path.join(s.root, 'feedpipe.config.yaml'), CONFIG);
