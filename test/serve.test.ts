@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
+import { build, type BuildReport } from '../src/build.js';
 import type { ConfigInput } from '../src/config.js';
 import { createFeedServer, type FeedServer } from '../src/serve.js';
 import { publishFiles, readManifest } from '../src/publish/write.js';
@@ -17,13 +18,25 @@ afterEach(async () => {
 
 const config: ConfigInput = { ...baseConfig, server: { maxAge: 123 } };
 
+/** The site is built once; every test gets its own copy of it (content and dist), and its own server. */
+let template: Promise<{ root: string; report: BuildReport }> | undefined;
+function builtTemplate() {
+  return (template ??= (async () => {
+    const site = await makeSite({
+      'world/alliance.md': article({ title: 'Allies agree', date: '2026-03-14T08:30:00Z', section: 'World', tags: ['Defense'] }, 'Alliance body.'),
+      'markets.md': article({ title: 'Markets rally', date: '2026-05-01T10:00:00Z', updated: '2026-05-02T09:00:00Z' }, 'Markets body. '.repeat(200)),
+    });
+    const report = await build({ config, contentDir: site.contentDir, outDir: site.outDir, now: NOW });
+    expect(report.ok).toBe(true);
+    return { root: site.root, report };
+  })());
+}
+
 async function servedSite(options: { watch?: boolean } = {}) {
-  const site = await makeSite({
-    'world/alliance.md': article({ title: 'Allies agree', date: '2026-03-14T08:30:00Z', section: 'World', tags: ['Defense'] }, 'Alliance body.'),
-    'markets.md': article({ title: 'Markets rally', date: '2026-05-01T10:00:00Z', updated: '2026-05-02T09:00:00Z' }, 'Markets body. '.repeat(200)),
-  });
-  const report = await build({ config, contentDir: site.contentDir, outDir: site.outDir, now: NOW });
-  expect(report.ok).toBe(true);
+  const { root: templateRoot, report } = await builtTemplate();
+  const root = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-serve-'));
+  await cp(templateRoot, root, { recursive: true, preserveTimestamps: true });
+  const site = { root, contentDir: path.join(root, 'content'), outDir: path.join(root, 'dist') };
   const server = createFeedServer({ outDir: site.outDir, maxAge: 123, log: () => undefined });
   open.push(server);
   expect((await server.reload()).ok).toBe(true);
