@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, check, type BuildOptions, type BuildReport } from './build.js';
 import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
+import { version } from './version.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -25,14 +26,10 @@ Options:
   --out DIR       output folder (overrides the config)
   --now ISO-8601  the clock for what is published, e.g. 2026-01-01T09:00:00Z (default: now)
   --quiet         print errors only
+  --no-cache      neither read nor write the build cache (.feedpipe-cache beside the config)
 
 Exit codes: 0 ok, 1 content or config errors, 2 usage errors.
 `;
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** argv → command → exit code. The only place that prints; tests call it with their own argv and io. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -48,6 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         out: { type: 'string' },
         now: { type: 'string' },
         quiet: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -79,6 +77,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     ...(values.out ? { outDir: values.out } : {}),
     ...(now ? { now } : {}),
     ...(io.cwd ? { cwd: io.cwd } : {}),
+    ...(values['no-cache'] ? {} : { cacheDir: '.feedpipe-cache' }),
   };
   const report = command === 'build' ? await build(options) : await check(options);
   const shown = values.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;

@@ -95,14 +95,16 @@ export function wallTime(instant: number, timeZone: string): number {
  * spring-forward gap there is none and the result is undefined.
  */
 export function zonedWallTimeToInstant(wall: number, timeZone: string): number | undefined {
-  const candidates = new Set<number>();
-  // Offsets are within ±18 h; probing the offset a day either side covers both sides of a transition.
-  for (const probe of [wall - 86_400_000, wall, wall + 86_400_000]) {
-    const offset = wallTime(probe, timeZone) - probe;
+  // Offsets are within ±18 h and change at most once a day or so: the offsets a day
+  // either side cover both sides of any transition near `wall`.
+  const before = wallTime(wall - 86_400_000, timeZone) - (wall - 86_400_000);
+  const after = wallTime(wall + 86_400_000, timeZone) - (wall + 86_400_000);
+  let best: number | undefined;
+  for (const offset of before === after ? [before] : [before, after]) {
     const instant = wall - offset;
-    if (wallTime(instant, timeZone) === wall) candidates.add(instant);
+    if (wallTime(instant, timeZone) === wall && (best === undefined || instant < best)) best = instant;
   }
-  return candidates.size ? Math.min(...candidates) : undefined;
+  return best;
 }
 
 /** Calendar parts of an instant in a zone, for permalinks. */

@@ -14,7 +14,8 @@ export interface SourceFile {
   frontmatter: string;
   /** 1-based line number of the first frontmatter line. */
   frontmatterLine: number;
-  body: string;
+  /** The Markdown body; undefined for an article restored from the build cache until it is re-read. */
+  body: string | undefined;
   /** 1-based line number of the first body line. */
   bodyLine: number;
 }

@@ -54,6 +54,7 @@ export function renderArticle(article: Article): RenderedArticle {
         hint,
       }),
     );
+  if (source.body === undefined) throw new Error(`${source.displayPath}: body not loaded`);
   const tree = processor.parse(source.body) as MdNode;
   // Readers and e-mail gateways ignore xml:base: every link must be absolute in the content itself.
   walk(tree, (node) => {

@@ -75,6 +75,14 @@ export function frontmatterSchema(timeZone: string) {
 }
 
 export type Frontmatter = z.output<ReturnType<typeof frontmatterSchema>>;
+
+// Building a zod schema costs far more than using one: one per timezone, not one per article.
+const schemas = new Map<string, ReturnType<typeof frontmatterSchema>>();
+function schemaFor(timeZone: string) {
+  let schema = schemas.get(timeZone);
+  if (!schema) schemas.set(timeZone, (schema = frontmatterSchema(timeZone)));
+  return schema;
+}
 export interface Person {
   name: string;
   email?: string;
@@ -135,7 +143,7 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
   if (typeof input !== 'object' || Array.isArray(input)) {
     return { diagnostics: [diagnostic({ code: 'invalid-frontmatter', file, line: source.frontmatterLine, column: 1, message: 'frontmatter must be a mapping of fields', hint: 'write one "field: value" per line' })] };
   }
-  const schema = frontmatterSchema(config.site.timezone);
+  const schema = schemaFor(config.site.timezone);
   const result = schema.safeParse(input);
   if (!result.success) return { diagnostics: zodIssuesToDiagnostics(result.error, schema, input, yaml, file) };
   const fm = result.data;

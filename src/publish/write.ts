@@ -18,9 +18,11 @@ export interface WriteResult {
  * an earlier build published and this one does not (a tag with no public
  * article left) are removed: a stale feed could keep showing an article that
  * went back to draft. Only files feedpipe wrote itself are ever removed.
+ * `keep` lists files known to be unchanged without serialising them.
  */
-export async function publishFiles(outDir: string, files: ReadonlyMap<string, string>): Promise<WriteResult> {
-  const result: WriteResult = { written: [], unchanged: [], removed: [] };
+export async function publishFiles(outDir: string, files: ReadonlyMap<string, string>, keep: ReadonlySet<string> = new Set()): Promise<WriteResult> {
+  const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
+  const published = new Set([...files.keys(), ...keep]);
   const previous = await readManifest(outDir);
   for (const [rel, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const target = resolveInside(outDir, rel);
@@ -34,7 +36,7 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
     result.written.push(rel);
   }
   for (const rel of previous) {
-    if (files.has(rel)) continue;
+    if (published.has(rel)) continue;
     const target = resolveInside(outDir, rel);
     try {
       await unlink(target);
@@ -44,7 +46,7 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  const manifest = JSON.stringify({ files: [...files.keys()].sort() }, null, 2) + '\n';
+  const manifest = JSON.stringify({ files: [...published].sort() }, null, 2) + '\n';
   const manifestPath = path.join(outDir, MANIFEST);
   const old = await readFile(manifestPath, 'utf8').catch(() => undefined);
   if (old !== manifest) await writeAtomically(manifestPath, Buffer.from(manifest));
