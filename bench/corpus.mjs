@@ -54,6 +54,8 @@ export function generateArticle(i, random = rng(i + 1)) {
   body.push(paragraph());
   body.push(`Background: [archive](/archive/${year}/) and [data](https://data.example.org/set/${i}.csv). ${paragraph()}`);
   body.push(paragraph());
+  body.push(paragraph());
+  body.push(paragraph());
   const fm = [
     '---',
     `title: "${sentence(8).slice(0, -1).replace(/"/g, '')}"`,

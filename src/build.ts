@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { readFile, lstat, stat } from 'node:fs/promises';
+import { readFile, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, storeArticle, type FileEntry } from './cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
@@ -123,7 +123,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const { contentDir, outDir } = resolved;
   report.outDir = outDir;
 
-  const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir }));
+  const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir, cwd }));
   const cacheFile = options.cacheDir ? path.join(path.resolve(resolved.baseDir, options.cacheDir), `build-${sha256(`${contentDir}\0${outDir}`).slice(0, 16)}.json`) : undefined;
   const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key) : new BuildCache(key));
   cache.useKey(key);
@@ -137,7 +137,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     // Synchronous stat and read are several times cheaper than their promise forms for
     // thousands of small files; yielding now and then keeps a server in the same process answering.
     if (i % 256 === 255) await new Promise(setImmediate);
-    loaded.push(loadArticle(scan.paths[i]!, ctx));
+    const p = scan.paths[i]!;
+    // With a watcher's list of changes, every other file is taken as the cache has it, unstat'ed.
+    const memo = scan.changed && !scan.changed.has(p) ? cache.articles.get(p) : undefined;
+    if (memo && memo.hash === cache.files.get(p)?.hash) {
+      stats.reused++;
+      loaded.push(memo);
+    } else loaded.push(loadArticle(p, ctx));
   }
   for (const l of loaded) {
     report.diagnostics.push(...l.diagnostics);
@@ -161,7 +167,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     const fingerprint = fingerprintOf(model, cache);
     const files = (Object.keys(FEED_FILES) as FeedFormat[]).map((f) => model.dir + FEED_FILES[f]);
     report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files, itemVersions: model.items.map((a) => ({ id: a.id, updated: (a.updated ?? a.date).getTime() })) });
-    if (write && !options.renderAll && (await allUnchanged(files, fingerprint, outDir, cache))) files.forEach((f) => keep.add(f));
+    if (write && !options.renderAll && allUnchanged(files, fingerprint, outDir, cache)) files.forEach((f) => keep.add(f));
     else pending.push({ model, fingerprint });
   }
 
@@ -174,15 +180,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       const entry = cache.files.get(a.source.absPath);
       let r = entry ? await cache.render(a.source.absPath, entry.hash) : undefined;
       if (!r) {
-        if (a.source.body === undefined) {
-          const body = await rereadBody(a, entry, cwd);
-          if (typeof body !== 'string') {
-            report.diagnostics.push(body);
-            continue;
-          }
-          a.source.body = body;
+        // Bodies are not kept after validation (100 000 of them would not fit the memory budget): re-read, checking the hash.
+        const body = await rereadBody(a, entry, cwd);
+        if (typeof body !== 'string') {
+          report.diagnostics.push(body);
+          continue;
         }
-        const fresh = renderArticle(a);
+        const fresh = renderArticle(a, body);
         r = { hash: entry?.hash ?? '', html: fresh.html, summary: fresh.summary, diagnostics: fresh.diagnostics };
         stats.rendered++;
         if (entry && !options.renderAll) await cache.setRender(a.source.absPath, r);
@@ -223,7 +227,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       for (const rel of [...report.write.written, ...report.write.unchanged]) {
         const fingerprint = fingerprints.get(rel);
         if (!fingerprint) continue;
-        const st = await stat(path.join(outDir, rel));
+        const st = statSync(path.join(outDir, rel));
         cache.outputs.set(rel, { fingerprint, size: st.size, mtimeMs: st.mtimeMs });
         cache.dirty = true;
       }
@@ -251,9 +255,10 @@ interface LoadContext {
   startedWall: number;
 }
 
-async function scanContent(contentDir: string, cache: BuildCache, changedPaths: readonly string[] | undefined): Promise<{ paths: string[]; diagnostics: Diagnostic[] }> {
+async function scanContent(contentDir: string, cache: BuildCache, changedPaths: readonly string[] | undefined): Promise<{ paths: string[]; diagnostics: Diagnostic[]; changed?: Set<string> }> {
   if (changedPaths && cache.complete) {
     const paths = new Set(cache.files.keys());
+    const changed = new Set<string>();
     let simple = true;
     for (const p of changedPaths) {
       const abs = path.resolve(p);
@@ -264,14 +269,18 @@ async function scanContent(contentDir: string, cache: BuildCache, changedPaths: 
         continue;
       }
       const st = await lstat(abs).catch(() => undefined);
-      if (st?.isFile()) paths.add(abs);
+      if (st?.isFile()) {
+        paths.add(abs);
+        changed.add(abs);
+      }
       else if (!st) {
         paths.delete(abs);
         cache.files.delete(abs);
+        cache.articles.delete(abs);
         cache.dirty = true;
       } else simple = false;
     }
-    if (simple) return { paths: [...paths].sort(), diagnostics: [] };
+    if (simple) return { paths: [...paths].sort(), diagnostics: [], changed };
   }
   const found = await findMarkdownFiles(contentDir);
   const present = new Set(found.files);
@@ -299,8 +308,12 @@ function loadArticle(absPath: string, ctx: LoadContext): { article?: Article; di
   const entry = cache.files.get(absPath);
   const reuse = (e: FileEntry) => {
     ctx.stats.reused++;
+    const memo = cache.articles.get(absPath);
+    if (memo && memo.hash === e.hash) return memo;
     const diagnostics = e.diagnostics.map((d) => ({ ...d, file: displayPath }));
-    return e.article ? { article: restoreArticle(e.article, { absPath, relPath, displayPath }), diagnostics } : { diagnostics };
+    const restored = { hash: e.hash, diagnostics, ...(e.article ? { article: restoreArticle(e.article, { absPath, relPath, displayPath }) } : {}) };
+    cache.articles.set(absPath, restored);
+    return restored;
   };
   if (entry && !entry.racy && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return reuse(entry);
   if (st.size > config.limits.maxFileBytes) {
@@ -325,8 +338,11 @@ function loadArticle(absPath: string, ctx: LoadContext): { article?: Article; di
   const validated = split.source ? validateArticle(split.source, config) : { diagnostics: [] as Diagnostic[] };
   const diagnostics = [...split.diagnostics, ...validated.diagnostics];
   const article = 'article' in validated ? validated.article : undefined;
+  if (article) article.source = { ...article.source, frontmatter: '', body: undefined };
   cache.files.set(absPath, { size: st.size, mtimeMs: st.mtimeMs, hash, racy, diagnostics, ...(article ? { article: storeArticle(article) } : {}) });
-  return { ...(article ? { article } : {}), diagnostics };
+  const result = { hash, diagnostics, ...(article ? { article } : {}) };
+  cache.articles.set(absPath, result);
+  return result;
 }
 
 async function rereadBody(a: Article, entry: FileEntry | undefined, cwd: string): Promise<string | Diagnostic> {
@@ -346,12 +362,17 @@ function fingerprintOf(model: FeedModel, cache: BuildCache): string {
   return sha256(JSON.stringify({ meta, items: items.map((a) => [a.source.relPath, cache.files.get(a.source.absPath)?.hash ?? '']) }));
 }
 
-async function allUnchanged(files: string[], fingerprint: string, outDir: string, cache: BuildCache): Promise<boolean> {
+function allUnchanged(files: string[], fingerprint: string, outDir: string, cache: BuildCache): boolean {
   for (const rel of files) {
     const out = cache.outputs.get(rel);
     if (!out || out.fingerprint !== fingerprint) return false;
-    const st = await stat(path.join(outDir, rel)).catch(() => undefined);
-    if (!st || st.size !== out.size || st.mtimeMs !== out.mtimeMs) return false;
+    let st;
+    try {
+      st = statSync(path.join(outDir, rel));
+    } catch {
+      return false;
+    }
+    if (st.size !== out.size || st.mtimeMs !== out.mtimeMs) return false;
   }
   return true;
 }

@@ -56,6 +56,11 @@ export class BuildCache {
   complete = false;
   dirty = false;
   /**
+   * Articles already built in this process, by source path (never saved): a
+   * publisher that keeps its cache re-creates nothing that did not change.
+   */
+  articles = new Map<string, { hash: string; article?: Article; diagnostics: Diagnostic[] }>();
+  /**
    * Rendered HTML by source path. Kept apart from the index and loaded only
    * when some feed has to be serialised again: a no-op build never reads it.
    */
@@ -84,6 +89,7 @@ export class BuildCache {
     this.key = key;
     this.files.clear();
     this.outputs.clear();
+    this.articles.clear();
     this.renders = new Map();
     this.complete = false;
     this.dirty = this.rendersDirty = true;

@@ -14,7 +14,7 @@ export interface SourceFile {
   frontmatter: string;
   /** 1-based line number of the first frontmatter line. */
   frontmatterLine: number;
-  /** The Markdown body; undefined for an article restored from the build cache until it is re-read. */
+  /** The Markdown body; a built Article does not keep it (the renderer re-reads the file). */
   body: string | undefined;
   /** 1-based line number of the first body line. */
   bodyLine: number;

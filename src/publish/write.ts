@@ -24,17 +24,19 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
   const published = new Set([...files.keys(), ...keep]);
   const previous = await readManifest(outDir);
-  for (const [rel, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  // Files are independent: write them side by side, a few at a time.
+  const queue = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
+  const one = async ([rel, text]: [string, string]) => {
     const target = resolveInside(outDir, rel);
     const bytes = Buffer.from(text, 'utf8');
     const existing = await readFile(target).catch(() => undefined);
-    if (existing && existing.equals(bytes)) {
-      result.unchanged.push(rel);
-      continue;
-    }
+    if (existing && existing.equals(bytes)) return result.unchanged.push(rel);
     await writeAtomically(target, bytes);
-    result.written.push(rel);
-  }
+    return result.written.push(rel);
+  };
+  for (let i = 0; i < queue.length; i += 8) await Promise.all(queue.slice(i, i + 8).map(one));
+  result.written.sort();
+  result.unchanged.sort();
   for (const rel of previous) {
     if (published.has(rel)) continue;
     const target = resolveInside(outDir, rel);
