@@ -1,16 +1,18 @@
-import { readFileSync, statSync } from 'node:fs';
-import { readFile, lstat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, storeArticle, type FileEntry } from './cache.js';
+import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, type FileEntry, type StoredRender } from './cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
-import { findMarkdownFiles, splitSource, toDisplayPath } from './content/load.js';
-import { findCollisions, validateArticle, type Article } from './content/schema.js';
+import { findMarkdownFiles, toDisplayPath } from './content/load.js';
+import { findCollisions, type Article } from './content/schema.js';
 import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { buildFeedModels, FEED_FILES, type FeedFormat, type FeedModel } from './publish/model.js';
 import { nextDue, selectScheduled, selectVisible } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { publishFiles, type WriteResult } from './publish/write.js';
+import { WorkerPool } from './pool.js';
 import { version } from './version.js';
+import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderTask } from './work.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -41,7 +43,12 @@ export interface BuildOptions {
    * a rename) makes the build scan the whole content folder.
    */
   changedPaths?: readonly string[];
+  /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
+  parallel?: boolean;
 }
+
+/** Below these batch sizes a worker's start-up costs more than it saves. */
+const PARALLEL_MIN = { parse: 2000, render: 200 };
 
 export interface FeedSummary {
   key: string;
@@ -132,23 +139,20 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const scan = await scanContent(contentDir, cache, options.changedPaths);
   report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
   const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now() };
-  const loaded = [];
-  for (let i = 0; i < scan.paths.length; i++) {
-    // Synchronous stat and read are several times cheaper than their promise forms for
-    // thousands of small files; yielding now and then keeps a server in the same process answering.
-    if (i % 256 === 255) await new Promise(setImmediate);
-    const p = scan.paths[i]!;
-    // With a watcher's list of changes, every other file is taken as the cache has it, unstat'ed.
-    const memo = scan.changed && !scan.changed.has(p) ? cache.articles.get(p) : undefined;
-    if (memo && memo.hash === cache.files.get(p)?.hash) {
-      stats.reused++;
-      loaded.push(memo);
-    } else loaded.push(loadArticle(p, ctx));
+  let pool: WorkerPool | undefined;
+  const poolFor = (size: number, min: number) => (options.parallel !== false && size >= min ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
+  try {
+    const loaded = await loadArticles(scan, ctx, (n) => poolFor(n, PARALLEL_MIN.parse));
+    for (const l of loaded) {
+      report.diagnostics.push(...l.diagnostics);
+      if (l.article) report.articles.push(l.article);
+    }
+    return await publishStage();
+  } finally {
+    await pool?.close();
   }
-  for (const l of loaded) {
-    report.diagnostics.push(...l.diagnostics);
-    if (l.article) report.articles.push(l.article);
-  }
+
+  async function publishStage(): Promise<BuildReport> {
   report.diagnostics.push(...findCollisions(report.articles));
 
   // 2. Decide what is public: one place, one clock.
@@ -160,7 +164,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (hasErrors(report.diagnostics)) return done();
 
   // 3. Model the feeds; a feed whose fingerprint matches the file on disk is not serialised again.
-  const models = buildFeedModels(report.visible, config);
+  const models = buildFeedModels(report.visible, ctx.config);
   const keep = new Set<string>();
   const pending: { model: FeedModel; fingerprint: string }[] = [];
   for (const model of models) {
@@ -174,26 +178,33 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   // 4. Render only what a feed to be serialised carries (or everything, for check).
   const toRender = new Set<Article>(options.renderAll ? report.articles : pending.flatMap((p) => p.model.items));
   const rendered: RenderedMap = new Map();
-  if (toRender.size) {
-    const { renderArticle } = await import('./content/render.js');
-    for (const a of toRender) {
-      const entry = cache.files.get(a.source.absPath);
-      let r = entry ? await cache.render(a.source.absPath, entry.hash) : undefined;
-      if (!r) {
-        // Bodies are not kept after validation (100 000 of them would not fit the memory budget): re-read, checking the hash.
-        const body = await rereadBody(a, entry, cwd);
-        if (typeof body !== 'string') {
-          report.diagnostics.push(body);
-          continue;
-        }
-        const fresh = renderArticle(a, body);
-        r = { hash: entry?.hash ?? '', html: fresh.html, summary: fresh.summary, diagnostics: fresh.diagnostics };
-        stats.rendered++;
-        if (entry && !options.renderAll) await cache.setRender(a.source.absPath, r);
-      }
-      report.diagnostics.push(...r.diagnostics.map((d) => ({ ...d, file: a.source.displayPath })));
-      rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
+  const renders = new Map<Article, StoredRender>();
+  const tasks: { a: Article; task: RenderTask }[] = [];
+  for (const a of toRender) {
+    const entry = cache.files.get(a.source.absPath)!;
+    const r = await cache.render(a.source.absPath, entry.hash);
+    if (r) renders.set(a, r);
+    else tasks.push({ a, task: { ref: refOf(a), article: entry.article!, hash: entry.hash } });
+  }
+  // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
+  const renderPool = poolFor(tasks.length, PARALLEL_MIN.render);
+  const results = renderPool
+    ? await renderPool.run<RenderTask, StoredRender | { error: Diagnostic }>('render', tasks.map((t) => t.task))
+    : await Promise.all(tasks.map((t) => renderFile(t.task)));
+  for (const [i, r] of results.entries()) {
+    if ('error' in r) {
+      report.diagnostics.push(r.error);
+      continue;
     }
+    stats.rendered++;
+    renders.set(tasks[i]!.a, r);
+    if (!options.renderAll) await cache.setRender(tasks[i]!.a.source.absPath, r);
+  }
+  for (const a of toRender) {
+    const r = renders.get(a);
+    if (!r) continue;
+    report.diagnostics.push(...r.diagnostics.map((d) => ({ ...d, file: a.source.displayPath })));
+    rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
   }
   if (hasErrors(report.diagnostics)) return done();
 
@@ -239,6 +250,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   cache.pruneRenders(new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath))));
   await cache.save().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
   return done();
+  }
 }
 
 /** Validates everything, renders every article, writes nothing. */
@@ -294,66 +306,86 @@ async function scanContent(contentDir: string, cache: BuildCache, changedPaths: 
   return { paths: found.files, diagnostics: found.diagnostics };
 }
 
-function loadArticle(absPath: string, ctx: LoadContext): { article?: Article; diagnostics: Diagnostic[] } {
-  const { cache, config, contentDir, cwd } = ctx;
-  const displayPath = toDisplayPath(absPath, cwd);
-  const relPath = path.relative(contentDir, absPath).split(path.sep).join('/');
-  const fail = (code: string, message: string, hint: string) => ({ diagnostics: [diagnostic({ code, file: displayPath, message, hint })] });
-  let st;
-  try {
-    st = statSync(absPath);
-  } catch (e) {
-    return fail('file-unreadable', `cannot read file: ${(e as Error).message}`, 'check the file permissions');
-  }
-  const entry = cache.files.get(absPath);
-  const reuse = (e: FileEntry) => {
-    ctx.stats.reused++;
-    const memo = cache.articles.get(absPath);
+type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
+
+/**
+ * Stage 1: every article, reused from the cache when its bytes did not
+ * change, parsed otherwise (in worker threads when there are thousands).
+ */
+async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ctx: LoadContext, poolFor: (n: number) => WorkerPool | undefined): Promise<Loaded[]> {
+  const { cache, config, stats } = ctx;
+  const loaded: Loaded[] = new Array(scan.paths.length);
+  const toParse: { i: number; ref: FileRef; size: number; mtimeMs: number }[] = [];
+  const reuse = (ref: FileRef, e: FileEntry): Loaded => {
+    stats.reused++;
+    const memo = cache.articles.get(ref.absPath);
     if (memo && memo.hash === e.hash) return memo;
-    const diagnostics = e.diagnostics.map((d) => ({ ...d, file: displayPath }));
-    const restored = { hash: e.hash, diagnostics, ...(e.article ? { article: restoreArticle(e.article, { absPath, relPath, displayPath }) } : {}) };
-    cache.articles.set(absPath, restored);
+    const diagnostics = e.diagnostics.map((d) => ({ ...d, file: ref.displayPath }));
+    const restored = { hash: e.hash, diagnostics, ...(e.article ? { article: restoreArticle(e.article, ref) } : {}) };
+    cache.articles.set(ref.absPath, restored);
     return restored;
   };
-  if (entry && !entry.racy && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return reuse(entry);
-  if (st.size > config.limits.maxFileBytes) {
-    return fail('file-too-large', `file is ${st.size} bytes, over the limit of ${config.limits.maxFileBytes}`, 'split the article, or raise limits.maxFileBytes in the config');
+  for (let i = 0; i < scan.paths.length; i++) {
+    const absPath = scan.paths[i]!;
+    // With a watcher's list of changes, every other file is taken as the cache has it, unstat'ed.
+    const memo = scan.changed && !scan.changed.has(absPath) ? cache.articles.get(absPath) : undefined;
+    if (memo && memo.hash === cache.files.get(absPath)?.hash) {
+      stats.reused++;
+      loaded[i] = memo;
+      continue;
+    }
+    const ref = { absPath, relPath: path.relative(ctx.contentDir, absPath).split(path.sep).join('/'), displayPath: toDisplayPath(absPath, ctx.cwd) };
+    let st;
+    try {
+      // Synchronous stat is several times cheaper than its promise form for thousands of small files.
+      st = statSync(absPath);
+    } catch (e) {
+      loaded[i] = { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
+      continue;
+    }
+    const entry = cache.files.get(absPath);
+    if (entry && !entry.racy && entry.size === st.size && entry.mtimeMs === st.mtimeMs) loaded[i] = reuse(ref, entry);
+    else if (st.size > config.limits.maxFileBytes) {
+      loaded[i] = { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${config.limits.maxFileBytes}`, hint: 'split the article, or raise limits.maxFileBytes in the config' })] };
+    } else toParse.push({ i, ref, size: st.size, mtimeMs: st.mtimeMs });
   }
-  let buffer: Buffer;
-  try {
-    buffer = readFileSync(absPath);
-  } catch (e) {
-    return fail('file-unreadable', `cannot read file: ${(e as Error).message}`, 'check the file permissions');
+  const pool = poolFor(toParse.length);
+  let parsed: ParsedFile[];
+  if (pool) parsed = await pool.run<FileRef, ParsedFile>('parse', toParse.map((t) => t.ref));
+  else {
+    parsed = [];
+    for (const [n, t] of toParse.entries()) {
+      // Yield now and then, so a server in the same process keeps answering.
+      if (n % 256 === 255) await new Promise(setImmediate);
+      parsed.push(parseFile(t.ref, config));
+    }
   }
-  const hash = sha256(buffer);
-  // A file written within the last two seconds may change again without its size or mtime moving.
-  const racy = ctx.startedWall - st.mtimeMs < 2000;
-  cache.dirty = true;
-  if (entry && entry.hash === hash) {
-    Object.assign(entry, { size: st.size, mtimeMs: st.mtimeMs, racy });
-    return reuse(entry);
+  for (const [n, t] of toParse.entries()) {
+    const result = parsed[n]!;
+    // A file written within the last two seconds may change again without its size or mtime moving.
+    const racy = ctx.startedWall - t.mtimeMs < 2000;
+    const entry = cache.files.get(t.ref.absPath);
+    cache.dirty = true;
+    if (entry && entry.hash === result.hash) {
+      Object.assign(entry, { size: t.size, mtimeMs: t.mtimeMs, racy });
+      loaded[t.i] = reuse(t.ref, entry);
+      continue;
+    }
+    stats.parsed++;
+    if (!result.hash) {
+      loaded[t.i] = { diagnostics: result.diagnostics };
+      continue;
+    }
+    cache.files.set(t.ref.absPath, { size: t.size, mtimeMs: t.mtimeMs, hash: result.hash, racy, diagnostics: result.diagnostics, ...(result.article ? { article: result.article } : {}) });
+    const fresh = { hash: result.hash, diagnostics: result.diagnostics, ...(result.article ? { article: restoreArticle(result.article, t.ref) } : {}) };
+    cache.articles.set(t.ref.absPath, fresh);
+    loaded[t.i] = fresh;
   }
-  ctx.stats.parsed++;
-  const split = splitSource(buffer, absPath, displayPath, relPath);
-  const validated = split.source ? validateArticle(split.source, config) : { diagnostics: [] as Diagnostic[] };
-  const diagnostics = [...split.diagnostics, ...validated.diagnostics];
-  const article = 'article' in validated ? validated.article : undefined;
-  if (article) article.source = { ...article.source, frontmatter: '', body: undefined };
-  cache.files.set(absPath, { size: st.size, mtimeMs: st.mtimeMs, hash, racy, diagnostics, ...(article ? { article: storeArticle(article) } : {}) });
-  const result = { hash, diagnostics, ...(article ? { article } : {}) };
-  cache.articles.set(absPath, result);
-  return result;
+  return loaded;
 }
 
-async function rereadBody(a: Article, entry: FileEntry | undefined, cwd: string): Promise<string | Diagnostic> {
-  const changed = diagnostic({ code: 'changed-during-build', file: toDisplayPath(a.source.absPath, cwd), message: 'file changed while the build was running', hint: 'nothing was published; the next build picks up the new version' });
-  try {
-    const buffer = await readFile(a.source.absPath);
-    if (!entry || sha256(buffer) !== entry.hash) return changed;
-    return splitSource(buffer, a.source.absPath, a.source.displayPath, a.source.relPath).source?.body ?? '';
-  } catch {
-    return changed;
-  }
+function refOf(a: Article): FileRef {
+  return { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath };
 }
 
 /** Everything a feed file's bytes depend on (the config and feedpipe's version are in the cache key). */
