@@ -68,6 +68,8 @@ export interface BuildStats {
   rendered: number;
   /** Files serialised this build (an unchanged feed is not). */
   serialized: number;
+  /** Worker threads used (0: all on the main thread). */
+  workers: number;
 }
 
 export interface BuildReport {
@@ -115,7 +117,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const now = options.now ?? new Date();
   const cwd = options.cwd ?? process.cwd();
   const write = options.write !== false;
-  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0 };
+  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, workers: 0 };
   const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], feeds: [], files: new Map(), stats, now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
@@ -149,6 +151,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     }
     return await publishStage();
   } finally {
+    stats.workers = pool?.size ?? 0;
     await pool?.close();
   }
 

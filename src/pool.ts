@@ -47,6 +47,10 @@ export class WorkerPool {
     return (await Promise.all(chunks)).flat() as R[];
   }
 
+  get size(): number {
+    return this.workers.length;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

@@ -26,9 +26,9 @@ describe('build cache', () => {
   it('neither re-parses, re-renders nor re-serialises anything when nothing changed', async () => {
     const s = await cachedSite();
     const cold = await build(s.opts);
-    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, serialized: 9 }); // main a15–a19, odd and even: ten distinct articles
+    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, serialized: 9, workers: 0 }); // main a15–a19, odd and even: ten distinct articles
     const warm = await build(s.opts);
-    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, serialized: 0 });
+    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, serialized: 0, workers: 0 });
     expect(warm.write).toEqual({ written: [], unchanged: expect.arrayContaining(['feed.xml', 'tags/odd/atom.xml']), removed: [] });
     expect(warm.feeds).toEqual(cold.feeds);
   });
@@ -38,7 +38,7 @@ describe('build cache', () => {
     await build(s.opts);
     await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19 corrected', date: '2026-01-20', tags: ['Odd'] }, 'New body.'));
     const r = await build(s.opts);
-    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 6 }); // main + odd, three formats each
+    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 6, workers: 0 }); // main + odd, three formats each
     expect(r.write!.written.sort()).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'tags/odd/atom.xml', 'tags/odd/feed.json', 'tags/odd/feed.xml']);
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 19 corrected');
   });
