@@ -1,19 +1,18 @@
+import { statSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, type FileEntry, type StoredRender } from './cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
-import { renderArticle } from './content/render.js';
-import { findMarkdownFiles, loadSourceFile, toDisplayPath } from './content/load.js';
-import { findCollisions, validateArticle, type Article } from './content/schema.js';
+import { findMarkdownFiles, toDisplayPath } from './content/load.js';
+import { findCollisions, type Article } from './content/schema.js';
 import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
-import { renderAtom } from './publish/atom.js';
-import { renderJson } from './publish/json.js';
-import { buildFeedModels, FEED_FILES, INDEX_FILE, STYLESHEET_FILE, type FeedModel } from './publish/model.js';
-import { renderIndexPage } from './publish/page.js';
-import { renderRss } from './publish/rss.js';
+import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from './publish/model.js';
 import { nextDue, selectScheduled, selectVisible } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
-import { verifyOutput } from './publish/verify.js';
 import { publishFiles, type WriteResult } from './publish/write.js';
-import { FEED_STYLESHEET } from './publish/xsl.js';
+import { WorkerPool } from './pool.js';
+import { version } from './version.js';
+import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderTask } from './work.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -31,13 +30,46 @@ export interface BuildOptions {
   /** Render every article, not only those a feed carries, to report every warning (check). */
   renderAll?: boolean;
   cwd?: string;
+  /**
+   * Work kept between builds. A long-running publisher passes the same object
+   * every time; the CLI uses `cacheDir`. Without either, every build is cold.
+   */
+  cache?: BuildCache;
+  /** Folder of the persistent cache, relative to the config file's folder (the CLI uses `.feedpipe-cache`). */
+  cacheDir?: string;
+  /**
+   * Absolute paths a watcher saw change since the last build with this
+   * `cache`: only they are looked at. Anything not a Markdown file (a folder,
+   * a rename) makes the build scan the whole content folder.
+   */
+  changedPaths?: readonly string[];
+  /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
+  parallel?: boolean;
 }
+
+/** Below these batch sizes a worker's start-up costs more than it saves. */
+const PARALLEL_MIN = { parse: 2000, render: 200 };
 
 export interface FeedSummary {
   key: string;
   items: number;
   updated: Date;
   files: string[];
+  /** Ids and update times of the items, newest first (for "added/updated/removed" logs). */
+  itemVersions: { id: string; updated: number }[];
+}
+
+export interface BuildStats {
+  /** Files read and parsed this build. */
+  parsed: number;
+  /** Articles reused from the cache without parsing. */
+  reused: number;
+  /** Articles rendered this build. */
+  rendered: number;
+  /** Files serialised this build (an unchanged feed is not). */
+  serialized: number;
+  /** Worker threads used (0: all on the main thread). */
+  workers: number;
 }
 
 export interface BuildReport {
@@ -53,16 +85,20 @@ export interface BuildReport {
   drafts: Article[];
   nextDue?: Date;
   feeds: FeedSummary[];
-  /** Serialised files by path relative to outDir: the feeds, index.html and feed.xsl. */
+  /**
+   * Files serialised by this build, by path relative to outDir (all of them unless a cache proved
+   * some unchanged): the feeds, index.html and feed.xsl.
+   */
   files: Map<string, string>;
-  /** When each file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
+  /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
   updated: Map<string, Date>;
   write?: WriteResult;
+  stats: BuildStats;
   now: Date;
   durationMs: number;
 }
 
-export async function resolveConfig(options: BuildOptions): Promise<{ config?: Config; contentDir: string; outDir: string; diagnostics: Diagnostic[] }> {
+export async function resolveConfig(options: BuildOptions): Promise<{ config?: Config; contentDir: string; outDir: string; baseDir: string; diagnostics: Diagnostic[] }> {
   const cwd = options.cwd ?? process.cwd();
   let loaded: { config?: Config; diagnostics: Diagnostic[] };
   let baseDir = cwd;
@@ -77,7 +113,7 @@ export async function resolveConfig(options: BuildOptions): Promise<{ config?: C
   const config = loaded.config;
   const contentDir = options.contentDir ? path.resolve(cwd, options.contentDir) : path.resolve(baseDir, config?.content ?? 'content');
   const outDir = options.outDir ? path.resolve(cwd, options.outDir) : path.resolve(baseDir, config?.output ?? 'dist');
-  return { ...(config ? { config } : {}), contentDir, outDir, diagnostics: loaded.diagnostics };
+  return { ...(config ? { config } : {}), contentDir, outDir, baseDir, diagnostics: loaded.diagnostics };
 }
 
 /** Runs the stages: load → validate → select(now) → model → render → serialise → verify → write. */
@@ -85,7 +121,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const started = performance.now();
   const now = options.now ?? new Date();
   const cwd = options.cwd ?? process.cwd();
-  const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], feeds: [], files: new Map(), updated: new Map(), now, durationMs: 0 };
+  const write = options.write !== false;
+  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, workers: 0 };
+  const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
     report.durationMs = performance.now() - started;
@@ -96,21 +134,36 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const config = resolved.config;
   if (!config) return done();
   report.config = config;
-  report.outDir = resolved.outDir;
+  const { contentDir, outDir } = resolved;
+  report.outDir = outDir;
 
-  const found = await findMarkdownFiles(resolved.contentDir);
-  report.diagnostics.push(...found.diagnostics.map((d) => ({ ...d, file: d.file && toDisplayPath(d.file, cwd) })));
-  const loadOptions = { contentDir: resolved.contentDir, maxFileBytes: config.limits.maxFileBytes, cwd };
-  const loaded = await Promise.all(found.files.map((f) => loadSourceFile(f, loadOptions)));
-  for (const l of loaded) {
-    report.diagnostics.push(...l.diagnostics);
-    if (!l.source) continue;
-    const v = validateArticle(l.source, config);
-    report.diagnostics.push(...v.diagnostics);
-    if (v.article) report.articles.push(v.article);
+  const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir, cwd }));
+  const cacheFile = options.cacheDir ? path.join(path.resolve(resolved.baseDir, options.cacheDir), `build-${sha256(`${contentDir}\0${outDir}`).slice(0, 16)}.json`) : undefined;
+  const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key) : new BuildCache(key));
+  cache.useKey(key);
+
+  // 1. Load and validate, reusing every article whose bytes did not change.
+  const scan = await scanContent(contentDir, cache, options.changedPaths);
+  report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
+  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now() };
+  let pool: WorkerPool | undefined;
+  const poolFor = (size: number, min: number) => (options.parallel !== false && size >= min ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
+  try {
+    const loaded = await loadArticles(scan, ctx, (n) => poolFor(n, PARALLEL_MIN.parse));
+    for (const l of loaded) {
+      report.diagnostics.push(...l.diagnostics);
+      if (l.article) report.articles.push(l.article);
+    }
+    return await publishStage();
+  } finally {
+    stats.workers = pool?.size ?? 0;
+    await pool?.close();
   }
+
+  async function publishStage(): Promise<BuildReport> {
   report.diagnostics.push(...findCollisions(report.articles));
 
+  // 2. Decide what is public: one place, one clock.
   report.visible = selectVisible(report.articles, now);
   report.scheduled = selectScheduled(report.articles, now);
   report.drafts = report.articles.filter((a) => a.draft);
@@ -118,49 +171,270 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (due) report.nextDue = due;
   if (hasErrors(report.diagnostics)) return done();
 
-  const models = buildFeedModels(report.visible, config);
-  // Render only what some feed carries (or everything, for check).
-  const toRender = new Set<Article>(options.renderAll ? report.articles : models.flatMap((m) => m.items));
+  // 3. Model the feeds; a feed whose fingerprint matches the file on disk is not serialised again.
+  const models = buildFeedModels(report.visible, ctx.config);
+  const keep = new Set<string>();
+  const pending: { model: FeedModel; fingerprint: string }[] = [];
+  for (const model of models) {
+    const fingerprint = fingerprintOf(model, cache);
+    const files = (Object.keys(FEED_FILES) as FeedFormat[]).map((f) => model.dir + FEED_FILES[f]);
+    report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files, itemVersions: model.items.map((a) => ({ id: a.id, updated: (a.updated ?? a.date).getTime() })) });
+    for (const f of files) report.updated.set(f, model.updated);
+    if (write && !options.renderAll && allUnchanged(files, fingerprint, outDir, cache)) files.forEach((f) => keep.add(f));
+    else pending.push({ model, fingerprint });
+  }
+  // The page for people and the stylesheet, by the same rule: not made again when their inputs did not change.
+  const main = models[0]!;
+  const pages = [
+    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.map((m) => [m.kind, m.dir, m.title]), main: fingerprintOf(main, cache) })) },
+    { rel: STYLESHEET_FILE, fingerprint: sha256(JSON.stringify({ page: STYLESHEET_FILE })) },
+  ].filter((p) => {
+    if (!(write && !options.renderAll && allUnchanged([p.rel], p.fingerprint, outDir, cache))) return true;
+    keep.add(p.rel);
+    return false;
+  });
+  report.updated.set(INDEX_FILE, main.updated);
+
+  // 4. Render only what a feed to be serialised carries (or everything, for check).
+  const pageItems = pages.some((p) => p.rel === INDEX_FILE) ? main.items.slice(0, INDEX_ITEMS) : [];
+  const toRender = new Set<Article>(options.renderAll ? report.articles : [...pending.flatMap((p) => p.model.items), ...pageItems]);
   const rendered: RenderedMap = new Map();
+  const renders = new Map<Article, StoredRender>();
+  const tasks: { a: Article; task: RenderTask }[] = [];
   for (const a of toRender) {
-    const r = renderArticle(a);
-    report.diagnostics.push(...r.diagnostics);
+    const entry = cache.files.get(a.source.absPath)!;
+    const r = await cache.render(a.source.absPath, entry.hash);
+    if (r) renders.set(a, r);
+    else tasks.push({ a, task: { ref: refOf(a), article: entry.article!, hash: entry.hash } });
+  }
+  // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
+  const renderPool = poolFor(tasks.length, PARALLEL_MIN.render);
+  const results = renderPool
+    ? await renderPool.run<RenderTask, StoredRender | { error: Diagnostic }>('render', tasks.map((t) => t.task))
+    : await Promise.all(tasks.map((t) => renderFile(t.task)));
+  for (const [i, r] of results.entries()) {
+    if ('error' in r) {
+      report.diagnostics.push(r.error);
+      continue;
+    }
+    stats.rendered++;
+    renders.set(tasks[i]!.a, r);
+    if (!options.renderAll) await cache.setRender(tasks[i]!.a.source.absPath, r);
+  }
+  for (const a of toRender) {
+    const r = renders.get(a);
+    if (!r) continue;
+    report.diagnostics.push(...r.diagnostics.map((d) => ({ ...d, file: a.source.displayPath })));
     rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
   }
-
-  const add = (rel: string, text: string, updated?: Date) => {
-    report.diagnostics.push(...verifyOutput(rel, text));
-    report.files.set(rel, text);
-    if (updated) report.updated.set(rel, updated);
-  };
-  for (const model of models) {
-    const files = serialize(model, rendered);
-    for (const [rel, text] of files) add(rel, text, model.updated);
-    report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files: [...files.keys()] });
-  }
-  add(INDEX_FILE, renderIndexPage(models, config, rendered), models[0]!.updated);
-  add(STYLESHEET_FILE, FEED_STYLESHEET);
   if (hasErrors(report.diagnostics)) return done();
 
-  if (options.write !== false) {
-    try {
-      report.write = await publishFiles(resolved.outDir, report.files, { updated: report.updated, now });
-    } catch (e) {
-      report.diagnostics.push(diagnostic({ code: 'write-failed', file: toDisplayPath(resolved.outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }));
+  // 5. Serialise and re-parse every file in memory before anything is written.
+  const fingerprints = new Map<string, string>();
+  if (pending.length || pages.length) {
+    const [{ renderRss }, { renderAtom }, { renderJson }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
+      import('./publish/rss.js'),
+      import('./publish/atom.js'),
+      import('./publish/json.js'),
+      import('./publish/verify.js'),
+      import('./publish/page.js'),
+      import('./publish/xsl.js'),
+    ]);
+    const renderers: Record<FeedFormat, (m: FeedModel, r: RenderedMap) => string> = { rss: renderRss, atom: renderAtom, json: renderJson };
+    for (const { model, fingerprint } of pending) {
+      for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
+        const rel = model.dir + FEED_FILES[format];
+        const text = renderers[format](model, rendered);
+        stats.serialized++;
+        report.diagnostics.push(...verifyOutput(rel, text));
+        report.files.set(rel, text);
+        fingerprints.set(rel, fingerprint);
+      }
+    }
+    for (const { rel, fingerprint } of pages) {
+      const text = rel === INDEX_FILE ? renderIndexPage(models, ctx.config, rendered) : FEED_STYLESHEET;
+      stats.serialized++;
+      report.diagnostics.push(...verifyOutput(rel, text));
+      report.files.set(rel, text);
+      fingerprints.set(rel, fingerprint);
     }
   }
-  return done();
-}
+  if (hasErrors(report.diagnostics)) return done();
 
-function serialize(model: FeedModel, rendered: RenderedMap): Map<string, string> {
-  return new Map([
-    [model.dir + FEED_FILES.rss, renderRss(model, rendered)],
-    [model.dir + FEED_FILES.atom, renderAtom(model, rendered)],
-    [model.dir + FEED_FILES.json, renderJson(model, rendered)],
-  ]);
+  // 6. Publish atomically; remember what each file was made from.
+  if (write) {
+    try {
+      report.write = await publishFiles(outDir, report.files, { keep, updated: report.updated, now });
+      for (const rel of [...report.write.written, ...report.write.unchanged]) {
+        const fingerprint = fingerprints.get(rel);
+        if (!fingerprint) continue;
+        const st = statSync(path.join(outDir, rel));
+        cache.outputs.set(rel, { fingerprint, size: st.size, mtimeMs: st.mtimeMs });
+        cache.dirty = true;
+      }
+      for (const rel of report.write.removed) cache.outputs.delete(rel) && (cache.dirty = true);
+    } catch (e) {
+      report.diagnostics.push(diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }));
+    }
+  }
+  cache.pruneRenders(new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath))));
+  await cache.save().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
+  return done();
+  }
 }
 
 /** Validates everything, renders every article, writes nothing. */
 export function check(options: Omit<BuildOptions, 'write' | 'renderAll'> = {}): Promise<BuildReport> {
   return build({ ...options, write: false, renderAll: true });
+}
+
+interface LoadContext {
+  config: Config;
+  contentDir: string;
+  cwd: string;
+  cache: BuildCache;
+  stats: BuildStats;
+  startedWall: number;
+}
+
+async function scanContent(contentDir: string, cache: BuildCache, changedPaths: readonly string[] | undefined): Promise<{ paths: string[]; diagnostics: Diagnostic[]; changed?: Set<string> }> {
+  if (changedPaths && cache.complete) {
+    const paths = new Set(cache.files.keys());
+    const changed = new Set<string>();
+    let simple = true;
+    for (const p of changedPaths) {
+      const abs = path.resolve(p);
+      const rel = path.relative(contentDir, abs);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // not content (e.g. the config)
+      if (!abs.endsWith('.md') || rel.split(path.sep).some((s) => s.startsWith('.') || s.startsWith('_') || s === 'node_modules')) {
+        if (!abs.endsWith('.md')) simple = false; // a folder or rename: look at everything
+        continue;
+      }
+      const st = await lstat(abs).catch(() => undefined);
+      if (st?.isFile()) {
+        paths.add(abs);
+        changed.add(abs);
+      }
+      else if (!st) {
+        paths.delete(abs);
+        cache.files.delete(abs);
+        cache.articles.delete(abs);
+        cache.dirty = true;
+      } else simple = false;
+    }
+    if (simple) return { paths: [...paths].sort(), diagnostics: [], changed };
+  }
+  const found = await findMarkdownFiles(contentDir);
+  const present = new Set(found.files);
+  for (const p of cache.files.keys()) {
+    if (!present.has(p)) {
+      cache.files.delete(p);
+      cache.dirty = true;
+    }
+  }
+  cache.complete = true;
+  return { paths: found.files, diagnostics: found.diagnostics };
+}
+
+type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
+
+/**
+ * Stage 1: every article, reused from the cache when its bytes did not
+ * change, parsed otherwise (in worker threads when there are thousands).
+ */
+async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ctx: LoadContext, poolFor: (n: number) => WorkerPool | undefined): Promise<Loaded[]> {
+  const { cache, config, stats } = ctx;
+  const loaded: Loaded[] = new Array(scan.paths.length);
+  const toParse: { i: number; ref: FileRef; size: number; mtimeMs: number }[] = [];
+  const reuse = (ref: FileRef, e: FileEntry): Loaded => {
+    stats.reused++;
+    const memo = cache.articles.get(ref.absPath);
+    if (memo && memo.hash === e.hash) return memo;
+    const diagnostics = e.diagnostics.map((d) => ({ ...d, file: ref.displayPath }));
+    const restored = { hash: e.hash, diagnostics, ...(e.article ? { article: restoreArticle(e.article, ref) } : {}) };
+    cache.articles.set(ref.absPath, restored);
+    return restored;
+  };
+  for (let i = 0; i < scan.paths.length; i++) {
+    const absPath = scan.paths[i]!;
+    // With a watcher's list of changes, every other file is taken as the cache has it, unstat'ed.
+    const memo = scan.changed && !scan.changed.has(absPath) ? cache.articles.get(absPath) : undefined;
+    if (memo && memo.hash === cache.files.get(absPath)?.hash) {
+      stats.reused++;
+      loaded[i] = memo;
+      continue;
+    }
+    const ref = { absPath, relPath: path.relative(ctx.contentDir, absPath).split(path.sep).join('/'), displayPath: toDisplayPath(absPath, ctx.cwd) };
+    let st;
+    try {
+      // Synchronous stat is several times cheaper than its promise form for thousands of small files.
+      st = statSync(absPath);
+    } catch (e) {
+      loaded[i] = { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
+      continue;
+    }
+    const entry = cache.files.get(absPath);
+    if (entry && !entry.racy && entry.size === st.size && entry.mtimeMs === st.mtimeMs) loaded[i] = reuse(ref, entry);
+    else if (st.size > config.limits.maxFileBytes) {
+      loaded[i] = { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${config.limits.maxFileBytes}`, hint: 'split the article, or raise limits.maxFileBytes in the config' })] };
+    } else toParse.push({ i, ref, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  const pool = poolFor(toParse.length);
+  let parsed: ParsedFile[];
+  if (pool) parsed = await pool.run<FileRef, ParsedFile>('parse', toParse.map((t) => t.ref));
+  else {
+    parsed = [];
+    for (const [n, t] of toParse.entries()) {
+      // Yield now and then, so a server in the same process keeps answering.
+      if (n % 256 === 255) await new Promise(setImmediate);
+      parsed.push(parseFile(t.ref, config));
+    }
+  }
+  for (const [n, t] of toParse.entries()) {
+    const result = parsed[n]!;
+    // A file written within the last two seconds may change again without its size or mtime moving.
+    const racy = ctx.startedWall - t.mtimeMs < 2000;
+    const entry = cache.files.get(t.ref.absPath);
+    cache.dirty = true;
+    if (entry && entry.hash === result.hash) {
+      Object.assign(entry, { size: t.size, mtimeMs: t.mtimeMs, racy });
+      loaded[t.i] = reuse(t.ref, entry);
+      continue;
+    }
+    stats.parsed++;
+    if (!result.hash) {
+      loaded[t.i] = { diagnostics: result.diagnostics };
+      continue;
+    }
+    cache.files.set(t.ref.absPath, { size: t.size, mtimeMs: t.mtimeMs, hash: result.hash, racy, diagnostics: result.diagnostics, ...(result.article ? { article: result.article } : {}) });
+    const fresh = { hash: result.hash, diagnostics: result.diagnostics, ...(result.article ? { article: restoreArticle(result.article, t.ref) } : {}) };
+    cache.articles.set(t.ref.absPath, fresh);
+    loaded[t.i] = fresh;
+  }
+  return loaded;
+}
+
+function refOf(a: Article): FileRef {
+  return { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath };
+}
+
+/** Everything a feed file's bytes depend on (the config and feedpipe's version are in the cache key). */
+function fingerprintOf(model: FeedModel, cache: BuildCache): string {
+  const { items, ...meta } = model;
+  return sha256(JSON.stringify({ meta, items: items.map((a) => [a.source.relPath, cache.files.get(a.source.absPath)?.hash ?? '']) }));
+}
+
+function allUnchanged(files: string[], fingerprint: string, outDir: string, cache: BuildCache): boolean {
+  for (const rel of files) {
+    const out = cache.outputs.get(rel);
+    if (!out || out.fingerprint !== fingerprint) return false;
+    let st;
+    try {
+      st = statSync(path.join(outDir, rel));
+    } catch {
+      return false;
+    }
+    if (st.size !== out.size || st.mtimeMs !== out.mtimeMs) return false;
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
 import { createFeedServer } from './serve.js';
 import { announcePublish } from './websub.js';
+import { version } from './version.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -31,16 +32,12 @@ Options:
   --out DIR       output folder (overrides the config)
   --now ISO-8601  the clock for what is published, e.g. 2026-01-01T09:00:00Z (default: now)
   --quiet         print errors only
+  --no-cache      neither read nor write the build cache (.feedpipe-cache beside the config)
   --port N        serve: port (default: server.port in the config, 8080; 0 picks a free one)
   --host HOST     serve: address to listen on (default: server.host, 127.0.0.1)
 
 Exit codes: 0 ok, 1 content or config errors, 2 usage errors.
 `;
-
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** argv → command → exit code. The only place that prints; tests call it with their own argv and io. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -58,6 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         quiet: { type: 'boolean' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'no-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -90,6 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     ...(values.out ? { outDir: values.out } : {}),
     ...(now ? { now } : {}),
     ...(io.cwd ? { cwd: io.cwd } : {}),
+    ...(values['no-cache'] ? {} : { cacheDir: '.feedpipe-cache' }),
   };
   if (command === 'serve') return serve(options, { port: values.port, host: values.host }, io);
   const report = command === 'build' ? await build(options) : await check(options);

@@ -14,7 +14,8 @@ export interface SourceFile {
   frontmatter: string;
   /** 1-based line number of the first frontmatter line. */
   frontmatterLine: number;
-  body: string;
+  /** The Markdown body; a built Article does not keep it (the renderer re-reads the file). */
+  body: string | undefined;
   /** 1-based line number of the first body line. */
   bodyLine: number;
 }

@@ -39,7 +39,7 @@ interface MdNode {
 
 export const SUMMARY_MAX = 300;
 
-export function renderArticle(article: Article): RenderedArticle {
+export function renderArticle(article: Article, body = article.source.body): RenderedArticle {
   const diagnostics: Diagnostic[] = [];
   const { source } = article;
   const warn = (node: MdNode, code: string, message: string, hint: string) =>
@@ -54,7 +54,8 @@ export function renderArticle(article: Article): RenderedArticle {
         hint,
       }),
     );
-  const tree = processor.parse(source.body) as MdNode;
+  if (body === undefined) throw new Error(`${source.displayPath}: body not loaded`);
+  const tree = processor.parse(body) as MdNode;
   // Readers and e-mail gateways ignore xml:base: every link must be absolute in the content itself.
   walk(tree, (node) => {
     if (node.type === 'html') {

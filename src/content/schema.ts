@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { zodIssuesToDiagnostics } from '../validate.js';
-import { parseYaml } from '../yaml.js';
+import { parseYaml, type ParsedYaml } from '../yaml.js';
+import { parseYamlFast } from '../yaml-fast.js';
 import { parseDate, zonedParts } from './dates.js';
 import type { SourceFile } from './load.js';
 
@@ -75,6 +76,14 @@ export function frontmatterSchema(timeZone: string) {
 }
 
 export type Frontmatter = z.output<ReturnType<typeof frontmatterSchema>>;
+
+// Building a zod schema costs far more than using one: one per timezone, not one per article.
+const schemas = new Map<string, ReturnType<typeof frontmatterSchema>>();
+function schemaFor(timeZone: string) {
+  let schema = schemas.get(timeZone);
+  if (!schema) schemas.set(timeZone, (schema = frontmatterSchema(timeZone)));
+  return schema;
+}
 export interface Person {
   name: string;
   email?: string;
@@ -129,15 +138,23 @@ export function articleUrl(config: Config, slug: string, date: Date, section: st
 
 export function validateArticle(source: SourceFile, config: Config): { article?: Article; diagnostics: Diagnostic[] } {
   const file = source.displayPath;
-  const yaml = parseYaml(source.frontmatter, file, source.frontmatterLine - 1);
-  if (yaml.diagnostics.length) return { diagnostics: yaml.diagnostics };
-  const input = yaml.value ?? {};
-  if (typeof input !== 'object' || Array.isArray(input)) {
-    return { diagnostics: [diagnostic({ code: 'invalid-frontmatter', file, line: source.frontmatterLine, column: 1, message: 'frontmatter must be a mapping of fields', hint: 'write one "field: value" per line' })] };
+  const schema = schemaFor(config.site.timezone);
+  // Most frontmatter takes the fast path; the full parser (positions, every YAML
+  // feature, every error) runs when it does not, or when validation fails.
+  let yaml: ParsedYaml | undefined;
+  const full = () => (yaml ??= parseYaml(source.frontmatter, file, source.frontmatterLine - 1));
+  let input: unknown = parseYamlFast(source.frontmatter);
+  let result = input === undefined ? undefined : schema.safeParse(input);
+  if (!result?.success) {
+    const parsed = full();
+    if (parsed.diagnostics.length) return { diagnostics: parsed.diagnostics };
+    input = parsed.value ?? {};
+    if (typeof input !== 'object' || Array.isArray(input)) {
+      return { diagnostics: [diagnostic({ code: 'invalid-frontmatter', file, line: source.frontmatterLine, column: 1, message: 'frontmatter must be a mapping of fields', hint: 'write one "field: value" per line' })] };
+    }
+    result = schema.safeParse(input);
+    if (!result.success) return { diagnostics: zodIssuesToDiagnostics(result.error, schema, input, parsed, file) };
   }
-  const schema = frontmatterSchema(config.site.timezone);
-  const result = schema.safeParse(input);
-  if (!result.success) return { diagnostics: zodIssuesToDiagnostics(result.error, schema, input, yaml, file) };
   const fm = result.data;
   const slug = fm.slug ?? slugFromPath(source.relPath);
   const diagnostics: Diagnostic[] = [];
@@ -157,14 +174,14 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
       resolved = undefined;
     }
     if (!resolved || (resolved.protocol !== 'http:' && resolved.protocol !== 'https:')) {
-      const where = yaml.locate(typeof (input as { image?: unknown }).image === 'string' ? ['image'] : ['image', 'src']);
+      const where = full().locate(typeof (input as { image?: unknown }).image === 'string' ? ['image'] : ['image', 'src']);
       diagnostics.push(diagnostic({ code: 'invalid-url', file, ...where, field: 'image', message: `"${fm.image.src}" is not an http(s) URL or a relative path`, hint: 'use a path relative to the article, such as images/lead.jpg, or an https:// URL' }));
       return { diagnostics };
     }
     image = { url: resolved.toString(), alt: fm.image.alt };
   }
   if (fm.id && !URL.canParse(id)) {
-    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...yaml.locate(['id']), field: 'id', message: `"${fm.id}" is not a valid URI`, hint: 'use a plain word such as alliance-2024, or a URI such as urn:uuid:…' }));
+    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...full().locate(['id']), field: 'id', message: `"${fm.id}" is not a valid URI`, hint: 'use a plain word such as alliance-2024, or a URI such as urn:uuid:…' }));
     return { diagnostics };
   }
   const authors = fm.authors ?? (fm.author ? [fm.author] : config.site.author ? [config.site.author] : []);

@@ -12,6 +12,8 @@ export const FEED_FILES: Record<FeedFormat, string> = { rss: 'feed.xml', atom: '
 export const STYLESHEET_FILE = 'feed.xsl';
 /** The page for people: the site's feeds, with autodiscovery links, and the latest items. */
 export const INDEX_FILE = 'index.html';
+/** How many of the main feed's newest items the page lists. */
+export const INDEX_ITEMS = 20;
 
 export const MIME: Record<FeedFormat, string> = {
   rss: 'application/rss+xml',
@@ -79,12 +81,12 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
   };
   const models = [make('main', 'main', '', site.title, site.description, [...visible])];
   if (feeds.sections) {
-    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : []))) {
+    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : []), feeds.limit)) {
       models.push(make(`section/${s.slug}`, 'section', `sections/${s.slug}/`, `${site.title}: ${s.name}`, `${s.name} from ${site.title}`, s.articles));
     }
   }
   if (feeds.tags) {
-    for (const t of groupBy(visible, (a) => a.tags)) {
+    for (const t of groupBy(visible, (a) => a.tags, feeds.limit)) {
       models.push(make(`tag/${t.slug}`, 'tag', `tags/${t.slug}/`, `${site.title}: ${t.name}`, `Articles tagged “${t.name}” from ${site.title}`, t.articles));
     }
   }
@@ -97,15 +99,20 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
  * gets a short hash of the name, so two names never share a feed and a new
  * tag never renames an existing feed.
  */
-export function groupBy(articles: readonly Article[], keys: (a: Article) => string[]): TaxonomyEntry[] {
+export function groupBy(articles: readonly Article[], keys: (a: Article) => string[], limit = Infinity): TaxonomyEntry[] {
   const groups = new Map<string, TaxonomyEntry>();
   for (const a of articles) {
-    for (const name of keys(a)) {
+    const names = keys(a);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
       const folded = name.toLowerCase();
+      // "Asia" and "asia" on one article count once.
+      if (i > 0 && names.slice(0, i).some((n) => n.toLowerCase() === folded)) continue;
       let g = groups.get(folded);
       if (!g) groups.set(folded, (g = { name, slug: taxonomySlug(folded), articles: [] }));
       else if (name < g.name) g.name = name;
-      if (!g.articles.includes(a)) g.articles.push(a);
+      // Articles come newest first: a feed never needs more than its limit.
+      if (g.articles.length < limit) g.articles.push(a);
     }
   }
   return [...groups.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));

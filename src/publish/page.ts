@@ -1,12 +1,9 @@
 import type { Config } from '../config.js';
 import { zonedParts } from '../content/dates.js';
 import { escapeHtml } from '../content/render.js';
-import { FEED_FILES, MIME, type FeedFormat, type FeedModel } from './model.js';
+import { FEED_FILES, INDEX_ITEMS, MIME, type FeedFormat, type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
-
-/** How many of the main feed's newest items the page lists. */
-export const INDEX_ITEMS = 20;
 
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];

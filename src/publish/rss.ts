@@ -12,7 +12,9 @@ export function renderRss(model: FeedModel, rendered: RenderedMap): string {
   const feed = new Feed({
     id: model.homeUrl,
     link: model.homeUrl,
-    title: x.put(model.title),
+    // Readers (feedparser, @rowanmanning/feed-parser, NetNewsWire, Feedly) read RSS titles as
+    // HTML; plain text is escaped as HTML so a literal "<b>" or "&amp;" in a title survives.
+    title: x.put(escapeHtml(model.title)),
     description: x.put(model.description || model.title),
     language: model.language,
     updated: model.updated,
@@ -30,7 +32,7 @@ export function renderRss(model: FeedModel, rendered: RenderedMap): string {
     if (a.authors.length) extensions.push({ name: 'dc:creator', objects: a.authors.map((p) => ({ _text: x.put(p.name) })) as unknown as Record<string, unknown> });
     if (r.image) extensions.push({ name: 'media:content', objects: { _attributes: { 'xmlns:media': MEDIA_NS, url: x.put(r.image), medium: 'image' } } });
     feed.addItem({
-      title: x.put(a.title),
+      title: x.put(escapeHtml(a.title)),
       link: a.url,
       id: a.id,
       date: a.updated ?? a.date,

@@ -29,6 +29,8 @@ export interface PublishedFile {
 }
 
 export interface PublishOptions {
+  /** Files known to be unchanged, not serialised this time: published as they are. */
+  keep?: ReadonlySet<string>;
   /** The time each file's content says it was last updated (a feed's newest item), by path. */
   updated?: ReadonlyMap<string, Date>;
   /** The build's clock: Last-Modified of a changed file whose content gives no later time. */
@@ -43,28 +45,43 @@ export interface PublishOptions {
  * an earlier build published and this one does not (a tag with no public
  * article left) are removed: a stale feed could keep showing an article that
  * went back to draft. Only files feedpipe wrote itself are ever removed.
+ * `keep` lists files known to be unchanged without serialising them.
  */
 export async function publishFiles(outDir: string, files: ReadonlyMap<string, string>, options: PublishOptions = {}): Promise<WriteResult> {
-  const result: WriteResult = { written: [], unchanged: [], removed: [] };
+  const keep = options.keep ?? new Set<string>();
+  const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
+  const all = new Set([...files.keys(), ...keep]);
   const previous = await readManifest(outDir);
-  const published: Record<string, PublishedFile> = {};
+  const published = new Map<string, PublishedFile>();
   const now = options.now ?? new Date();
-  for (const [rel, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  // Files are independent: write them side by side, a few at a time.
+  const queue = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
+  const one = async ([rel, text]: [string, string]) => {
     const target = resolveInside(outDir, rel);
     const bytes = Buffer.from(text, 'utf8');
     const existing = await readFile(target).catch(() => undefined);
     const unchanged = !!existing && existing.equals(bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    published[rel] = { sha256, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() };
-    if (unchanged) {
-      result.unchanged.push(rel);
+    published.set(rel, { sha256, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
+    if (unchanged) return result.unchanged.push(rel);
+    await writeAtomically(target, bytes);
+    return result.written.push(rel);
+  };
+  for (let i = 0; i < queue.length; i += 8) await Promise.all(queue.slice(i, i + 8).map(one));
+  // Files kept without serialising keep their entry; one from an older manifest without it is hashed from disk.
+  for (const rel of keep) {
+    const before = previous.published[rel];
+    if (before) {
+      published.set(rel, before);
       continue;
     }
-    await writeAtomically(target, bytes);
-    result.written.push(rel);
+    const bytes = await readFile(resolveInside(outDir, rel));
+    published.set(rel, { sha256: createHash('sha256').update(bytes).digest('hex'), lastModified: lastModified(undefined, options.updated?.get(rel), now, true).toISOString() });
   }
+  result.written.sort();
+  result.unchanged.sort();
   for (const rel of previous.files) {
-    if (files.has(rel)) continue;
+    if (all.has(rel)) continue;
     const target = resolveInside(outDir, rel);
     try {
       await unlink(target);
@@ -74,8 +91,8 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
-  const sorted = [...files.keys()].sort();
-  const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, published[rel]!])) } satisfies Manifest, null, 2) + '\n';
+  const sorted = [...all].sort();
+  const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, published.get(rel)!])) } satisfies Manifest, null, 2) + '\n';
   const manifestPath = path.join(outDir, MANIFEST);
   const old = await readFile(manifestPath, 'utf8').catch(() => undefined);
   if (old !== manifest) await writeAtomically(manifestPath, Buffer.from(manifest));

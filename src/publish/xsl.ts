@@ -6,8 +6,9 @@
  *
  * It is written for feedpipe's own output only, and it never emits markup
  * from the feed: titles and summaries are text. Where a feed carries a plain
- * string escaped as HTML (RSS description, Atom title and summary, which we
- * declare type="html"), the template `text` undoes exactly the escapes
+ * string escaped as HTML (RSS titles and item descriptions, which readers read
+ * as HTML; Atom entry titles and summaries, which we declare type="html"), the
+ * template `text` undoes exactly the escapes
  * `escapeHtml` makes, and the result is output as text again. No
  * disable-output-escaping, which Firefox ignores and which would let feed
  * content write markup into the page.
@@ -24,7 +25,6 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
     <xsl:template match="/">
         <xsl:variable name="rss" select="/rss/channel"/>
         <xsl:variable name="atom" select="/atom:feed"/>
-        <xsl:variable name="title" select="$rss/title | $atom/atom:title"/>
         <xsl:variable name="self" select="($rss/atom:link[@rel='self'] | $atom/atom:link[@rel='self'])/@href"/>
         <xsl:variable name="home" select="$rss/link | $atom/atom:link[@rel='alternate']/@href"/>
         <html lang="{($rss/language | $atom/@xml:lang)[1]}">
@@ -32,7 +32,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="robots" content="noindex"/>
-                <title><xsl:value-of select="$title"/> (web feed)</title>
+                <title><xsl:call-template name="feed-title"/> (web feed)</title>
                 <style>
                     body { font: 17px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 0 auto; padding: 1rem; color: #1d1d1f; background: #fff; }
                     .about { background: #fff7d6; border: 1px solid #e6cf6e; border-radius: 8px; padding: 0.75rem 1rem; }
@@ -53,7 +53,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                     <p>This page is the feed shown for people; your reader fetches the same address as data.</p>
                 </section>
                 <header>
-                    <h1><xsl:value-of select="$title"/></h1>
+                    <h1><xsl:call-template name="feed-title"/></h1>
                     <p><xsl:value-of select="$rss/description | $atom/atom:subtitle"/></p>
                     <p><a href="{$home}">Visit the website</a></p>
                 </header>
@@ -67,9 +67,15 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
         </html>
     </xsl:template>
 
+    <!-- RSS titles are escaped as HTML; an Atom feed's title is plain text. -->
+    <xsl:template name="feed-title">
+        <xsl:call-template name="text"><xsl:with-param name="s" select="/rss/channel/title"/></xsl:call-template>
+        <xsl:value-of select="/atom:feed/atom:title"/>
+    </xsl:template>
+
     <xsl:template match="item">
         <li>
-            <a href="{link}"><xsl:value-of select="title"/></a>
+            <a href="{link}"><xsl:call-template name="text"><xsl:with-param name="s" select="title"/></xsl:call-template></a>
             <xsl:text> </xsl:text>
             <!-- RFC 822: "Thu, 02 Apr 2026 08:00:00 GMT" -->
             <time><xsl:value-of select="substring(pubDate, 6, 11)"/></time>

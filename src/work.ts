@@ -1,0 +1,62 @@
+/**
+ * The two CPU-heavy steps of a build, as plain functions of plain data, so
+ * they run the same on the main thread and in worker threads (src/worker.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredRender } from './cache.js';
+import type { Config } from './config.js';
+import { splitSource } from './content/load.js';
+import { validateArticle } from './content/schema.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+
+export interface FileRef {
+  absPath: string;
+  relPath: string;
+  displayPath: string;
+}
+
+export interface ParsedFile {
+  hash: string;
+  article?: StoredArticle;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads, hashes, splits and validates one Markdown file. */
+export function parseFile(ref: FileRef, config: Config): ParsedFile {
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(ref.absPath);
+  } catch (e) {
+    return { hash: '', diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
+  }
+  const hash = sha256(buffer);
+  const split = splitSource(buffer, ref.absPath, ref.displayPath, ref.relPath);
+  const validated = split.source ? validateArticle(split.source, config) : { diagnostics: [] as Diagnostic[] };
+  const diagnostics = [...split.diagnostics, ...validated.diagnostics];
+  return { hash, diagnostics, ...('article' in validated && validated.article ? { article: storeArticle(validated.article) } : {}) };
+}
+
+export interface RenderTask {
+  ref: FileRef;
+  article: StoredArticle;
+  /** The hash the article was parsed from: a file that changed since is not rendered. */
+  hash: string;
+}
+
+/** Re-reads an article's body (checking it is still the version that was parsed) and renders it. */
+export async function renderFile(task: RenderTask): Promise<StoredRender | { error: Diagnostic }> {
+  const { renderArticle } = await import('./content/render.js');
+  const changed = {
+    error: diagnostic({ code: 'changed-during-build', file: task.ref.displayPath, message: 'file changed while the build was running', hint: 'nothing was published; the next build picks up the new version' }),
+  };
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(task.ref.absPath);
+  } catch {
+    return changed;
+  }
+  if (sha256(buffer) !== task.hash) return changed;
+  const body = splitSource(buffer, task.ref.absPath, task.ref.displayPath, task.ref.relPath).source?.body ?? '';
+  const r = renderArticle(restoreArticle(task.article, task.ref), body);
+  return { hash: task.hash, html: r.html, summary: r.summary, diagnostics: r.diagnostics };
+}

@@ -1,0 +1,145 @@
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../src/build.js';
+import { BuildCache } from '../src/cache.js';
+import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+
+/** Backdates every content file so its stat can be trusted (files written in the last 2 s are "racy" and always re-read). */
+async function settle(dir: string): Promise<void> {
+  const old = new Date(Date.now() - 60_000);
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) await utimes(path.join(e.parentPath, e.name), old, old);
+  }
+}
+
+async function cachedSite(n = 20) {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) files[`a${i}.md`] = article({ title: `Story ${i}`, date: `2026-01-${String(i + 1).padStart(2, '0')}`, tags: [i % 2 ? 'Odd' : 'Even'] }, `Body ${i}.`);
+  const s = await makeSite(files);
+  await settle(s.contentDir);
+  const opts = { config: { ...baseConfig, feeds: { limit: 5 } }, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache') };
+  return { ...s, opts };
+}
+
+describe('build cache', () => {
+  it('neither re-parses, re-renders nor re-serialises anything when nothing changed', async () => {
+    const s = await cachedSite();
+    const cold = await build(s.opts);
+    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, serialized: 11, workers: 0 }); // main a15–a19, odd and even: ten distinct articles; 9 feed files, index.html, feed.xsl
+    const warm = await build(s.opts);
+    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, serialized: 0, workers: 0 });
+    expect(warm.write).toEqual({ written: [], unchanged: expect.arrayContaining(['feed.xml', 'tags/odd/atom.xml']), removed: [] });
+    expect(warm.feeds).toEqual(cold.feeds);
+  });
+
+  it('makes index.html again when the list of feeds changes, even if the main feed does not; the manifest keeps every hash', async () => {
+    const s = await cachedSite();
+    await build(s.opts);
+    const manifestBefore = JSON.parse(await readFile(path.join(s.outDir, '.feedpipe-manifest.json'), 'utf8')) as { published: Record<string, { sha256: string }> };
+    // a0 is older than the five items of the main and "even" feeds: only a new tag feed and the page's list of feeds change.
+    await writeFile(path.join(s.contentDir, 'a0.md'), article({ title: 'Story 0', date: '2026-01-01', tags: ['Even', 'Rare'] }, 'Body 0.'));
+    const r = await build(s.opts);
+    expect(r.write!.written.sort()).toEqual(['index.html', 'tags/rare/atom.xml', 'tags/rare/feed.json', 'tags/rare/feed.xml']);
+    expect(await readFile(path.join(s.outDir, 'index.html'), 'utf8')).toContain('tags/rare/feed.xml');
+    const manifest = JSON.parse(await readFile(path.join(s.outDir, '.feedpipe-manifest.json'), 'utf8')) as { files: string[]; published: Record<string, { sha256: string }> };
+    expect(Object.keys(manifest.published).sort()).toEqual(manifest.files);
+    // Files kept without being serialised carry their entry over unchanged.
+    expect(manifest.published['feed.xml']).toEqual(manifestBefore.published['feed.xml']);
+    expect(manifest.published['feed.xsl']).toEqual(manifestBefore.published['feed.xsl']);
+  });
+
+  it('re-processes only the edited article and only the feeds that carry it', async () => {
+    const s = await cachedSite();
+    await build(s.opts);
+    await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19 corrected', date: '2026-01-20', tags: ['Odd'] }, 'New body.'));
+    const r = await build(s.opts);
+    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 7, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items)
+    expect(r.write!.written.sort()).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'tags/odd/atom.xml', 'tags/odd/feed.json', 'tags/odd/feed.xml']);
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 19 corrected');
+  });
+
+  it('gives the same bytes as a cold build', async () => {
+    const s = await cachedSite();
+    await build(s.opts);
+    await writeFile(path.join(s.contentDir, 'a3.md'), article({ title: 'Story 3 moved up', date: '2026-02-01', tags: ['Odd'] }));
+    await build(s.opts);
+    const { cacheDir: _, ...noCache } = s.opts;
+    const cold = await build({ ...noCache, write: false });
+    for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
+  });
+
+  it('trusts content, not timestamps: a touched but unchanged file is not re-parsed, an edited one is', async () => {
+    const s = await cachedSite();
+    await build(s.opts);
+    const file = path.join(s.contentDir, 'a19.md');
+    await utimes(file, new Date(), new Date(Date.now() - 30_000));
+    expect((await build(s.opts)).stats.parsed).toBe(0);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('Story 19', 'Story 91'));
+    await settle(s.contentDir);
+    const r = await build(s.opts);
+    expect(r.stats.parsed).toBe(1);
+    expect(r.files.get('feed.xml')).toContain('Story 91');
+  });
+
+  it('re-reads a file whose stat could not be trusted when it was cached', async () => {
+    const s = await cachedSite(2);
+    const file = path.join(s.contentDir, 'a1.md');
+    await writeFile(file, article({ title: 'Fresh', date: '2026-01-02' })); // mtime = now: racy
+    await build(s.opts);
+    const st = await stat(file);
+    await writeFile(file, article({ title: 'Fresh', date: '2026-01-03' })); // same size
+    await utimes(file, st.atime, st.mtime);
+    const r = await build(s.opts);
+    expect(r.stats.parsed).toBe(1);
+    expect(r.visible[0]!.date.toISOString()).toBe('2026-01-03T00:00:00.000Z');
+  });
+
+  it('starts cold, and correct, from a torn or foreign cache file', async () => {
+    const s = await cachedSite(3);
+    await build(s.opts);
+    const [index] = (await readdir(path.join(s.root, '.cache'))).filter((f) => !f.includes('renders'));
+    const file = path.join(s.root, '.cache', index!);
+    await writeFile(file, (await readFile(file, 'utf8')).slice(0, 100));
+    const r = await build(s.opts);
+    expect(r.ok).toBe(true);
+    expect(r.stats.parsed).toBe(3);
+    await writeFile(file, JSON.stringify({ key: 'other', files: [], outputs: [] }));
+    expect((await build(s.opts)).stats.parsed).toBe(3);
+  });
+
+  it('starts over when the config changes', async () => {
+    const s = await cachedSite(3);
+    await build(s.opts);
+    const r = await build({ ...s.opts, config: { ...s.opts.config, site: { ...s.opts.config.site, title: 'Renamed Times' } } });
+    expect(r.stats.parsed).toBe(3);
+    expect(r.files.get('feed.xml')).toContain('<title>Renamed Times</title>');
+  });
+
+  it('rewrites a published file that was changed behind its back', async () => {
+    const s = await cachedSite(3);
+    await build(s.opts);
+    await writeFile(path.join(s.outDir, 'feed.xml'), 'tampered');
+    const r = await build(s.opts);
+    expect(r.write!.written).toEqual(['feed.xml']);
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('<rss');
+  });
+
+  it('in memory, with changed paths from a watcher, looks only at those files', async () => {
+    const s = await cachedSite();
+    const { cacheDir: _, ...opts } = s.opts;
+    const cache = new BuildCache('');
+    await build({ ...opts, cache });
+    const added = path.join(s.contentDir, 'new.md');
+    await writeFile(added, article({ title: 'Breaking', date: '2026-03-01', tags: ['Even'] }));
+    const r = await build({ ...opts, cache, changedPaths: [added] });
+    expect(r.stats).toMatchObject({ parsed: 1, reused: 20 });
+    expect(r.visible[0]!.title).toBe('Breaking');
+    const { rm } = await import('node:fs/promises');
+    await rm(added);
+    const gone = await build({ ...opts, cache, changedPaths: [added] });
+    expect(gone.visible.map((a) => a.title)).not.toContain('Breaking');
+    expect(gone.stats.parsed).toBe(0);
+  });
+});

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeSite } from './helpers/site.js';
+
+// Worker threads run compiled code: this test uses lib/, which `npm test` compiles first.
+const LIB = new URL('../lib/build.js', import.meta.url);
+
+describe('worker threads', () => {
+  it('give byte-identical feeds to a single-threaded build', async () => {
+    expect(existsSync(LIB), 'lib/ is missing: run `npm test` (it compiles lib/ first)').toBe(true);
+    const { build } = (await import(LIB.href)) as typeof import('../src/build.js');
+    const site = await makeSite({});
+    // Enough files to cross both thresholds (2000 to parse, 200 to render), small enough to stay quick.
+    const tags = Array.from({ length: 12 }, (_, i) => `Tag ${i}`);
+    for (let i = 0; i < 2100; i++) {
+      const dir = path.join(site.contentDir, String(i % 20));
+      if (i < 20) await mkdir(dir, { recursive: true });
+      const day = String(1 + (i % 28)).padStart(2, '0');
+      await writeFile(
+        path.join(dir, `a${i}.md`),
+        `---\ntitle: "Story ${i} & <more>"\ndate: 2025-${String(1 + (i % 12)).padStart(2, '0')}-${day}T${String(i % 24).padStart(2, '0')}:00\ntags: [${tags[i % 12]}, "${tags[(i * 7) % 12]}"]\nsection: S${i % 5}\n${i % 97 === 0 ? 'draft: true\n' : ''}---\nBody of [story ${i}](../a${i + 1}/) with **bold** text.\n\n| a | b |\n|---|---|\n| ${i} | x |\n`,
+      );
+    }
+    const options = { config: { site: { title: 'T', url: 'https://t.example/', timezone: 'Europe/London' } }, contentDir: site.contentDir, now: new Date('2026-01-01T00:00:00Z'), write: false };
+    const parallel = await build({ ...options, parallel: true });
+    const serial = await build({ ...options, parallel: false });
+    expect(parallel.diagnostics).toEqual([]);
+    expect(parallel.stats).toEqual({ ...serial.stats, workers: 2 });
+    expect(serial.stats.workers).toBe(0);
+    expect(parallel.stats.rendered).toBeGreaterThanOrEqual(200);
+    expect([...parallel.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
+    for (const [rel, text] of serial.files) expect(parallel.files.get(rel), rel).toBe(text);
+  }, 60_000);
+});
