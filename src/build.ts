@@ -29,6 +29,16 @@ export interface BuildOptions {
   /** Render every article, not only those a feed carries, to report every warning (check). */
   renderAll?: boolean;
   cwd?: string;
+  /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
+  signal?: AbortSignal;
+  /** Progress of the long stages, for a terminal display on big sites. */
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+export interface BuildProgress {
+  stage: 'load' | 'render';
+  done: number;
+  total: number;
 }
 
 export interface FeedSummary {
@@ -87,6 +97,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     report.durationMs = performance.now() - started;
     return report;
   };
+  const aborted = () => {
+    if (!options.signal?.aborted) return false;
+    report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything', hint: 'the published feeds are unchanged' }));
+    return true;
+  };
   const resolved = await resolveConfig(options);
   report.diagnostics.push(...resolved.diagnostics);
   const config = resolved.config;
@@ -97,7 +112,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const found = await findMarkdownFiles(resolved.contentDir);
   report.diagnostics.push(...found.diagnostics.map((d) => ({ ...d, file: d.file && toDisplayPath(d.file, cwd) })));
   const loadOptions = { contentDir: resolved.contentDir, maxFileBytes: config.limits.maxFileBytes, cwd };
-  const loaded = await Promise.all(found.files.map((f) => loadSourceFile(f, loadOptions)));
+  let loadedCount = 0;
+  const loaded = await Promise.all(
+    found.files.map((f) =>
+      loadSourceFile(f, loadOptions).then((l) => {
+        options.onProgress?.({ stage: 'load', done: ++loadedCount, total: found.files.length });
+        return l;
+      }),
+    ),
+  );
+  if (aborted()) return done();
   for (const l of loaded) {
     report.diagnostics.push(...l.diagnostics);
     if (!l.source) continue;
@@ -119,6 +143,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const toRender = new Set<Article>(options.renderAll ? report.articles : models.flatMap((m) => m.items));
   const rendered: RenderedMap = new Map();
   for (const a of toRender) {
+    if (options.onProgress && rendered.size % 50 === 0) options.onProgress({ stage: 'render', done: rendered.size, total: toRender.size });
     const r = renderArticle(a);
     report.diagnostics.push(...r.diagnostics);
     rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
@@ -132,7 +157,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     }
     report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files: [...files.keys()] });
   }
-  if (hasErrors(report.diagnostics)) return done();
+  if (hasErrors(report.diagnostics) || aborted()) return done();
 
   if (options.write !== false) {
     try {

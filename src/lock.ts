@@ -45,12 +45,17 @@ export const DEFAULT_STALE_AFTER_MS = 5 * 60_000;
 /** How often a long-running holder should call `refresh()`. */
 export const LOCK_REFRESH_MS = 30_000;
 
+/** Lock files this process holds now: a lock naming our own pid is stale only if it is not one of them. */
+const heldHere = new Set<string>();
+
 export class OutputLock {
   #released = false;
   constructor(
     readonly file: string,
     readonly holder: LockHolder,
-  ) {}
+  ) {
+    heldHere.add(file);
+  }
 
   /** Refreshes the mtime; false when the lock is no longer ours (taken over, or removed). */
   async refresh(now = Date.now()): Promise<boolean> {
@@ -66,6 +71,7 @@ export class OutputLock {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    heldHere.delete(this.file);
     const current = await readHolder(this.file);
     if (current && sameHolder(current, this.holder)) await unlink(this.file).catch(() => undefined);
   }
@@ -104,9 +110,9 @@ export async function acquireOutputLock(outDir: string, options: LockOptions): P
     if (!holder) {
       // Being written this very moment, or garbage: only its age tells.
       if (age > staleAfterMs) staleReason = `unreadable lock not refreshed for ${Math.round(age / 1000)} s`;
-    } else if (holder.hostname === hostname && holder.pid === pid) {
+    } else if (holder.hostname === hostname && holder.pid === pid && !heldHere.has(file)) {
       staleReason = `left by an earlier process with this process's pid ${pid}`;
-    } else if (holder.hostname === hostname && !isAlive(holder.pid)) {
+    } else if (holder.hostname === hostname && holder.pid !== pid && !isAlive(holder.pid)) {
       staleReason = `process ${holder.pid} no longer exists`;
     } else if (age > staleAfterMs) {
       staleReason = `not refreshed for ${Math.round(age / 1000)} s`;

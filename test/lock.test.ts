@@ -40,7 +40,10 @@ describe('output folder lock', () => {
 
   it('takes over a lock that names this very pid (a restarted container gets pid 1 again)', async () => {
     const { outDir } = await makeSite({});
-    await acquireOutputLock(outDir, opts(111));
+    const held = await acquireOutputLock(outDir, opts(111));
+    expect((await acquireOutputLock(outDir, opts(111))).ok).toBe(false); // held by this very process
+    if (held.ok) await held.lock.release();
+    await writeFile(path.join(outDir, LOCK_FILE), JSON.stringify({ pid: 111, hostname: 'newsroom-1', started: '2026-01-01T00:00:00.000Z', command: 'feedpipe start' }));
     const r = await acquireOutputLock(outDir, opts(111));
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.tookOver?.reason).toMatch(/this process's pid 111/);

@@ -1,0 +1,152 @@
+import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../src/lock.js';
+import { runPublisher, type StartOptions } from '../src/start.js';
+import { article, makeSite } from './helpers/site.js';
+
+const CONFIG = 'site:\n  title: Start Times\n  url: https://start.example.com/\n';
+
+async function site(files: Record<string, string>, config = CONFIG) {
+  const s = await makeSite(files);
+  await writeFile(path.join(s.root, 'feedpipe.config.yaml'), config);
+  return s;
+}
+
+/** Runs the publisher in this process; cron off, so only start, due and watch trigger builds. */
+function launch(root: string, options: Partial<StartOptions> = {}) {
+  const controller = new AbortController();
+  const out = { stdout: '', stderr: '' };
+  const done = runPublisher({
+    build: { cwd: root },
+    signal: controller.signal,
+    out: { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t) },
+    cron: false,
+    ...options,
+  });
+  const until = async (what: () => boolean | Promise<boolean>, ms = 3000) => {
+    const end = Date.now() + ms;
+    while (!(await what())) {
+      if (Date.now() > end) throw new Error(`timed out; stdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const runs = () => out.stdout.split('\n').filter((l) => /^\d{4}-\S+Z /.test(l));
+  return { out, done, runs, until, stop: () => (controller.abort(), done) };
+}
+
+const read = (file: string) => readFile(file, 'utf8').catch(() => '');
+
+async function allFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String);
+}
+
+describe('feedpipe start (in process)', () => {
+  it('builds at start, logs one line per run, and on stop releases the lock and leaves no temp files', async () => {
+    const s = await site({ 'a.md': article({ title: 'Hello', date: '2026-01-01', tags: ['x'] }), 'b.md': article({ title: 'Later', date: '2099-01-01T09:00:00Z' }) });
+    const p = launch(s.root);
+    await p.until(() => p.runs().length === 1);
+    expect(p.runs()[0]).toMatch(/^\S+Z start  main \+1 ~0 -0, tag\/x \+1 ~0 -0 · 6 written, 0 unchanged · next due 2099-01-01T09:00:00Z · \d+ ms$/);
+    expect(p.out.stderr).toContain('feedpipe: publishing content → dist: now and when each article falls due. Ctrl-C stops.');
+    expect(await read(path.join(s.outDir, LOCK_FILE))).toContain(`"pid":${process.pid}`);
+    expect(await p.stop()).toBe(0);
+    expect(p.out.stderr).toContain('feedpipe: stopped');
+    const files = await allFiles(s.outDir);
+    expect(files).not.toContain(LOCK_FILE);
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses a second publisher on the same output folder', async () => {
+    const s = await site({});
+    const first = launch(s.root);
+    await first.until(() => first.runs().length === 1);
+    const second = launch(s.root);
+    expect(await second.done).toBe(1);
+    expect(second.out.stderr).toMatch(/^feedpipe: cannot start: the output folder is locked by feedpipe start \(pid \d+ on /);
+    expect(await first.stop()).toBe(0);
+  });
+
+  it('a restart with nothing changed writes nothing: bytes and modification times stay', async () => {
+    const s = await site({ 'a.md': article({ title: 'Hello', date: '2026-01-01' }) });
+    const first = launch(s.root);
+    await first.until(() => first.runs().length === 1);
+    await first.stop();
+    const before = await Promise.all((await allFiles(s.outDir)).map(async (f) => [f, (await stat(path.join(s.outDir, f))).mtimeMs]));
+    const second = launch(s.root);
+    await second.until(() => second.runs().length === 1);
+    // Compared with what is on disk, not with nothing: a restart is not "everything added".
+    expect(second.runs()[0]).toMatch(/ start  no changes · 0 written, 3 unchanged · nothing scheduled · /);
+    await second.stop();
+    const after = await Promise.all((await allFiles(s.outDir)).map(async (f) => [f, (await stat(path.join(s.outDir, f))).mtimeMs]));
+    expect(after).toEqual(before);
+  });
+
+  it('publishes an article at its due time, by its own timer', async () => {
+    const due = new Date(Math.ceil((Date.now() + 1200) / 100) * 100);
+    const s = await site({ 'a.md': article({ title: 'On time', date: due.toISOString() }) });
+    const p = launch(s.root);
+    await p.until(() => p.runs().length === 1);
+    expect(await read(path.join(s.outDir, 'feed.xml'))).not.toContain('On time');
+    await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('On time'), 3000);
+    const seen = Date.now();
+    expect(seen).toBeGreaterThanOrEqual(due.getTime());
+    expect(seen - due.getTime()).toBeLessThan(1000);
+    expect(p.runs()[1]).toMatch(/ due    main \+1 ~0 -0 · 3 written, 0 unchanged · nothing scheduled · /);
+    await p.stop();
+  });
+
+  it('keeps the last good feeds and keeps running when content breaks; with --watch, a fix publishes within a second', async () => {
+    const s = await site({ 'a.md': article({ title: 'Good', date: '2026-01-01' }) });
+    const p = launch(s.root, { watch: true, debounceMs: 100 });
+    await p.until(() => p.runs().length === 1);
+    const good = await read(path.join(s.outDir, 'feed.xml'));
+    await writeFile(path.join(s.contentDir, 'b.md'), '---\ntitle: Broken\ndate: 2026-02-30\n---\n');
+    await p.until(() => p.runs().length === 2);
+    expect(p.runs()[1]).toMatch(/ watch  FAILED: 1 error, 0 warnings; the published feeds are unchanged/);
+    expect(p.out.stderr).toContain('content/b.md:3:7  error  date: "2026-02-30" is not a real date');
+    expect(await read(path.join(s.outDir, 'feed.xml'))).toBe(good);
+    const fixedAt = Date.now();
+    await writeFile(path.join(s.contentDir, 'b.md'), '---\ntitle: Fixed\ndate: 2026-02-28\n---\n');
+    await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('Fixed'), 2000);
+    expect(Date.now() - fixedAt).toBeLessThan(1000);
+    // A change to the config is picked up too.
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), CONFIG.replace('Start Times', 'Renamed Times'));
+    await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('Renamed Times'), 2000);
+    // Editor leftovers and underscore folders are not content.
+    const runs = p.runs().length;
+    await writeFile(path.join(s.contentDir, '.b.md.swp'), 'x');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(p.runs().length).toBe(runs);
+    expect(await p.stop()).toBe(0);
+  });
+
+  it('logs JSON lines for machines, diagnostics as JSON on stderr', async () => {
+    const s = await site({ 'a.md': article({ title: 'A', date: '2026-01-01' }, '<b>raw</b>') });
+    const p = launch(s.root, { logFormat: 'json' });
+    await p.until(() => p.out.stdout.includes('"event":"run"'));
+    await p.stop();
+    const lines = p.out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+    expect(lines.map((l) => l.event)).toEqual(['start', 'run', 'stop']);
+    expect(lines[1]).toMatchObject({ trigger: 'start', ok: true, feeds: [{ feed: 'main', added: 1, updated: 0, removed: 0 }], files: { written: 3, unchanged: 0, removed: 0 }, nextDue: null });
+    const diag = JSON.parse(p.out.stderr.trim().split('\n')[0]!) as Record<string, unknown>;
+    expect(diag).toMatchObject({ event: 'diagnostic', severity: 'warning', file: 'content/a.md' });
+  });
+
+  it('does not start with a broken config, and leaves no lock behind', async () => {
+    const s = await site({}, CONFIG + 'schedule:\n  cron: "*/15 * *"\n');
+    const p = launch(s.root);
+    expect(await p.done).toBe(1);
+    expect(p.out.stderr).toContain('feedpipe.config.yaml:5:9  error  schedule.cron: "*/15 * *" is not a cron expression: expected 5 or 6 fields but got 3  (invalid-cron)');
+    expect(p.out.stderr).toContain('feedpipe: cannot start: fix the config first');
+    await expect(stat(path.join(s.outDir, LOCK_FILE))).rejects.toThrow();
+  });
+
+  it('stops with exit code 1 when its lock is taken away', async () => {
+    const s = await site({});
+    const p = launch(s.root, { lockRefreshMs: 50 });
+    await p.until(() => p.runs().length === 1);
+    await unlink(path.join(s.outDir, LOCK_FILE));
+    expect(await p.done).toBe(1);
+    expect(p.out.stderr).toContain('the lock on the output folder was removed or taken over by another process');
+  });
+});
