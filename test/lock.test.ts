@@ -78,7 +78,8 @@ describe('output folder lock', () => {
 
   it('an unreadable lock is held until it is old', async () => {
     const { outDir } = await makeSite({});
-    await acquireOutputLock(outDir, opts(111)).then((r) => r.ok && r.lock.release());
+    const held = await acquireOutputLock(outDir, opts(111));
+    if (held.ok) await held.lock.release();
     await writeFile(path.join(outDir, LOCK_FILE), '');
     expect((await acquireOutputLock(outDir, opts(222))).ok).toBe(false);
     expect((await acquireOutputLock(outDir, opts(222, { now: () => Date.now() + 10 * 60_000 }))).ok).toBe(true);
