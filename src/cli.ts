@@ -141,14 +141,18 @@ async function start(options: BuildOptions, io: CliIO, logFormat: LogFormat, wat
   let signal = io.signal;
   let detach = () => {};
   if (!signal) {
-    // First signal: stop cleanly (the write in flight finishes). A second one: stop now.
+    // First signal: stop cleanly (the write in flight finishes). Another one a moment later: stop
+    // now. (Under `npm start`, Ctrl-C reaches node twice at once, from the terminal and from npm.)
     const controller = new AbortController();
+    let firstAt = 0;
     const onSignal = () => {
-      if (controller.signal.aborted) {
+      if (!controller.signal.aborted) {
+        firstAt = Date.now();
+        controller.abort();
+      } else if (Date.now() - firstAt > 500) {
         io.stderr('feedpipe: stopping at once\n');
         process.exit(130);
       }
-      controller.abort();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
