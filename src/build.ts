@@ -36,7 +36,7 @@ export interface BuildOptions {
 }
 
 export interface BuildProgress {
-  stage: 'load' | 'render';
+  stage: 'load' | 'validate' | 'render';
   done: number;
   total: number;
 }
@@ -113,16 +113,23 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   report.diagnostics.push(...found.diagnostics.map((d) => ({ ...d, file: d.file && toDisplayPath(d.file, cwd) })));
   const loadOptions = { contentDir: resolved.contentDir, maxFileBytes: config.limits.maxFileBytes, cwd };
   let loadedCount = 0;
-  const loaded = await Promise.all(
-    found.files.map((f) =>
-      loadSourceFile(f, loadOptions).then((l) => {
-        options.onProgress?.({ stage: 'load', done: ++loadedCount, total: found.files.length });
-        return l;
-      }),
-    ),
-  );
+  // Bounded: one open file per Markdown file at once runs out of descriptors on a big site.
+  const loaded = await mapConcurrently(found.files, 64, async (f) => {
+    const l = await loadSourceFile(f, loadOptions);
+    options.onProgress?.({ stage: 'load', done: ++loadedCount, total: found.files.length });
+    return l;
+  });
   if (aborted()) return done();
-  for (const l of loaded) {
+  for (let i = 0; i < loaded.length; i++) {
+    // Long synchronous stretches on a big site: let a stop request (a signal) in now and then.
+    if (i % 500 === 499) {
+      options.onProgress?.({ stage: 'validate', done: i, total: loaded.length });
+      if (options.signal) {
+        await new Promise((r) => setImmediate(r));
+        if (aborted()) return done();
+      }
+    }
+    const l = loaded[i]!;
     report.diagnostics.push(...l.diagnostics);
     if (!l.source) continue;
     const v = validateArticle(l.source, config);
@@ -143,7 +150,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const toRender = new Set<Article>(options.renderAll ? report.articles : models.flatMap((m) => m.items));
   const rendered: RenderedMap = new Map();
   for (const a of toRender) {
-    if (options.onProgress && rendered.size % 50 === 0) options.onProgress({ stage: 'render', done: rendered.size, total: toRender.size });
+    if (rendered.size % 50 === 49) {
+      options.onProgress?.({ stage: 'render', done: rendered.size, total: toRender.size });
+      if (options.signal) {
+        await new Promise((r) => setImmediate(r));
+        if (aborted()) return done();
+      }
+    }
     const r = renderArticle(a);
     report.diagnostics.push(...r.diagnostics);
     rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
@@ -167,6 +180,20 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     }
   }
   return done();
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function serialize(model: FeedModel, rendered: RenderedMap): Map<string, string> {

@@ -63,7 +63,17 @@ export interface PublisherOptions {
   wallCheckMs?: number;
   /** Backoff of retries after a transient failure: first delay, doubling up to max. Default 2 s to 5 min. */
   retryMs?: { first: number; max: number };
+  /**
+   * For sites whose build takes longer than the publishing window: `leadMs()`
+   * before each due time, `run(due)` builds with `now = due` and writes
+   * nothing, so the due build can write that result at once if the content has
+   * not changed meanwhile (start.ts checks). It runs in the same queue as the
+   * builds, after any waiting build.
+   */
+  prepare?: { leadMs(): number; run(due: Date, signal: AbortSignal): Promise<void> };
 }
+
+type TimerKind = 'due' | 'wall' | 'retry' | 'prepare';
 
 export class Publisher {
   readonly #runBuild: PublisherOptions['runBuild'];
@@ -73,9 +83,14 @@ export class Publisher {
   readonly #maxTimerMs: number;
   readonly #wallCheckMs: number;
   readonly #retry: { first: number; max: number };
+  readonly #prepare: PublisherOptions['prepare'];
   readonly #abort = new AbortController();
 
   #pending: Trigger[] = [];
+  /** A due time to prepare for, waiting in the queue. */
+  #prepareFor: Date | undefined;
+  /** The due time last prepared for, so each is prepared once. */
+  #preparedFor: number | undefined;
   /** The `now` of the build in flight, if any. */
   #buildingAt: number | undefined;
   #loop: Promise<void> | undefined;
@@ -84,7 +99,7 @@ export class Publisher {
   #nextDue: Date | undefined;
   #retryDelay: number;
   /** At most one timer of each kind is armed. */
-  readonly #armed = new Map<'due' | 'wall' | 'retry', unknown>();
+  readonly #armed = new Map<TimerKind, unknown>();
 
   constructor(options: PublisherOptions) {
     this.#runBuild = options.runBuild;
@@ -95,6 +110,7 @@ export class Publisher {
     this.#wallCheckMs = options.wallCheckMs ?? 1000;
     this.#retry = options.retryMs ?? { first: 2000, max: 300_000 };
     this.#retryDelay = this.#retry.first;
+    this.#prepare = options.prepare;
   }
 
   /** Builds at once (the catch-up build), then keeps the due timer and the wall-clock check armed. */
@@ -134,15 +150,14 @@ export class Publisher {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#pending = [];
-    this.#clear('due');
-    this.#clear('wall');
-    this.#clear('retry');
+    this.#prepareFor = undefined;
+    for (const kind of [...this.#armed.keys()]) this.#clear(kind);
     this.#abort.abort();
     await this.idle();
   }
 
   #kick(): void {
-    if (this.#loop || this.#stopped || this.#pending.length === 0) return;
+    if (this.#loop || this.#stopped || (this.#pending.length === 0 && !this.#prepareFor)) return;
     this.#loop = this.#drain().finally(() => {
       this.#loop = undefined;
       this.#kick();
@@ -150,7 +165,11 @@ export class Publisher {
   }
 
   async #drain(): Promise<void> {
-    while (this.#pending.length && !this.#stopped) {
+    while ((this.#pending.length || this.#prepareFor) && !this.#stopped) {
+      if (!this.#pending.length) {
+        await this.#runPrepare();
+        continue;
+      }
       const triggers = this.#pending;
       this.#pending = [];
       this.#clear('retry');
@@ -171,6 +190,23 @@ export class Publisher {
       }
       if (this.#stopped) return;
       this.#settle(outcome, now);
+    }
+  }
+
+  async #runPrepare(): Promise<void> {
+    const due = this.#prepareFor!;
+    this.#prepareFor = undefined;
+    // Only worth it while the due time is still ahead and still the next one.
+    if (due.getTime() <= this.#clock.now() || due.getTime() !== this.#nextDue?.getTime()) return;
+    this.#preparedFor = due.getTime();
+    try {
+      await this.#prepare!.run(due, this.#abort.signal);
+    } catch (e) {
+      try {
+        this.#onError(e, ['due']);
+      } catch {
+        // as in #drain
+      }
     }
   }
 
@@ -209,6 +245,19 @@ export class Publisher {
       return;
     }
     this.#arm('due', Math.min(wait, this.#maxTimerMs), () => this.#armDue());
+    this.#armPrepare(due);
+  }
+
+  #armPrepare(due: Date): void {
+    this.#clear('prepare');
+    if (!this.#prepare || this.#stopped || this.#preparedFor === due.getTime() || due.getTime() !== this.#nextDue?.getTime()) return;
+    const wait = due.getTime() - this.#prepare.leadMs() - this.#clock.now();
+    if (wait > 0) {
+      this.#arm('prepare', Math.min(wait, this.#maxTimerMs), () => this.#armPrepare(due));
+      return;
+    }
+    this.#prepareFor = due;
+    this.#kick();
   }
 
   /** A build already under way with a `now` at or after `due` publishes it; it re-arms when it settles. */
@@ -226,7 +275,7 @@ export class Publisher {
     });
   }
 
-  #arm(which: 'due' | 'wall' | 'retry', ms: number, fn: () => void): void {
+  #arm(which: TimerKind, ms: number, fn: () => void): void {
     this.#clear(which);
     this.#armed.set(
       which,
@@ -237,7 +286,7 @@ export class Publisher {
     );
   }
 
-  #clear(which: 'due' | 'wall' | 'retry'): void {
+  #clear(which: TimerKind): void {
     if (this.#armed.has(which)) this.#timers.clearTimeout(this.#armed.get(which));
     this.#armed.delete(which);
   }

@@ -42,6 +42,8 @@ export interface RunRecord {
   durationMs: number;
   /** An unexpected exception, if the build threw. */
   error?: string;
+  /** The files were built ahead of the due time (content unchanged since) and only written now. */
+  prepared?: boolean;
 }
 
 function isJsonFeed(rel: string): boolean {
@@ -137,7 +139,7 @@ export function formatRunHuman(r: RunRecord): string {
     parts.push(`${r.written} written, ${r.unchanged} unchanged${r.removed ? `, ${r.removed} removed` : ''}${r.warnings ? `, ${count(r.warnings, 'warning')}` : ''}`);
   }
   parts.push(r.nextDue ? `next due ${instant(r.nextDue)}` : 'nothing scheduled');
-  parts.push(`${Math.round(r.durationMs)} ms`);
+  parts.push(`${Math.round(r.durationMs)} ms${r.prepared ? ' (built ahead)' : ''}`);
   return `${instant(r.time)} ${r.triggers.join('+').padEnd(6)} ${parts.join(' · ')}\n`;
 }
 
@@ -156,6 +158,7 @@ export function formatRunJson(r: RunRecord): string {
       nextDue: r.nextDue ? r.nextDue.toISOString() : null,
       durationMs: Math.round(r.durationMs),
       ...(r.error ? { error: r.error } : {}),
+      ...(r.prepared ? { prepared: true } : {}),
     }) + '\n'
   );
 }

@@ -4,15 +4,18 @@
  * when to build to Publisher (publisher.ts) and about what is public to the
  * build (select.ts). It never prints directly: text goes through `out`.
  */
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { build, resolveConfig, type BuildOptions, type BuildProgress, type BuildReport } from './build.js';
+import { build, mapConcurrently, resolveConfig, type BuildOptions, type BuildProgress, type BuildReport } from './build.js';
 import { DEFAULT_CONFIG_FILE } from './config.js';
-import { toDisplayPath } from './content/load.js';
+import { findMarkdownFiles, toDisplayPath } from './content/load.js';
 import { formatDiagnostics, hasErrors, type Diagnostic } from './diagnostics.js';
 import { acquireOutputLock, LOCK_REFRESH_MS, type OutputLock } from './lock.js';
 import { Publisher, systemClock, systemTimers, type BuildOutcome, type Clock, type Timers, type Trigger } from './publisher.js';
 import { diffSnapshots, formatDiagnosticsJson, formatRunHuman, formatRunJson, readPublishedSnapshot, snapshotOfFiles, type FeedSnapshot, type RunRecord } from './runlog.js';
+import { publishFiles } from './publish/write.js';
 import { startCron, type CronHandle } from './schedule.js';
 
 export type LogFormat = 'human' | 'json';
@@ -41,6 +44,11 @@ export interface StartOptions {
   lockRefreshMs?: number;
   /** Cron is on by default; tests that drive triggers themselves turn it off. */
   cron?: boolean;
+  /**
+   * Build ahead of each due time (and only write at it) once a build takes
+   * longer than this. Default 250 ms: small sites build at the due time itself.
+   */
+  prepareAboveMs?: number;
 }
 
 /** Runs the publisher until `signal` aborts. Resolves with an exit code: 0 after a clean stop. */
@@ -122,11 +130,67 @@ export async function runPublisher(options: StartOptions): Promise<number> {
     }
   };
 
+  /**
+   * What a build reads: every content file's identity, size and mtime, and the
+   * config's. A build prepared ahead is used only if this has not changed.
+   */
+  const fingerprint = async (): Promise<string> => {
+    const found = await findMarkdownFiles(contentDir);
+    const files = configFile ? [...found.files, configFile] : found.files;
+    const stats = await mapConcurrently(files, 64, (f) =>
+      stat(f, { bigint: true }).then(
+        (st) => `${f}\0${st.ino}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}`,
+        (e: NodeJS.ErrnoException) => `${f}\0${e.code}`,
+      ),
+    );
+    return createHash('sha256').update(JSON.stringify([stats, found.diagnostics.map((d) => d.message)])).digest('hex');
+  };
+  let lastBuildMs = 0;
+  let prepared: { due: number; fingerprint: string; report: BuildReport } | undefined;
+  const prepareAboveMs = options.prepareAboveMs ?? 250;
+  const prepare = {
+    // Far enough ahead for a build to finish, with room to spare.
+    leadMs: () => Math.min(15 * 60_000, Math.max(5_000, 3 * lastBuildMs)),
+    run: async (due: Date, buildSignal: AbortSignal) => {
+      prepared = undefined;
+      if (lastBuildMs <= prepareAboveMs) return;
+      const print = await fingerprint();
+      const report = await build({ ...pinned, now: due, write: false, signal: buildSignal });
+      if (report.ok) prepared = { due: due.getTime(), fingerprint: print, report };
+    },
+  };
+
+  /** The build prepared for a due time, if it is exactly what a build now would write. */
+  const preparedFor = async (now: Date): Promise<BuildReport | undefined> => {
+    const p = prepared;
+    prepared = undefined;
+    if (!p || p.due > now.getTime() || (p.report.nextDue && p.report.nextDue.getTime() <= now.getTime())) return undefined;
+    return (await fingerprint()) === p.fingerprint ? p.report : undefined;
+  };
+
   const runBuild = async (triggers: readonly Trigger[], now: Date, buildSignal: AbortSignal): Promise<BuildOutcome> => {
     const progress = progressDisplay(out, !!out.isTTY && format === 'human');
     let report: BuildReport;
+    let usedPrepared = false;
     try {
-      report = await build({ ...pinned, now, signal: buildSignal, onProgress: progress.update });
+      const started = performance.now();
+      const ahead = prepared ? await preparedFor(now) : undefined;
+      if (ahead && !buildSignal.aborted) {
+        // Output is a function of content, config and now: with nothing due between the prepared
+        // instant and this one, these are the bytes a build now would write.
+        report = { ...ahead, files: ahead.files, now, diagnostics: [...ahead.diagnostics] };
+        try {
+          report.write = await publishFiles(outDir, ahead.files);
+        } catch (e) {
+          report.diagnostics.push({ code: 'write-failed', severity: 'error', file: toDisplayPath(outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' });
+          report.ok = false;
+        }
+        report.durationMs = performance.now() - started;
+        usedPrepared = true;
+      } else {
+        report = await build({ ...pinned, now, signal: buildSignal, onProgress: progress.update });
+        lastBuildMs = report.durationMs;
+      }
     } catch (e) {
       progress.done();
       const err = e as Error;
@@ -159,6 +223,7 @@ export async function runPublisher(options: StartOptions): Promise<number> {
       warnings: report.diagnostics.length - errors,
       nextDue: report.nextDue,
       durationMs: report.durationMs,
+      ...(usedPrepared ? { prepared: true } : {}),
     });
     reconcile(report);
     return { ok: report.ok, nextDue: report.nextDue, transient: report.diagnostics.some((d) => d.code === 'write-failed') };
@@ -169,6 +234,7 @@ export async function runPublisher(options: StartOptions): Promise<number> {
     onError: (e) => out.stderr(`feedpipe: unexpected error (the publisher keeps running):\n${(e as Error)?.stack ?? String(e)}\n`),
     clock,
     timers,
+    prepare,
     ...(options.wallCheckMs !== undefined ? { wallCheckMs: options.wallCheckMs } : {}),
   });
 
@@ -257,7 +323,8 @@ function progressDisplay(out: StartOutput, enabled: boolean): { update: (p: Buil
       if (t - started < 500 || t - last < 100) return;
       last = t;
       shown = true;
-      out.stderr(`\r\x1b[K${p.stage === 'load' ? 'loading' : 'rendering'} ${p.done}/${p.total} ${p.stage === 'load' ? 'files' : 'articles'}…`);
+      const doing = { load: 'loading', validate: 'checking', render: 'rendering' }[p.stage];
+      out.stderr(`\r\x1b[K${doing} ${p.done}/${p.total} ${p.stage === 'load' ? 'files' : 'articles'}…`);
     },
     done: () => {
       if (shown) out.stderr('\r\x1b[K');

@@ -255,6 +255,33 @@ describe('Publisher', () => {
     await p.stop();
   });
 
+  it('prepares each due time once, lead time ahead, in the build queue; the due build still runs at the due time', async () => {
+    const site = fakeSite({ a: at(60_000), b: at(61_000) });
+    const prepared: Array<[string, number]> = [];
+    const { p } = publisher(site, {
+      prepare: {
+        leadMs: () => 10_000,
+        run: async (due) => {
+          prepared.push([due.toISOString(), Date.now() - T0]);
+          await new Promise((r) => setTimeout(r, 3000)); // a slow build, writing nothing
+        },
+      },
+    });
+    p.start();
+    await vi.advanceTimersByTimeAsync(49_999);
+    expect(prepared).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(prepared).toEqual([[at(60_000), 50_000]]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    site.expectOnTime(['a']);
+    // b is due a second later: within the lead time already, so it is prepared at once.
+    expect(prepared).toEqual([[at(60_000), 50_000], [at(61_000), 60_000]]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(site.appeared.map((x) => [x.id, x.at - T0])).toEqual([['a', 60_000], ['b', 63_000]]); // waited for the prepare run
+    expect(site.builds.map((b) => b.triggers.join('+'))).toEqual(['start', 'due', 'due']);
+    await p.stop();
+  });
+
   it('stop waits for the build in flight, cancels every timer and ignores later triggers', async () => {
     const site = fakeSite({ a: at(60_000) }, 800);
     const seen: AbortSignal[] = [];

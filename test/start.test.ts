@@ -95,6 +95,29 @@ describe('feedpipe start (in process)', () => {
     await p.stop();
   });
 
+  it('on a slow site, builds ahead of the due time and only writes at it — unless the content changed meanwhile', async () => {
+    for (const edit of [false, true]) {
+      const due = new Date(Math.ceil((Date.now() + 1500) / 100) * 100);
+      const s = await site({ 'a.md': article({ title: 'On time', date: due.toISOString() }), 'b.md': article({ title: 'Old news', date: '2026-01-01' }) });
+      const p = launch(s.root, { prepareAboveMs: -1 });
+      await p.until(() => p.runs().length === 1);
+      await new Promise((r) => setTimeout(r, 400)); // the build ahead runs now (due is within its lead time)
+      if (edit) await writeFile(path.join(s.contentDir, 'b.md'), article({ title: 'Old news, corrected', date: '2026-01-01' }));
+      await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('On time'), 3000);
+      const seen = Date.now();
+      expect(seen).toBeGreaterThanOrEqual(due.getTime());
+      expect(seen - due.getTime()).toBeLessThan(1000);
+      await p.until(() => p.runs().length === 2);
+      if (edit) {
+        expect(await read(path.join(s.outDir, 'feed.xml'))).toContain('Old news, corrected');
+        expect(p.runs()[1]).toMatch(/ due    main \+1 ~1 -0 · 3 written, 0 unchanged · nothing scheduled · \d+ ms$/);
+      } else {
+        expect(p.runs()[1]).toMatch(/ due    main \+1 ~0 -0 · 3 written, 0 unchanged · nothing scheduled · \d+ ms \(built ahead\)$/);
+      }
+      await p.stop();
+    }
+  });
+
   it('keeps the last good feeds and keeps running when content breaks; with --watch, a fix publishes within a second', async () => {
     const s = await site({ 'a.md': article({ title: 'Good', date: '2026-01-01' }) });
     const p = launch(s.root, { watch: true, debounceMs: 100 });
