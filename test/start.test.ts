@@ -1,6 +1,7 @@
 import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { build } from '../src/build.js';
 import { LOCK_FILE } from '../src/lock.js';
 import { runPublisher, type StartOptions } from '../src/start.js';
 import { article, makeSite } from './helpers/site.js';
@@ -140,6 +141,21 @@ describe('feedpipe start (in process)', () => {
     await writeFile(path.join(s.contentDir, '.b.md.swp'), 'x');
     await new Promise((r) => setTimeout(r, 300));
     expect(p.runs().length).toBe(runs);
+    expect(await p.stop()).toBe(0);
+  });
+
+  it('logs an unexpected exception with its stack, keeps running and retries', async () => {
+    const s = await site({ 'a.md': article({ title: 'Survivor', date: '2026-01-01' }) });
+    let calls = 0;
+    const p = launch(s.root, {
+      retryMs: { first: 50, max: 50 },
+      buildImpl: (o) => (++calls === 1 ? Promise.reject(new Error('disk on fire')) : build(o)),
+    });
+    await p.until(() => p.runs().length === 2);
+    expect(p.out.stderr).toMatch(/feedpipe: unexpected error in a build \(the published feeds are unchanged; retrying\):\nError: disk on fire\n\s+at /);
+    expect(p.runs()[0]).toMatch(/ start  FAILED: unexpected error: disk on fire; the published feeds are unchanged · nothing scheduled · 0 ms$/);
+    expect(p.runs()[1]).toMatch(/ retry  main \+1 ~0 -0 · 3 written/);
+    expect(await read(path.join(s.outDir, 'feed.xml'))).toContain('Survivor');
     expect(await p.stop()).toBe(0);
   });
 
