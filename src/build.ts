@@ -115,6 +115,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   let loadedCount = 0;
   // Bounded: one open file per Markdown file at once runs out of descriptors on a big site.
   const loaded = await mapConcurrently(found.files, 64, async (f) => {
+    if (options.signal?.aborted) return { diagnostics: [] };
     const l = await loadSourceFile(f, loadOptions);
     options.onProgress?.({ stage: 'load', done: ++loadedCount, total: found.files.length });
     return l;
@@ -122,7 +123,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (aborted()) return done();
   for (let i = 0; i < loaded.length; i++) {
     // Long synchronous stretches on a big site: let a stop request (a signal) in now and then.
-    if (i % 500 === 499) {
+    if (i % 100 === 99) {
       options.onProgress?.({ stage: 'validate', done: i, total: loaded.length });
       if (options.signal) {
         await new Promise((r) => setImmediate(r));

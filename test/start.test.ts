@@ -92,6 +92,7 @@ describe('feedpipe start (in process)', () => {
     const seen = Date.now();
     expect(seen).toBeGreaterThanOrEqual(due.getTime());
     expect(seen - due.getTime()).toBeLessThan(1000);
+    await p.until(() => p.runs().length === 2); // the line follows the last file
     expect(p.runs()[1]).toMatch(/ due    main \+1 ~0 -0 · 3 written, 0 unchanged · nothing scheduled · /);
     await p.stop();
   });
