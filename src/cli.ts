@@ -2,33 +2,50 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build, check, type BuildOptions, type BuildReport } from './build.js';
+import { formatAgenda } from './agenda.js';
+import { build, check, resolveConfig, type BuildOptions, type BuildReport } from './build.js';
 import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
 import { version } from './version.js';
+import { acquireOutputLock } from './lock.js';
+import { runPublisher, type LogFormat } from './start.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd?: string;
+  /**
+   * Stops `feedpipe start`. Without it, runCli stops the publisher on SIGINT
+   * and SIGTERM itself; tests pass their own so they never send signals.
+   */
+  signal?: AbortSignal;
+  /** stderr is a terminal (progress display of long builds). */
+  isTTY?: boolean;
 }
 
 const HELP = `feedpipe — publish Markdown articles as RSS 2.0, Atom 1.0 and JSON Feed 1.1
 
 Usage:
-  feedpipe build [options]   validate content and write the feeds into the output folder
-  feedpipe check [options]   validate everything and write nothing
+  feedpipe start [options]     publish continuously: build now, at the moment each
+                               article falls due, and on the cron schedule (schedule.cron)
+  feedpipe build [options]     validate content and write the feeds into the output folder
+  feedpipe check [options]     validate everything and write nothing
+  feedpipe schedule [options]  list the articles still to come, and the drafts
   feedpipe --help | --version
 
 Options:
-  --config FILE   config file (default: feedpipe.config.yaml)
-  --content DIR   content folder (overrides the config)
-  --out DIR       output folder (overrides the config)
-  --now ISO-8601  the clock for what is published, e.g. 2026-01-01T09:00:00Z (default: now)
-  --quiet         print errors only
-  --no-cache      neither read nor write the build cache (.feedpipe-cache beside the config)
+  --config FILE        config file (default: feedpipe.config.yaml)
+  --content DIR        content folder (overrides the config)
+  --out DIR            output folder (overrides the config)
+  --now ISO-8601       the clock for what is published, e.g. 2026-01-01T09:00:00Z
+                       (default: now; build, check and schedule only)
+  --quiet              print errors only (start: only runs that changed something)
+  --watch              start: also rebuild when content or config files change
+  --log-format FORMAT  start: human (default) or json, one object per line
+  --no-cache           neither read nor write the build cache (.feedpipe-cache beside the config)
 
 Exit codes: 0 ok, 1 content or config errors, 2 usage errors.
+"feedpipe start" runs until SIGINT (Ctrl-C) or SIGTERM, then exits 0.
 `;
 
 /** argv → command → exit code. The only place that prints; tests call it with their own argv and io. */
@@ -46,6 +63,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         now: { type: 'string' },
         quiet: { type: 'boolean' },
         'no-cache': { type: 'boolean' },
+        watch: { type: 'boolean' },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -64,8 +83,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   const [command, ...extra] = positionals;
   if (!command) return usage(io, 'no command given');
-  if (command !== 'build' && command !== 'check') return usage(io, `unknown command "${command}"`);
+  if (!['build', 'check', 'start', 'schedule'].includes(command)) return usage(io, `unknown command "${command}"`);
   if (extra.length) return usage(io, `unexpected argument "${extra[0]}"`);
+  if (command !== 'start') {
+    if (values.watch) return usage(io, '--watch is an option of "feedpipe start"');
+    if (values['log-format'] !== undefined) return usage(io, '--log-format is an option of "feedpipe start"');
+  } else if (values.now !== undefined) {
+    return usage(io, '"feedpipe start" publishes by the real clock; --now is for build, check and schedule');
+  }
+  const logFormat = values['log-format'] ?? 'human';
+  if (logFormat !== 'human' && logFormat !== 'json') return usage(io, `--log-format "${logFormat}" is not human or json`);
   let now: Date | undefined;
   if (values.now !== undefined) {
     now = parseInstant(values.now);
@@ -79,7 +106,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     ...(io.cwd ? { cwd: io.cwd } : {}),
     ...(values['no-cache'] ? {} : { cacheDir: '.feedpipe-cache' }),
   };
-  const report = command === 'build' ? await build(options) : await check(options);
+  if (command === 'start') return start(options, io, logFormat, values.watch ?? false, values.quiet ?? false);
+  if (command === 'schedule') return schedule(options, io);
+  const report = command === 'build' ? await buildLocked(options, io) : await check(options);
+  if (!report) return 1;
   const shown = values.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
   if (shown.length) io.stderr(formatDiagnostics(shown));
   if (!report.ok) {
@@ -88,6 +118,69 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   if (!values.quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
   return 0;
+}
+
+/** A one-off build takes the output folder's lock too, so it never interleaves with a running publisher. */
+async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildReport | undefined> {
+  const resolved = await resolveConfig(options);
+  if (!resolved.config) return build(options); // reports the config's errors; writes nothing
+  const locked = await acquireOutputLock(resolved.outDir, { command: 'feedpipe build' });
+  if (!locked.ok) {
+    io.stderr(`feedpipe: nothing was published: ${locked.message}\n`);
+    return undefined;
+  }
+  try {
+    return await build(options);
+  } finally {
+    await locked.lock.release();
+  }
+}
+
+async function start(options: BuildOptions, io: CliIO, logFormat: LogFormat, watch: boolean, quiet: boolean): Promise<number> {
+  let signal = io.signal;
+  let detach = () => {};
+  if (!signal) {
+    // First signal: stop cleanly (the write in flight finishes). Another one a moment later: stop
+    // now. (Under `npm start`, Ctrl-C reaches node twice at once, from the terminal and from npm.)
+    const controller = new AbortController();
+    let firstAt = 0;
+    const onSignal = () => {
+      if (!controller.signal.aborted) {
+        firstAt = Date.now();
+        controller.abort();
+      } else if (Date.now() - firstAt > 500) {
+        io.stderr('feedpipe: stopping at once\n');
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    detach = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+    signal = controller.signal;
+  }
+  try {
+    return await runPublisher({
+      build: options,
+      signal,
+      out: { stdout: io.stdout, stderr: io.stderr, ...(io.isTTY ? { isTTY: true } : {}) },
+      watch,
+      quiet,
+      logFormat,
+    });
+  } finally {
+    detach();
+  }
+}
+
+async function schedule(options: BuildOptions, io: CliIO): Promise<number> {
+  const report = await build({ ...options, write: false });
+  if (report.diagnostics.length) io.stderr(formatDiagnostics(report.diagnostics));
+  if (!report.config) return 1;
+  io.stdout(formatAgenda(report, report.config.site.timezone));
+  return report.ok ? 0 : 1;
 }
 
 function usage(io: CliIO, message: string): number {
@@ -131,6 +224,7 @@ if (isMain()) {
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    isTTY: process.stderr.isTTY === true,
   });
   process.exitCode = code;
 }
