@@ -153,7 +153,7 @@ describe('feedpipe start (in process)', () => {
     const p = launch(s.root, {
       watch: true,
       debounceMs: 50,
-      buildImpl: async (o) => {
+      buildImpl: async (o = {}) => {
         const r = await build(o);
         builds.push({ ...(o.changedPaths ? { changedPaths: o.changedPaths } : {}), parsed: r.stats.parsed, reused: r.stats.reused });
         return r;
