@@ -45,6 +45,16 @@ export interface BuildOptions {
   changedPaths?: readonly string[];
   /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
   parallel?: boolean;
+  /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
+  signal?: AbortSignal;
+  /** Progress of the long stages, for a terminal display on big sites. */
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+export interface BuildProgress {
+  stage: 'load' | 'validate' | 'render';
+  done: number;
+  total: number;
 }
 
 /** Below these batch sizes a worker's start-up costs more than it saves. */
@@ -55,8 +65,6 @@ export interface FeedSummary {
   items: number;
   updated: Date;
   files: string[];
-  /** Ids and update times of the items, newest first (for "added/updated/removed" logs). */
-  itemVersions: { id: string; updated: number }[];
 }
 
 export interface BuildStats {
@@ -93,6 +101,8 @@ export interface BuildReport {
   /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
   updated: Map<string, Date>;
   write?: WriteResult;
+  /** The cache this build used and updated: pass it back as `cache` to keep work in memory across builds. */
+  cache?: BuildCache;
   stats: BuildStats;
   now: Date;
   durationMs: number;
@@ -141,15 +151,22 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const cacheFile = options.cacheDir ? path.join(path.resolve(resolved.baseDir, options.cacheDir), `build-${sha256(`${contentDir}\0${outDir}`).slice(0, 16)}.json`) : undefined;
   const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key) : new BuildCache(key));
   cache.useKey(key);
+  report.cache = cache;
+  const aborted = () => {
+    if (!options.signal?.aborted) return false;
+    report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything', hint: 'the published feeds are unchanged' }));
+    return true;
+  };
 
   // 1. Load and validate, reusing every article whose bytes did not change.
   const scan = await scanContent(contentDir, cache, options.changedPaths);
   report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
-  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now() };
+  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now(), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
   let pool: WorkerPool | undefined;
   const poolFor = (size: number, min: number) => (options.parallel !== false && size >= min ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
   try {
     const loaded = await loadArticles(scan, ctx, (n) => poolFor(n, PARALLEL_MIN.parse));
+    if (aborted()) return done();
     for (const l of loaded) {
       report.diagnostics.push(...l.diagnostics);
       if (l.article) report.articles.push(l.article);
@@ -178,7 +195,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   for (const model of models) {
     const fingerprint = fingerprintOf(model, cache);
     const files = (Object.keys(FEED_FILES) as FeedFormat[]).map((f) => model.dir + FEED_FILES[f]);
-    report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files, itemVersions: model.items.map((a) => ({ id: a.id, updated: (a.updated ?? a.date).getTime() })) });
+    report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files });
     for (const f of files) report.updated.set(f, model.updated);
     if (write && !options.renderAll && allUnchanged(files, fingerprint, outDir, cache)) files.forEach((f) => keep.add(f));
     else pending.push({ model, fingerprint });
@@ -211,7 +228,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const renderPool = poolFor(tasks.length, PARALLEL_MIN.render);
   const results = renderPool
     ? await renderPool.run<RenderTask, StoredRender | { error: Diagnostic }>('render', tasks.map((t) => t.task))
-    : await Promise.all(tasks.map((t) => renderFile(t.task)));
+    : await renderSerially(tasks.map((t) => t.task), options);
+  if (aborted()) return done();
   for (const [i, r] of results.entries()) {
     if ('error' in r) {
       report.diagnostics.push(r.error);
@@ -262,6 +280,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (hasErrors(report.diagnostics)) return done();
 
   // 6. Publish atomically; remember what each file was made from.
+  if (aborted()) return done();
   if (write) {
     try {
       report.write = await publishFiles(outDir, report.files, { keep, updated: report.updated, now });
@@ -289,6 +308,8 @@ export function check(options: Omit<BuildOptions, 'write' | 'renderAll'> = {}): 
 }
 
 interface LoadContext {
+  signal?: AbortSignal;
+  onProgress?: (progress: BuildProgress) => void;
   config: Config;
   contentDir: string;
   cwd: string;
@@ -385,8 +406,12 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
   else {
     parsed = [];
     for (const [n, t] of toParse.entries()) {
-      // Yield now and then, so a server in the same process keeps answering.
-      if (n % 256 === 255) await new Promise(setImmediate);
+      // Yield now and then, so a server in the same process keeps answering and a stop request gets in.
+      if (n % 256 === 255) {
+        ctx.onProgress?.({ stage: 'validate', done: n, total: toParse.length });
+        await new Promise(setImmediate);
+        if (ctx.signal?.aborted) return [];
+      }
       parsed.push(parseFile(t.ref, config));
     }
   }
@@ -412,6 +437,33 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     loaded[t.i] = fresh;
   }
   return loaded;
+}
+
+async function renderSerially(tasks: RenderTask[], options: BuildOptions): Promise<(StoredRender | { error: Diagnostic })[]> {
+  const out: (StoredRender | { error: Diagnostic })[] = [];
+  for (const [n, t] of tasks.entries()) {
+    if (n % 50 === 49) {
+      options.onProgress?.({ stage: 'render', done: n, total: tasks.length });
+      await new Promise(setImmediate);
+      if (options.signal?.aborted) return out;
+    }
+    out.push(await renderFile(t));
+  }
+  return out;
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function refOf(a: Article): FileRef {

@@ -69,8 +69,18 @@ export class BuildCache {
 
   constructor(
     public key: string,
-    private readonly file?: string,
+    private file?: string,
   ) {}
+
+  /**
+   * From now on keep everything in memory and never write the file: a
+   * publisher rebuilding every few seconds should not rewrite megabytes each
+   * time. A stale file on disk costs the next cold start some re-parsing,
+   * never a wrong result (every entry is checked against the file's bytes).
+   */
+  inMemoryOnly(): void {
+    this.file = undefined;
+  }
 
   /** Reads a saved cache; a missing, torn or foreign file gives an empty cache. */
   static async load(file: string, key: string): Promise<BuildCache> {

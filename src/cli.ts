@@ -3,40 +3,56 @@ import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatAgenda } from './agenda.js';
 import { build, check, resolveConfig, type BuildOptions, type BuildReport } from './build.js';
 import { toDisplayPath } from './content/load.js';
 import { formatDiagnostics } from './diagnostics.js';
 import { createFeedServer } from './serve.js';
 import { announcePublish } from './websub.js';
 import { version } from './version.js';
+import { acquireOutputLock } from './lock.js';
+import { runPublisher, type LogFormat } from './start.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   cwd?: string;
-  /** Stops `feedpipe serve`. Without it, SIGINT or SIGTERM does; tests pass their own. */
+  /**
+   * Stops `feedpipe start` and `feedpipe serve`. Without it, runCli stops them
+   * on SIGINT and SIGTERM itself; tests pass their own so they never send signals.
+   */
   signal?: AbortSignal;
+  /** stderr is a terminal (progress display of long builds). */
+  isTTY?: boolean;
 }
 
 const HELP = `feedpipe — publish Markdown articles as RSS 2.0, Atom 1.0 and JSON Feed 1.1
 
 Usage:
-  feedpipe build [options]   validate content and write the feeds into the output folder
-  feedpipe check [options]   validate everything and write nothing
-  feedpipe serve [options]   serve the output folder over HTTP, reloading after each build
+  feedpipe start [options]     publish continuously: build now, at the moment each
+                               article falls due, and on the cron schedule (schedule.cron)
+  feedpipe build [options]     validate content and write the feeds into the output folder
+  feedpipe check [options]     validate everything and write nothing
+  feedpipe schedule [options]  list the articles still to come, and the drafts
+  feedpipe serve [options]     serve the output folder over HTTP, reloading after each build
   feedpipe --help | --version
 
 Options:
-  --config FILE   config file (default: feedpipe.config.yaml)
-  --content DIR   content folder (overrides the config)
-  --out DIR       output folder (overrides the config)
-  --now ISO-8601  the clock for what is published, e.g. 2026-01-01T09:00:00Z (default: now)
-  --quiet         print errors only
-  --no-cache      neither read nor write the build cache (.feedpipe-cache beside the config)
-  --port N        serve: port (default: server.port in the config, 8080; 0 picks a free one)
-  --host HOST     serve: address to listen on (default: server.host, 127.0.0.1)
+  --config FILE        config file (default: feedpipe.config.yaml)
+  --content DIR        content folder (overrides the config)
+  --out DIR            output folder (overrides the config)
+  --now ISO-8601       the clock for what is published, e.g. 2026-01-01T09:00:00Z
+                       (default: now; build, check and schedule only)
+  --quiet              print errors only (start: only runs that changed something)
+  --watch              start: also rebuild when content or config files change
+  --log-format FORMAT  start: human (default) or json, one object per line
+  --no-cache           neither read nor write the build cache (.feedpipe-cache beside the config)
+  --serve              start: also serve the output folder over HTTP, as "feedpipe serve" does
+  --port N             serve, start --serve: port (default server.port, 8080; 0 picks a free one)
+  --host HOST          serve, start --serve: address to listen on (default server.host, 127.0.0.1)
 
 Exit codes: 0 ok, 1 content or config errors, 2 usage errors.
+"feedpipe start" and "feedpipe serve" run until SIGINT (Ctrl-C) or SIGTERM, then exit 0.
 `;
 
 /** argv → command → exit code. The only place that prints; tests call it with their own argv and io. */
@@ -53,9 +69,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         out: { type: 'string' },
         now: { type: 'string' },
         quiet: { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
+        watch: { type: 'boolean' },
+        'log-format': { type: 'string' },
+        serve: { type: 'boolean' },
         port: { type: 'string' },
         host: { type: 'string' },
-        'no-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -74,9 +93,22 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   const [command, ...extra] = positionals;
   if (!command) return usage(io, 'no command given');
-  if (command !== 'build' && command !== 'check' && command !== 'serve') return usage(io, `unknown command "${command}"`);
+  if (!['build', 'check', 'start', 'schedule', 'serve'].includes(command)) return usage(io, `unknown command "${command}"`);
   if (extra.length) return usage(io, `unexpected argument "${extra[0]}"`);
-  if (command !== 'serve' && (values.port !== undefined || values.host !== undefined)) return usage(io, '--port and --host are options of "feedpipe serve"');
+  const serving = command === 'serve' || (command === 'start' && values.serve);
+  if (values.serve && command !== 'start') return usage(io, '--serve is an option of "feedpipe start"');
+  if (!serving && (values.port !== undefined || values.host !== undefined)) return usage(io, '--port and --host are options of "feedpipe serve" and "feedpipe start --serve"');
+  const port = values.port === undefined ? undefined : /^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535 ? Number(values.port) : NaN;
+  if (Number.isNaN(port)) return usage(io, `--port "${values.port}" is not a port number (0 to 65535)`);
+  const listen = { ...(port !== undefined ? { port } : {}), ...(values.host !== undefined ? { host: values.host } : {}) };
+  if (command !== 'start') {
+    if (values.watch) return usage(io, '--watch is an option of "feedpipe start"');
+    if (values['log-format'] !== undefined) return usage(io, '--log-format is an option of "feedpipe start"');
+  } else if (values.now !== undefined) {
+    return usage(io, '"feedpipe start" publishes by the real clock; --now is for build, check and schedule');
+  }
+  const logFormat = values['log-format'] ?? 'human';
+  if (logFormat !== 'human' && logFormat !== 'json') return usage(io, `--log-format "${logFormat}" is not human or json`);
   let now: Date | undefined;
   if (values.now !== undefined) {
     now = parseInstant(values.now);
@@ -90,8 +122,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     ...(io.cwd ? { cwd: io.cwd } : {}),
     ...(values['no-cache'] ? {} : { cacheDir: '.feedpipe-cache' }),
   };
-  if (command === 'serve') return serve(options, { port: values.port, host: values.host }, io);
-  const report = command === 'build' ? await build(options) : await check(options);
+  if (command === 'start') return start(options, io, logFormat, values.watch ?? false, values.quiet ?? false, values.serve ? listen : undefined);
+  if (command === 'serve') return serve(options, listen, io);
+  if (command === 'schedule') return schedule(options, io);
+  const report = command === 'build' ? await buildLocked(options, io) : await check(options);
+  if (!report) return 1;
   const shown = values.quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
   if (shown.length) io.stderr(formatDiagnostics(shown));
   if (!report.ok) {
@@ -105,15 +140,71 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   return 0;
 }
 
-/** `feedpipe serve`: serves the output folder until io.signal aborts, reloading whenever a build replaces the manifest. */
-async function serve(options: BuildOptions, flags: { port?: string | undefined; host?: string | undefined }, io: CliIO): Promise<number> {
-  const port = flags.port === undefined ? undefined : /^\d{1,5}$/.test(flags.port) && Number(flags.port) <= 65535 ? Number(flags.port) : NaN;
-  if (Number.isNaN(port)) return usage(io, `--port "${flags.port}" is not a port number (0 to 65535)`);
+/** A one-off build takes the output folder's lock too, so it never interleaves with a running publisher. */
+async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildReport | undefined> {
+  const resolved = await resolveConfig(options);
+  if (!resolved.config) return build(options); // reports the config's errors; writes nothing
+  const locked = await acquireOutputLock(resolved.outDir, { command: 'feedpipe build' });
+  if (!locked.ok) {
+    io.stderr(`feedpipe: nothing was published: ${locked.message}\n`);
+    return undefined;
+  }
+  try {
+    return await build(options);
+  } finally {
+    await locked.lock.release();
+  }
+}
+
+/** io.signal, or one that SIGINT and SIGTERM abort, for the long-running commands. */
+function stopSignal(io: CliIO): { signal: AbortSignal; detach: () => void } {
+  if (io.signal) return { signal: io.signal, detach: () => {} };
+  // First signal: stop cleanly (the write in flight finishes). Another one a moment later: stop
+  // now. (Under `npm start`, Ctrl-C reaches node twice at once, from the terminal and from npm.)
+  const controller = new AbortController();
+  let firstAt = 0;
+  const onSignal = () => {
+    if (!controller.signal.aborted) {
+      firstAt = Date.now();
+      controller.abort();
+    } else if (Date.now() - firstAt > 500) {
+      io.stderr('feedpipe: stopping at once\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const detach = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  return { signal: controller.signal, detach };
+}
+
+async function start(options: BuildOptions, io: CliIO, logFormat: LogFormat, watch: boolean, quiet: boolean, serveOn?: { port?: number; host?: string }): Promise<number> {
+  const { signal, detach } = stopSignal(io);
+  try {
+    return await runPublisher({
+      build: options,
+      signal,
+      out: { stdout: io.stdout, stderr: io.stderr, ...(io.isTTY ? { isTTY: true } : {}) },
+      watch,
+      quiet,
+      logFormat,
+      ...(serveOn ? { serve: serveOn } : {}),
+    });
+  } finally {
+    detach();
+  }
+}
+
+/** `feedpipe serve`: serves the output folder until stopped, reloading whenever a build replaces the manifest. */
+async function serve(options: BuildOptions, listen: { port?: number; host?: string }, io: CliIO): Promise<number> {
   const resolved = await resolveConfig(options);
   if (resolved.diagnostics.length) io.stderr(formatDiagnostics(resolved.diagnostics));
   if (!resolved.config) return 1;
-  const cwd = io.cwd ?? process.cwd();
-  const shown = toDisplayPath(resolved.outDir, cwd);
+  const shown = toDisplayPath(resolved.outDir, io.cwd ?? process.cwd());
+  let listening = false;
   const server = createFeedServer({
     outDir: resolved.outDir,
     maxAge: resolved.config.server.maxAge,
@@ -122,15 +213,14 @@ async function serve(options: BuildOptions, flags: { port?: string | undefined; 
       if (r.ok && r.changed && listening) io.stdout(`reloaded ${shown}: ${r.files} files, ${r.changed} changed (${Math.round(r.ms)} ms)\n`);
     },
   });
-  let listening = false;
   // So that the folder can be watched from the start, even before the first build.
   await mkdir(resolved.outDir, { recursive: true }).catch(() => undefined);
   const loaded = await server.reload();
-  if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" (it is picked up without a restart)\n`);
+  if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" or "feedpipe start" (it is picked up without a restart)\n`);
   const stopWatching = server.watch();
   let address;
   try {
-    address = await server.listen(port ?? resolved.config.server.port, flags.host ?? resolved.config.server.host);
+    address = await server.listen(listen.port ?? resolved.config.server.port, listen.host ?? resolved.config.server.host);
   } catch (e) {
     stopWatching();
     io.stderr(`feedpipe serve: cannot listen: ${(e as Error).message}\n`);
@@ -138,28 +228,20 @@ async function serve(options: BuildOptions, flags: { port?: string | undefined; 
   }
   listening = true;
   io.stdout(`serving ${shown} (${loaded.files} files) at ${address.url}\n`);
-  await stopped(io.signal);
+  const { signal, detach } = stopSignal(io);
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  detach();
   stopWatching();
   await server.close();
   return 0;
 }
 
-/** Resolves when `signal` aborts, or without one, on the first SIGINT or SIGTERM. */
-function stopped(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal) {
-      if (signal.aborted) resolve();
-      else signal.addEventListener('abort', () => resolve(), { once: true });
-      return;
-    }
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+async function schedule(options: BuildOptions, io: CliIO): Promise<number> {
+  const report = await build({ ...options, write: false });
+  if (report.diagnostics.length) io.stderr(formatDiagnostics(report.diagnostics));
+  if (!report.config) return 1;
+  io.stdout(formatAgenda(report, report.config.site.timezone));
+  return report.ok ? 0 : 1;
 }
 
 function usage(io: CliIO, message: string): number {
@@ -203,6 +285,7 @@ if (isMain()) {
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    isTTY: process.stderr.isTTY === true,
   });
   process.exitCode = code;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { isValidTimeZone } from './content/dates.js';
+import { cronExpressionProblem, DEFAULT_CRON } from './schedule.js';
 import { zodIssuesToDiagnostics } from './validate.js';
 import { parseYaml } from './yaml.js';
 
@@ -72,6 +73,27 @@ export const configSchema = z.strictObject({
   limits: z
     .strictObject({ maxFileBytes: z.number().int().min(1024).default(5 * 1024 * 1024) })
     .default({ maxFileBytes: 5 * 1024 * 1024 }),
+  /**
+   * `feedpipe start`: when to rebuild, in the site's timezone. Articles fall
+   * due on their own timer; the cron only picks up edits to content/.
+   */
+  schedule: z
+    .strictObject({
+      cron: z
+        .string()
+        .superRefine((v, ctx) => {
+          const problem = cronExpressionProblem(v);
+          if (problem) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${v}" is not a cron expression: ${problem}`,
+              params: { code: 'invalid-cron', hint: 'write five fields, minute hour day-of-month month day-of-week, e.g. "*/15 * * * *" for every 15 minutes' },
+            });
+          }
+        })
+        .default(DEFAULT_CRON),
+    })
+    .default({ cron: DEFAULT_CRON }),
   /** `feedpipe serve` and `feedpipe start --serve`. */
   server: z
     .strictObject({

@@ -4,5 +4,7 @@ export { formatDiagnostics, type Diagnostic, type Severity } from './diagnostics
 export { frontmatterSchema, type Article, type Frontmatter, type Person } from './content/schema.js';
 export { selectVisible, selectScheduled, nextDue } from './publish/select.js';
 export { runCli } from './cli.js';
+export { Publisher, type BuildOutcome, type Clock, type PublisherOptions, type Timers, type Trigger } from './publisher.js';
+export { runPublisher, type StartOptions } from './start.js';
 export { createFeedServer, type FeedServer, type FeedServerOptions, type ReloadResult } from './serve.js';
 export { announcePublish, changedFeedUrls, pingHubs, type PingOptions, type PingResult } from './websub.js';

@@ -27,6 +27,8 @@ export interface PingOptions {
   concurrency?: number;
   /** One line per failed ping (after its last attempt). */
   log?: (message: string) => void;
+  /** Abandons pings under way and retries not yet made (a publisher stopping). */
+  signal?: AbortSignal;
 }
 
 export interface PingResult {
@@ -96,15 +98,18 @@ async function pingOne(hub: string, url: string, options: PingOptions): Promise<
   const backoff = options.backoffMs ?? 1000;
   const body = new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': url }).toString();
   let last: PingResult = { hub, url, ok: false, attempts: 0 };
+  const stopped = () => ({ hub, url, ok: false, attempts: last.attempts, error: 'stopped' });
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    if (options.signal?.aborted) return stopped();
     let retryAfterMs: number | undefined;
     try {
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
       const response = await doFetch(hub, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body,
         redirect: 'follow',
-        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
       });
       await response.body?.cancel().catch(() => undefined);
       last = { hub, url, ok: response.ok, attempts: attempt, status: response.status };
@@ -118,15 +123,29 @@ async function pingOne(hub: string, url: string, options: PingOptions): Promise<
     }
     if (attempt <= retries) {
       const delay = retryAfterMs ?? backoff * 2 ** (attempt - 1) * (0.75 + Math.random() / 2);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, 60_000)));
+      await sleep(Math.min(delay, 60_000), options.signal);
     }
   }
+  if (options.signal?.aborted) return stopped();
   try {
     options.log?.(`feedpipe: WebSub hub ${hub} was not told about ${url} after ${last.attempts} attempt${last.attempts === 1 ? '' : 's'}: ${last.error}`);
   } catch {
     // a failing logger must not turn into a rejection
   }
   return last;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Retry-After in seconds (the HTTP-date form is rare from hubs and ignored). */

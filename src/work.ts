@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { splitSource } from './content/load.js';
 import { validateArticle } from './content/schema.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { findExcessiveNesting, MAX_NESTING } from './content/nesting.js';
 
 export interface FileRef {
   absPath: string;
@@ -30,10 +31,31 @@ export function parseFile(ref: FileRef, config: Config): ParsedFile {
     return { hash: '', diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
   }
   const hash = sha256(buffer);
-  const split = splitSource(buffer, ref.absPath, ref.displayPath, ref.relPath);
-  const validated = split.source ? validateArticle(split.source, config) : { diagnostics: [] as Diagnostic[] };
-  const diagnostics = [...split.diagnostics, ...validated.diagnostics];
-  return { hash, diagnostics, ...('article' in validated && validated.article ? { article: storeArticle(validated.article) } : {}) };
+  try {
+    const split = splitSource(buffer, ref.absPath, ref.displayPath, ref.relPath);
+    const validated = split.source ? validateArticle(split.source, config) : { diagnostics: [] as Diagnostic[] };
+    const diagnostics = [...split.diagnostics, ...validated.diagnostics];
+    if (split.source?.body !== undefined && 'article' in validated && validated.article) {
+      const deep = findExcessiveNesting(split.source.body);
+      if (deep) {
+        diagnostics.push(
+          diagnostic({
+            code: 'nesting-too-deep',
+            file: ref.displayPath,
+            line: split.source.bodyLine + deep.line - 1,
+            column: 1,
+            message: `quotes, lists or indentation nest more than ${MAX_NESTING} levels deep`,
+            hint: 'flatten the structure; no feed reader shows that depth',
+          }),
+        );
+        return { hash, diagnostics };
+      }
+    }
+    return { hash, diagnostics, ...('article' in validated && validated.article ? { article: storeArticle(validated.article) } : {}) };
+  } catch (e) {
+    // A parser bug or a limit we did not foresee must cost one file, not the build or the publisher.
+    return { hash, diagnostics: [diagnostic({ code: 'parse-failed', file: ref.displayPath, message: `could not be read: ${(e as Error).message}`, hint: 'simplify the file; if it looks valid, report it as a feedpipe bug' })] };
+  }
 }
 
 export interface RenderTask {
@@ -57,6 +79,12 @@ export async function renderFile(task: RenderTask): Promise<StoredRender | { err
   }
   if (sha256(buffer) !== task.hash) return changed;
   const body = splitSource(buffer, task.ref.absPath, task.ref.displayPath, task.ref.relPath).source?.body ?? '';
-  const r = renderArticle(restoreArticle(task.article, task.ref), body);
-  return { hash: task.hash, html: r.html, summary: r.summary, diagnostics: r.diagnostics };
+  try {
+    const r = renderArticle(restoreArticle(task.article, task.ref), body);
+    return { hash: task.hash, html: r.html, summary: r.summary, diagnostics: r.diagnostics };
+  } catch (e) {
+    return {
+      error: diagnostic({ code: 'render-failed', file: task.ref.displayPath, message: `could not be rendered: ${(e as Error).message}`, hint: 'simplify the Markdown; if it looks valid, report it as a feedpipe bug' }),
+    };
+  }
 }

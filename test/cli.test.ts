@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
+import { acquireOutputLock } from '../src/lock.js';
 import { article, makeSite } from './helpers/site.js';
 
 async function run(argv: string[], cwd: string) {
@@ -27,7 +28,7 @@ describe('feedpipe CLI', () => {
     expect(await run(['--version'], s.root)).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 
-  it.each([[[]], [['publish']], [['build', '--bogus']], [['build', 'extra']], [['build', '--now', 'tomorrow']], [['build', '--now', '2026-01-01T09:00']]])('exits 2 on usage error %j', async (argv) => {
+  it.each([[[]], [['publish']], [['build', '--bogus']], [['build', 'extra']], [['build', '--now', 'tomorrow']], [['build', '--now', '2026-01-01T09:00']], [['build', '--watch']], [['check', '--log-format', 'json']], [['start', '--now', '2026-01-01T09:00:00Z']], [['start', '--log-format', 'xml']], [['schedule', 'extra']]])('exits 2 on usage error %j', async (argv) => {
     const s = await cliSite({});
     const r = await run(argv, s.root);
     expect(r.code).toBe(2);
@@ -77,5 +78,52 @@ describe('feedpipe CLI', () => {
     const r = await run(['check'], s.root);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('feedpipe.config.yaml  error  config file not found  (config-missing)');
+  });
+
+  it('schedule lists what is still to come, in the site zone and UTC, and the drafts; it writes nothing', async () => {
+    const s = await makeSite({
+      'a.md': article({ title: 'Out already', date: '2026-01-01' }),
+      'later.md': article({ title: 'Clocks change', date: '2027-03-28T02:30' }),
+      'soon.md': article({ title: 'Soon', date: '2026-11-25T14:30:00Z' }),
+      'd.md': article({ title: 'Half written', date: '2026-12-01', draft: true }),
+    });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), CONFIG.replace('url:', 'timezone: Europe/London\n  url:'));
+    const r = await run(['schedule', '--now', '2026-11-25T12:00:00Z'], s.root);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(
+      [
+        'Scheduled: 2 articles, soonest first (times in Europe/London and UTC; now is 2026-11-25 12:00 +00:00)',
+        '  2026-11-25 14:30 +00:00   2026-11-25 14:30 UTC   in 2 h 30 min   Soon            content/soon.md',
+        '  2027-03-28 02:30 +01:00   2027-03-28 01:30 UTC   in 122 days     Clocks change   content/later.md',
+        'Drafts: 1 article (never published while "draft: true")',
+        '  2026-12-01 00:00 +00:00   2026-12-01 00:00 UTC   Half written   content/d.md',
+        'This list is for your eyes only: nothing in it is in any feed yet. Scheduled articles go out at their time; drafts never.',
+        '',
+      ].join('\n'),
+    );
+    await expect(readFile(path.join(s.root, 'dist', 'feed.xml'))).rejects.toThrow();
+  });
+
+  it('build refuses to write while a publisher holds the output folder', async () => {
+    const s = await cliSite({ 'a.md': article({ title: 'A', date: '2026-01-01' }) });
+    const held = await acquireOutputLock(s.outDir, { command: 'feedpipe start', pid: 1, hostname: 'elsewhere' });
+    const r = await run(['build'], s.root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^feedpipe: nothing was published: the output folder is locked by feedpipe start \(pid 1 on elsewhere, /);
+    if (held.ok) await held.lock.release();
+    expect((await run(['build'], s.root)).code).toBe(0);
+  });
+
+  it('start runs until its signal aborts, then exits 0', async () => {
+    const s = await cliSite({ 'a.md': article({ title: 'A', date: '2026-01-01' }) });
+    const controller = new AbortController();
+    let stdout = '';
+    let stderr = '';
+    const running = runCli(['start', '--log-format', 'json'], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: s.root, signal: controller.signal });
+    while (!stdout.includes('"event":"run"')) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    expect(await running).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['start', 'run', 'stop']);
   });
 });

@@ -80,3 +80,20 @@ describe('renderArticle', () => {
     expect(s.endsWith('word…')).toBe(true);
   });
 });
+
+describe('hostile Markdown', () => {
+  it.each([
+    ['blockquotes', '>'.repeat(100_000) + ' deep\n', 7],
+    ['chained list markers', '- '.repeat(50_000) + 'deep\n', 7],
+    // Indentation passes 256 columns at the 129th item.
+    ['indented lists', Array.from({ length: 300 }, (_, i) => ' '.repeat(i * 2) + '- x').join('\n') + '\n', 7 + 129],
+  ])('refuses %s nested beyond 64 levels quickly, naming the line', async (_, body, line) => {
+    const { build } = await import('../src/build.js');
+    const { makeSite, baseConfig } = await import('./helpers/site.js');
+    const site = await makeSite({ 'ok.md': '---\ntitle: Fine\ndate: 2025-01-01\n---\n> > one\n\n- a\n  - b\n', 'deep.md': `---\ntitle: Deep\ndate: 2025-01-01\n---\nIntro.\n\n${body}` });
+    const started = performance.now();
+    const report = await build({ config: baseConfig, contentDir: site.contentDir, write: false, cwd: site.root });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(report.diagnostics.filter((d) => d.severity === 'error')).toMatchObject([{ code: 'nesting-too-deep', file: 'content/deep.md', line }]);
+  });
+});

@@ -78,7 +78,7 @@ describe('feedpipe serve', () => {
   it('refuses --port and --host on other commands', async () => {
     let stderr = '';
     expect(await runCli(['build', '--port', '8080'], { stdout: () => undefined, stderr: (t) => (stderr += t) })).toBe(2);
-    expect(stderr).toContain('--port and --host are options of "feedpipe serve"');
+    expect(stderr).toContain('--port and --host are options of "feedpipe serve" and "feedpipe start --serve"');
   });
 
   it('exits 1 when the port is taken', async () => {

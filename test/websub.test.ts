@@ -96,6 +96,16 @@ describe('pingHubs', () => {
     expect(thrown).toMatchObject([{ ok: false, error: 'boom' }]);
   });
 
+  it('stops retrying at once when its signal aborts (a publisher stopping)', async () => {
+    const hub = await startHub([503, 503, 503]);
+    const stop = new AbortController();
+    const started = Date.now();
+    const pending = pingHubs([hub.url], ['https://news.example.com/feed.xml'], { backoffMs: 60_000, signal: stop.signal });
+    setTimeout(() => stop.abort(), 100);
+    expect(await pending).toMatchObject([{ ok: false, error: 'stopped', attempts: 1 }]);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('finds the feeds among the files a build wrote, as absolute URLs', () => {
     expect(changedFeedUrls(['atom.xml', 'feed.xsl', 'index.html', 'tags/a/feed.json', 'sections/w/feed.xml'], 'https://example.org/news/')).toEqual([
       'https://example.org/news/atom.xml',

@@ -14,6 +14,10 @@ const schema: Schema = {
   // mdast-util-to-hast already prefixes footnote ids with `user-content-`; a second
   // prefix from the sanitizer would break every footnote link.
   clobberPrefix: '',
+  // The W3C feed validator flags aria-* in feed content (SecurityRiskAttr); only footnotes make them.
+  attributes: Object.fromEntries(
+    Object.entries(defaultSchema.attributes ?? {}).map(([tag, list]) => [tag, list.filter((a) => !String(Array.isArray(a) ? a[0] : a).startsWith('aria'))]),
+  ),
   protocols: { ...defaultSchema.protocols, href: LINK_PROTOCOLS, cite: ['http', 'https'], src: IMAGE_PROTOCOLS, longDesc: ['http', 'https'] },
 };
 

@@ -19,9 +19,8 @@ export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Attribute values also keep their tab, CR and LF, which attribute normalisation would turn into spaces. */
-export function escapeXmlAttribute(text: string): string {
-  return escapeXml(text).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+export function escapeXmlHex(text: string): string {
+  return text.replace(/&/g, '&#x26;').replace(/</g, '&#x3C;').replace(/>/g, '&#x3E;').replace(/"/g, '&#x22;');
 }
 
 /**
@@ -35,18 +34,26 @@ export function escapeXmlAttribute(text: string): string {
  * wrappers around placeholders are dropped, since escaped text says the same.
  */
 export class XmlStrings {
-  private readonly values: string[] = [];
+  private readonly values: { text: string; hex: boolean }[] = [];
 
-  /** A placeholder for `value`, to pass to feed instead of the string itself. */
-  put(value: string): string {
-    this.values.push(cleanText(value));
+  /**
+   * A placeholder for `value`, to pass to feed instead of the string itself.
+   * `hex` escapes with hexadecimal character references (`&#x26;`), which
+   * parsers read exactly like `&amp;` but which the RSS Advisory Board and the
+   * W3C validator take as the mark of plain text in RSS (no "contains HTML" warning).
+   */
+  put(value: string, options: { hex?: boolean } = {}): string {
+    this.values.push({ text: cleanText(value), hex: options.hex ?? false });
     return `\uE000${this.values.length - 1}\uE001`;
   }
 
   restore(xml: string): string {
     // One pass: a restored value is never scanned again, even if it looks like a placeholder.
-    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g, (_, cdata?: string, attr?: string, text?: string) =>
-      attr !== undefined ? `="${escapeXmlAttribute(this.values[Number(attr)]!)}"` : escapeXml(this.values[Number(cdata ?? text)]!),
-    );
+    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g, (_, cdata?: string, attr?: string, text?: string) => {
+      const v = this.values[Number(cdata ?? attr ?? text)]!;
+      const escaped = v.hex ? escapeXmlHex(v.text) : escapeXml(v.text);
+      // Attribute values keep their tab, CR and LF, which attribute normalisation would turn into spaces.
+      return attr !== undefined ? `="${escaped.replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')}"` : escaped;
+    });
   }
 }

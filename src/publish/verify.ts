@@ -1,10 +1,13 @@
-import { XMLValidator } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 
 /**
  * Every file is re-parsed in memory before anything is written: a document a
- * strict parser rejects never reaches dist/. A failure here is a feedpipe bug,
- * and the message says so.
+ * strict parser rejects never reaches dist/. saxes is a conforming XML 1.0
+ * parser (it refuses control characters, a "<" in an attribute value, a
+ * broken CDATA section, undeclared prefixes); fast-xml-parser's validator,
+ * tried first, accepts all of those. A failure here is a feedpipe bug, and
+ * the message says so.
  */
 export function verifyOutput(relPath: string, text: string): Diagnostic[] {
   const fail = (message: string, line?: number, column?: number) => [
@@ -25,7 +28,16 @@ export function verifyOutput(relPath: string, text: string): Diagnostic[] {
     }
     return [];
   }
-  const result = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (result !== true) return fail(result.err.msg, result.err.line, result.err.col);
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  let error: Error | undefined;
+  parser.on('error', (e) => {
+    error ??= e;
+  });
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    error ??= e as Error;
+  }
+  if (error) return fail(error.message.split('\n')[0]!, parser.line, parser.column);
   return [];
 }

@@ -1,0 +1,168 @@
+/**
+ * What one publisher run did, for a person (one line) and for a machine (one
+ * JSON object per line): which items each feed gained, changed and lost.
+ *
+ * The diff compares the JSON Feed of each feed, item by item: an item is
+ * "updated" when anything about it as published changed (title, body,
+ * `updated`…), not only its date. The publisher keeps the last snapshot in
+ * memory; the first run compares with the feeds already in the output folder
+ * (found through the manifest), so a restart reports what really changed
+ * rather than everything as new.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BuildReport } from './build.js';
+import type { Diagnostic } from './diagnostics.js';
+import { FEED_FILES } from './publish/model.js';
+import { MANIFEST } from './publish/write.js';
+
+/** Per feed, keyed by the path of its JSON Feed file: item id → the item as serialised. */
+export type FeedSnapshot = Map<string, Map<string, string>>;
+
+export interface FeedChange {
+  /** `main`, `section/world`, `tag/elections`. */
+  feed: string;
+  added: number;
+  updated: number;
+  removed: number;
+}
+
+export interface RunRecord {
+  /** The build's `now`: what was published is what was public at this instant. */
+  time: Date;
+  triggers: readonly string[];
+  ok: boolean;
+  changes: FeedChange[];
+  written: number;
+  unchanged: number;
+  removed: number;
+  errors: number;
+  warnings: number;
+  nextDue?: Date | undefined;
+  durationMs: number;
+  /** An unexpected exception, if the build threw. */
+  error?: string;
+  /** The files were built ahead of the due time (content unchanged since) and only written now. */
+  prepared?: boolean;
+}
+
+function isJsonFeed(rel: string): boolean {
+  return rel === FEED_FILES.json || rel.endsWith('/' + FEED_FILES.json);
+}
+
+function itemsOf(text: string): Map<string, string> | undefined {
+  try {
+    const feed = JSON.parse(text) as { items?: Array<{ id?: unknown }> };
+    if (!Array.isArray(feed.items)) return undefined;
+    const items = new Map<string, string>();
+    for (const item of feed.items) if (typeof item.id === 'string') items.set(item.id, JSON.stringify(item));
+    return items;
+  } catch {
+    return undefined;
+  }
+}
+
+export function snapshotOfFiles(files: ReadonlyMap<string, string>): FeedSnapshot {
+  const snapshot: FeedSnapshot = new Map();
+  for (const [rel, text] of files) {
+    if (!isJsonFeed(rel)) continue;
+    const items = itemsOf(text);
+    if (items) snapshot.set(rel, items);
+  }
+  return snapshot;
+}
+
+/** The feeds an earlier run left in `outDir`; empty when there are none or they cannot be read. */
+export async function readPublishedSnapshot(outDir: string): Promise<FeedSnapshot> {
+  const snapshot: FeedSnapshot = new Map();
+  let files: unknown;
+  try {
+    files = (JSON.parse(await readFile(path.join(outDir, MANIFEST), 'utf8')) as { files?: unknown }).files;
+  } catch {
+    return snapshot;
+  }
+  if (!Array.isArray(files)) return snapshot;
+  for (const rel of files) {
+    if (typeof rel !== 'string' || !isJsonFeed(rel) || rel.split(/[\\/]/).includes('..')) continue;
+    const text = await readFile(path.join(outDir, rel), 'utf8').catch(() => undefined);
+    const items = text === undefined ? undefined : itemsOf(text);
+    if (items) snapshot.set(rel, items);
+  }
+  return snapshot;
+}
+
+/** `sections/world/feed.json` → `section/world`, as in FeedModel keys, for feeds a build no longer has. */
+function keyOfPath(rel: string): string {
+  const dir = rel.slice(0, -FEED_FILES.json.length).replace(/\/$/, '');
+  if (dir === '') return 'main';
+  const m = /^(sections|tags)\/(.+)$/.exec(dir);
+  return m ? `${m[1] === 'sections' ? 'section' : 'tag'}/${m[2]}` : dir;
+}
+
+/** Feeds whose items changed, the site's feed first. `feeds` names the feeds of the new build. */
+export function diffSnapshots(before: FeedSnapshot, after: FeedSnapshot, feeds: BuildReport['feeds'] = []): FeedChange[] {
+  const names = new Map<string, string>();
+  for (const f of feeds) for (const file of f.files) if (isJsonFeed(file)) names.set(file, f.key);
+  const changes: FeedChange[] = [];
+  for (const rel of new Set([...before.keys(), ...after.keys()])) {
+    const old = before.get(rel) ?? new Map<string, string>();
+    const now = after.get(rel) ?? new Map<string, string>();
+    let added = 0;
+    let updated = 0;
+    let removed = 0;
+    for (const [id, item] of now) {
+      const was = old.get(id);
+      if (was === undefined) added++;
+      else if (was !== item) updated++;
+    }
+    for (const id of old.keys()) if (!now.has(id)) removed++;
+    if (added || updated || removed) changes.push({ feed: names.get(rel) ?? keyOfPath(rel), added, updated, removed });
+  }
+  return changes.sort((a, b) => (a.feed === 'main' ? -1 : b.feed === 'main' ? 1 : a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
+}
+
+function instant(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * `2026-11-25T12:00:01Z due    main +1 ~0 -0 · 3 written, 15 unchanged · next due 2031-06-01T09:00:00Z · 42 ms`
+ */
+export function formatRunHuman(r: RunRecord): string {
+  const parts: string[] = [];
+  if (r.error) parts.push(`FAILED: unexpected error: ${r.error}; the published feeds are unchanged`);
+  else if (!r.ok) parts.push(`FAILED: ${count(r.errors, 'error')}, ${count(r.warnings, 'warning')}; the published feeds are unchanged`);
+  else {
+    parts.push(r.changes.length ? r.changes.map((c) => `${c.feed} +${c.added} ~${c.updated} -${c.removed}`).join(', ') : 'no changes');
+    parts.push(`${r.written} written, ${r.unchanged} unchanged${r.removed ? `, ${r.removed} removed` : ''}${r.warnings ? `, ${count(r.warnings, 'warning')}` : ''}`);
+  }
+  parts.push(r.nextDue ? `next due ${instant(r.nextDue)}` : 'nothing scheduled');
+  parts.push(`${Math.round(r.durationMs)} ms${r.prepared ? ' (built ahead)' : ''}`);
+  return `${instant(r.time)} ${r.triggers.join('+').padEnd(6)} ${parts.join(' · ')}\n`;
+}
+
+export function formatRunJson(r: RunRecord): string {
+  return (
+    JSON.stringify({
+      time: r.time.toISOString(),
+      event: 'run',
+      trigger: r.triggers[0],
+      triggers: r.triggers,
+      ok: r.ok,
+      feeds: r.changes,
+      files: { written: r.written, unchanged: r.unchanged, removed: r.removed },
+      errors: r.errors,
+      warnings: r.warnings,
+      nextDue: r.nextDue ? r.nextDue.toISOString() : null,
+      durationMs: Math.round(r.durationMs),
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.prepared ? { prepared: true } : {}),
+    }) + '\n'
+  );
+}
+
+export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], time: Date): string {
+  return diagnostics.map((d) => JSON.stringify({ time: time.toISOString(), event: 'diagnostic', ...d }) + '\n').join('');
+}

@@ -1,0 +1,111 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
+import { runPublisher, type StartOptions } from '../src/start.js';
+import { request } from './helpers/http.js';
+import { article, makeSite } from './helpers/site.js';
+
+/** A WebSub hub on loopback that, like a real one, fetches the topic from our server the moment it is pinged. */
+async function fetchingHub(serverPort: () => number) {
+  const fetched: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', async () => {
+      const topic = new URL(new URLSearchParams(body).get('hub.url')!);
+      try {
+        fetched.push(`${topic.pathname} ${(await request(serverPort(), topic.pathname)).body.toString()}`);
+      } catch (e) {
+        fetched.push(`${topic.pathname} could not fetch: ${(e as Error).message}`);
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  hubs.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, fetched };
+}
+
+const hubs: http.Server[] = [];
+afterEach(async () => {
+  for (const s of hubs.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+function launch(root: string, options: Partial<StartOptions> = {}) {
+  const controller = new AbortController();
+  const out = { stdout: '', stderr: '' };
+  const done = runPublisher({
+    build: { cwd: root },
+    signal: controller.signal,
+    out: { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t) },
+    cron: false,
+    serve: { port: 0 },
+    ...options,
+  });
+  const until = async (what: () => boolean | Promise<boolean>, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!(await what())) {
+      if (Date.now() > end) throw new Error(`timed out; stdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const port = () => Number(/serving dist at http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.stderr)?.[1] ?? NaN);
+  return { out, done, until, port, stop: () => (controller.abort(), done) };
+}
+
+describe('feedpipe start --serve', () => {
+  it('serves what it publishes, reloads after each build, and only then tells the hubs', async () => {
+    let port = NaN;
+    const hub = await fetchingHub(() => port);
+    const s = await makeSite({ 'a.md': article({ title: 'First story', date: '2026-01-01' }) });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), `site:\n  title: Served Times\n  url: https://served.example/\nwebsub:\n  hubs: ["${hub.url}"]\n`);
+    const due = new Date(Date.now() + 1500);
+    await writeFile(path.join(s.contentDir, 'b.md'), article({ title: 'Due story', date: due.toISOString() }));
+    const p = launch(s.root, { ping: { backoffMs: 10, timeoutMs: 2000 } });
+    await p.until(() => !Number.isNaN(p.port()));
+    port = p.port();
+    await p.until(async () => (await request(port, '/feed.xml')).body.toString().includes('First story'));
+    expect((await request(port, '/')).headers['content-type']).toBe('text/html; charset=utf-8');
+
+    // The article falls due: the build writes, the server reloads, then the hub is pinged and fetches the new version.
+    await p.until(() => hub.fetched.some((f) => f.includes('Due story')), 8000);
+    const served = await request(port, '/feed.json');
+    expect(served.body.toString()).toContain('Due story');
+    const afterDue = hub.fetched.filter((f) => f.includes('Due story'));
+    expect(afterDue.map((f) => f.split(' ')[0]).sort()).toEqual(['/atom.xml', '/feed.json', '/feed.xml']);
+    expect(await p.stop()).toBe(0);
+    await expect(request(port, '/feed.xml')).rejects.toThrow();
+  }, 15_000);
+
+  it('does not start when the port is taken, and leaves the output folder alone', async () => {
+    const blocker = http.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    hubs.push(blocker);
+    const s = await makeSite({ 'a.md': article({ title: 'First story', date: '2026-01-01' }) });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\n');
+    const p = launch(s.root, { serve: { port: (blocker.address() as AddressInfo).port } });
+    expect(await p.done).toBe(1);
+    expect(p.out.stderr).toMatch(/feedpipe: cannot start: cannot serve: listen EADDRINUSE/);
+    // The lock is released: a build can run.
+    expect(await runCli(['build'], { stdout: () => undefined, stderr: () => undefined, cwd: s.root })).toBe(0);
+  });
+
+  it('the CLI takes --serve, --port and --host only where they apply', async () => {
+    const s = await makeSite({});
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\n');
+    const run = async (argv: string[]) => {
+      let stderr = '';
+      const code = await runCli(argv, { stdout: () => undefined, stderr: (t) => (stderr += t), cwd: s.root });
+      return { code, stderr };
+    };
+    expect(await run(['build', '--serve'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--serve is an option of "feedpipe start"') });
+    expect(await run(['start', '--port', '8080'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--port and --host are options of "feedpipe serve" and "feedpipe start --serve"') });
+    expect(await run(['start', '--serve', '--port', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a port number') });
+  });
+});
