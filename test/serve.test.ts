@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { build, type BuildReport } from '../src/build.js';
 import type { ConfigInput } from '../src/config.js';
 import { createFeedServer, type FeedServer } from '../src/serve.js';
@@ -12,8 +12,13 @@ import { raw, request } from './helpers/http.js';
 import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
 
 const open: FeedServer[] = [];
+const roots: string[] = [];
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
+  await Promise.all(roots.splice(0).map((r) => rm(r, { recursive: true, force: true })));
+});
+afterAll(async () => {
+  if (template) await rm((await template).root, { recursive: true, force: true });
 });
 
 const config: ConfigInput = { ...baseConfig, server: { maxAge: 123 } };
@@ -35,6 +40,7 @@ function builtTemplate() {
 async function servedSite(options: { watch?: boolean } = {}) {
   const { root: templateRoot, report } = await builtTemplate();
   const root = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-serve-'));
+  roots.push(root);
   await cp(templateRoot, root, { recursive: true, preserveTimestamps: true });
   const site = { root, contentDir: path.join(root, 'content'), outDir: path.join(root, 'dist') };
   const server = createFeedServer({ outDir: site.outDir, maxAge: 123, log: () => undefined });
