@@ -163,9 +163,11 @@ describe('feedpipe start (in process)', () => {
     expect(builds[0]).toMatchObject({ parsed: 30, reused: 0 });
     await writeFile(path.join(s.contentDir, 'a29.md'), article({ title: 'Story 29, corrected', date: '2026-01-30' }));
     await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('corrected'), 2000);
-    const last = builds.at(-1)!;
-    expect(last.changedPaths).toEqual([path.join(s.contentDir, 'a29.md')]);
-    expect(last).toMatchObject({ parsed: 1, reused: 29 });
+    // One save can reach the watcher as several events (truncate, write): there may be a follow-up
+    // build, but no build after the first parses anything but the edited file.
+    const later = builds.slice(1);
+    expect(later.some((b) => b.parsed === 1 && b.reused === 29 && b.changedPaths?.length === 1 && b.changedPaths[0] === path.join(s.contentDir, 'a29.md'))).toBe(true);
+    for (const b of later) expect(b.parsed + b.reused).toBe(30), expect(b.parsed).toBeLessThanOrEqual(1);
     expect(await p.stop()).toBe(0);
   });
 

@@ -3,9 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ConfigInput } from '../../src/config.js';
 
+/** Folders made by makeSite in this test file; test/helpers/cleanup.ts removes them after the file. */
+export const madeSites: string[] = [];
+
 /** A fresh site folder per test: content files, and an output folder path. Nothing is shared between tests. */
 export async function makeSite(files: Record<string, string | Buffer>): Promise<{ root: string; contentDir: string; outDir: string }> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-test-'));
+  madeSites.push(root);
   const contentDir = path.join(root, 'content');
   await mkdir(contentDir, { recursive: true });
   for (const [rel, text] of Object.entries(files)) {
