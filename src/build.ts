@@ -226,9 +226,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
   const renderPool = poolFor(tasks.length, PARALLEL_MIN.render);
-  const results = renderPool
-    ? await renderPool.run<RenderTask, StoredRender | { error: Diagnostic }>('render', tasks.map((t) => t.task))
-    : await renderSerially(tasks.map((t) => t.task), options);
+  const results =
+    (renderPool ? await renderPool.run<RenderTask, StoredRender | { error: Diagnostic }>('render', tasks.map((t) => t.task)).catch(() => undefined) : undefined) ??
+    (await renderSerially(tasks.map((t) => t.task), options));
   if (aborted()) return done();
   for (const [i, r] of results.entries()) {
     if ('error' in r) {
@@ -402,7 +402,9 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
   }
   const pool = poolFor(toParse.length);
   let parsed: ParsedFile[];
-  if (pool) parsed = await pool.run<FileRef, ParsedFile>('parse', toParse.map((t) => t.ref));
+  // Workers only save time: if they fail (a sandbox without threads, a crash), the main thread does the work.
+  const fromPool = pool ? await pool.run<FileRef, ParsedFile>('parse', toParse.map((t) => t.ref)).catch(() => undefined) : undefined;
+  if (fromPool) parsed = fromPool;
   else {
     parsed = [];
     for (const [n, t] of toParse.entries()) {

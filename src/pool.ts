@@ -21,10 +21,13 @@ export class WorkerPool {
         if (m.error !== undefined) p?.reject(new Error(m.error));
         else p?.resolve(m.results!);
       });
-      w.on('error', (e) => {
+      const failAll = (e: Error) => {
         for (const p of this.pending.values()) p.reject(e);
         this.pending.clear();
-      });
+      };
+      w.on('error', failAll);
+      // A worker that dies (out of memory, killed) must not leave a build waiting forever.
+      w.on('exit', (code) => failAll(new Error(`worker thread exited with code ${code}`)));
     }
   }
 
@@ -32,7 +35,9 @@ export class WorkerPool {
   static create(config: Config, size = Math.min(2, os.availableParallelism())): WorkerPool | undefined {
     const script = new URL('./worker.js', import.meta.url);
     if (size < 2 || !existsSync(fileURLToPath(script))) return undefined;
-    return new WorkerPool(Array.from({ length: size }, () => new Worker(script, { workerData: { config } })));
+    // Flags for an inline entry (`node --input-type=module -e …`) would stop a worker that starts from a file.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
+    return new WorkerPool(Array.from({ length: size }, () => new Worker(script, { workerData: { config }, execArgv })));
   }
 
   /** Runs `tasks` in chunks spread over the workers; results keep the order of the tasks. */
