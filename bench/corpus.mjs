@@ -39,7 +39,7 @@ export function generateArticle(i, random = rng(i + 1)) {
   const roll = random();
   const future = roll < 0.01;
   const draft = roll >= 0.01 && roll < 0.03;
-  const date = future ? `${2031 + (i % 5)}-0${1 + (i % 9)}-1${i % 10}T09:00:00Z` : `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(Math.floor(random() * 24)).padStart(2, '0')}:${String(Math.floor(random() * 60)).padStart(2, '0')}`;
+  const date = future ? `${2031 + (i % 5)}-0${1 + (i % 9)}-1${i % 10}T09:00:00Z` : `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(6 + Math.floor(random() * 16)).padStart(2, '0')}:${String(Math.floor(random() * 60)).padStart(2, '0')}`;
   const tags = [...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(TAGS)))];
   const body = [];
   body.push(paragraph());
