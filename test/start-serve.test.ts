@@ -4,8 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
-import { runPublisher, type StartOptions } from '../src/start.js';
+import type { StartOptions } from '../src/start.js';
 import { request } from './helpers/http.js';
+import { launch as launchPublisher } from './helpers/publisher.js';
 import { article, makeSite } from './helpers/site.js';
 
 /** A WebSub hub on loopback that, like a real one, fetches the topic from our server the moment it is pinged. */
@@ -38,25 +39,7 @@ afterEach(async () => {
 });
 
 function launch(root: string, options: Partial<StartOptions> = {}) {
-  const controller = new AbortController();
-  const out = { stdout: '', stderr: '' };
-  const done = runPublisher({
-    build: { cwd: root },
-    signal: controller.signal,
-    out: { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t) },
-    cron: false,
-    serve: { port: 0 },
-    ...options,
-  });
-  const until = async (what: () => boolean | Promise<boolean>, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (!(await what())) {
-      if (Date.now() > end) throw new Error(`timed out; stdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const port = () => Number(/serving dist at http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.stderr)?.[1] ?? NaN);
-  return { out, done, until, port, stop: () => (controller.abort(), done) };
+  return launchPublisher(root, { serve: { port: 0 }, ...options }, 5000);
 }
 
 describe('feedpipe start --serve', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.js';
 import { LOCK_FILE } from '../src/lock.js';
-import { runPublisher, type StartOptions } from '../src/start.js';
+import { launch } from './helpers/publisher.js';
 import { article, makeSite } from './helpers/site.js';
 
 const CONFIG = 'site:\n  title: Start Times\n  url: https://start.example.com/\n';
@@ -12,28 +12,6 @@ async function site(files: Record<string, string>, config = CONFIG) {
   const s = await makeSite(files);
   await writeFile(path.join(s.root, 'feedpipe.config.yaml'), config);
   return s;
-}
-
-/** Runs the publisher in this process; cron off, so only start, due and watch trigger builds. */
-function launch(root: string, options: Partial<StartOptions> = {}) {
-  const controller = new AbortController();
-  const out = { stdout: '', stderr: '' };
-  const done = runPublisher({
-    build: { cwd: root },
-    signal: controller.signal,
-    out: { stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t) },
-    cron: false,
-    ...options,
-  });
-  const until = async (what: () => boolean | Promise<boolean>, ms = 3000) => {
-    const end = Date.now() + ms;
-    while (!(await what())) {
-      if (Date.now() > end) throw new Error(`timed out; stdout:\n${out.stdout}\nstderr:\n${out.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const runs = () => out.stdout.split('\n').filter((l) => /^\d{4}-\S+Z /.test(l));
-  return { out, done, runs, until, stop: () => (controller.abort(), done) };
 }
 
 const read = (file: string) => readFile(file, 'utf8').catch(() => '');
