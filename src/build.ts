@@ -7,7 +7,7 @@ import { findMarkdownFiles, toDisplayPath } from './content/load.js';
 import { findCollisions, type Article } from './content/schema.js';
 import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from './publish/model.js';
-import { nextDue, selectScheduled, selectVisible } from './publish/select.js';
+import { partition } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { publishFiles, type WriteResult } from './publish/write.js';
 import { WorkerPool } from './pool.js';
@@ -181,11 +181,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   report.diagnostics.push(...findCollisions(report.articles));
 
   // 2. Decide what is public: one place, one clock.
-  report.visible = selectVisible(report.articles, now);
-  report.scheduled = selectScheduled(report.articles, now);
-  report.drafts = report.articles.filter((a) => a.draft);
-  const due = nextDue(report.articles, now);
-  if (due) report.nextDue = due;
+  const selection = partition(report.articles, now);
+  report.visible = selection.visible;
+  report.scheduled = selection.scheduled;
+  report.drafts = selection.drafts;
+  if (selection.nextDue) report.nextDue = selection.nextDue;
   if (hasErrors(report.diagnostics)) return done();
 
   // 3. Model the feeds; a feed whose fingerprint matches the file on disk is not serialised again.

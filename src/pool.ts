@@ -37,7 +37,15 @@ export class WorkerPool {
     if (size < 2 || !existsSync(fileURLToPath(script))) return undefined;
     // Flags for an inline entry (`node --input-type=module -e …`) would stop a worker that starts from a file.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
-    return new WorkerPool(Array.from({ length: size }, () => new Worker(script, { workerData: { config }, execArgv })));
+    const workers: Worker[] = [];
+    try {
+      for (let i = 0; i < size; i++) workers.push(new Worker(script, { workerData: { config }, execArgv }));
+    } catch {
+      // Node refuses some flags in workers (ERR_WORKER_INVALID_EXEC_ARGV): then the main thread does the work.
+      for (const w of workers) void w.terminate();
+      return undefined;
+    }
+    return new WorkerPool(workers);
   }
 
   /** Runs `tasks` in chunks spread over the workers; results keep the order of the tasks. */

@@ -81,7 +81,7 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
   };
   const models = [make('main', 'main', '', site.title, site.description, [...visible])];
   if (feeds.sections) {
-    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : []), feeds.limit)) {
+    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : NONE), feeds.limit)) {
       models.push(make(`section/${s.slug}`, 'section', `sections/${s.slug}/`, `${site.title}: ${s.name}`, `${s.name} from ${site.title}`, s.articles));
     }
   }
@@ -99,15 +99,31 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
  * gets a short hash of the name, so two names never share a feed and a new
  * tag never renames an existing feed.
  */
-export function groupBy(articles: readonly Article[], keys: (a: Article) => string[], limit = Infinity): TaxonomyEntry[] {
+const NONE: readonly string[] = [];
+
+// toLowerCase costs far more than a Map lookup on the same string again; tag names are few and repeat.
+const folds = new Map<string, string>();
+function fold(name: string): string {
+  let f = folds.get(name);
+  if (f === undefined) {
+    if (folds.size > 100_000) folds.clear();
+    folds.set(name, (f = name.toLowerCase()));
+  }
+  return f;
+}
+
+export function groupBy(articles: readonly Article[], keys: (a: Article) => readonly string[], limit = Infinity): TaxonomyEntry[] {
   const groups = new Map<string, TaxonomyEntry>();
   for (const a of articles) {
     const names = keys(a);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      const folded = name.toLowerCase();
-      // "Asia" and "asia" on one article count once.
-      if (i > 0 && names.slice(0, i).some((n) => n.toLowerCase() === folded)) continue;
+    let seen: string[] | undefined;
+    for (const name of names) {
+      const folded = fold(name);
+      if (names.length > 1) {
+        // "Asia" and "asia" on one article count once.
+        if (seen?.includes(folded)) continue;
+        (seen ??= []).push(folded);
+      }
       let g = groups.get(folded);
       if (!g) groups.set(folded, (g = { name, slug: taxonomySlug(folded), articles: [] }));
       else if (name < g.name) g.name = name;

@@ -28,6 +28,31 @@ export function selectScheduled(articles: readonly Article[], now: Date): Articl
   return articles.filter((a) => !a.draft && a.date.getTime() > t).sort((a, b) => -newestFirst(a, b));
 }
 
+export interface Selection {
+  /** Public at `now`, newest first. */
+  visible: Article[];
+  /** Public later, soonest first. */
+  scheduled: Article[];
+  drafts: Article[];
+  /** When the next scheduled article falls due. */
+  nextDue?: Date;
+}
+
+/** selectVisible, selectScheduled and the drafts in one pass, for a build over a large site. */
+export function partition(articles: readonly Article[], now: Date): Selection {
+  const t = now.getTime();
+  const visible: Article[] = [];
+  const scheduled: Article[] = [];
+  const drafts: Article[] = [];
+  for (const a of articles) {
+    if (a.draft) drafts.push(a);
+    else if (a.date.getTime() <= t) visible.push(a);
+    else scheduled.push(a);
+  }
+  const soonest = scheduled.sort((a, b) => -newestFirst(a, b));
+  return { visible: sortNewestFirst(visible), scheduled: soonest, drafts, ...(soonest[0] ? { nextDue: soonest[0].date } : {}) };
+}
+
 /** The next moment at which what is public changes, if any. */
 export function nextDue(articles: readonly Article[], now: Date): Date | undefined {
   return selectScheduled(articles, now)[0]?.date;
