@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findMarkdownFiles, loadSourceFile, splitSource } from '../src/content/load.js';
-import { makeSite } from './helpers/site.js';
+import { build } from '../src/build.js';
+import { findMarkdownFiles, splitSource } from '../src/content/load.js';
+import { baseConfig, makeSite } from './helpers/site.js';
 
 const split = (text: string | Buffer) => splitSource(Buffer.isBuffer(text) ? text : Buffer.from(text), '/x/a.md', 'content/a.md', 'a.md');
 
@@ -45,7 +46,7 @@ describe('splitSource', () => {
 describe('loading files', () => {
   it('refuses a file over the size limit without reading it', async () => {
     const site = await makeSite({ 'big.md': '---\ntitle: A\n---\n' + 'x'.repeat(5000) });
-    const { diagnostics } = await loadSourceFile(path.join(site.contentDir, 'big.md'), { contentDir: site.contentDir, maxFileBytes: 1024, cwd: site.root });
+    const { diagnostics } = await build({ config: { ...baseConfig, limits: { maxFileBytes: 1024 } }, contentDir: site.contentDir, cwd: site.root, write: false });
     expect(diagnostics).toMatchObject([{ code: 'file-too-large', file: 'content/big.md' }]);
     expect(diagnostics[0]!.hint).toMatch(/maxFileBytes/);
   });

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 
@@ -46,31 +46,6 @@ export async function findMarkdownFiles(root: string): Promise<{ files: string[]
   };
   await walk(root);
   return { files, diagnostics };
-}
-
-export interface LoadOptions {
-  contentDir: string;
-  maxFileBytes: number;
-  /** Base for display paths; defaults to the working directory. */
-  cwd?: string;
-}
-
-export async function loadSourceFile(absPath: string, options: LoadOptions): Promise<{ source?: SourceFile; diagnostics: Diagnostic[] }> {
-  const displayPath = toDisplayPath(absPath, options.cwd);
-  const fail = (code: string, message: string, hint: string, line?: number) => ({
-    diagnostics: [diagnostic({ code, file: displayPath, ...(line ? { line, column: 1 } : {}), message, hint })],
-  });
-  let buffer: Buffer;
-  try {
-    const info = await stat(absPath);
-    if (info.size > options.maxFileBytes) {
-      return fail('file-too-large', `file is ${info.size} bytes, over the limit of ${options.maxFileBytes}`, 'split the article, or raise limits.maxFileBytes in the config');
-    }
-    buffer = await readFile(absPath);
-  } catch (e) {
-    return fail('file-unreadable', `cannot read file: ${(e as Error).message}`, 'check the file permissions');
-  }
-  return splitSource(buffer, absPath, displayPath, path.relative(options.contentDir, absPath).split(path.sep).join('/'));
 }
 
 export function splitSource(buffer: Buffer, absPath: string, displayPath: string, relPath: string): { source?: SourceFile; diagnostics: Diagnostic[] } {
