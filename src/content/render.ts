@@ -24,6 +24,38 @@ const schema: Schema = {
 // Sanitizing is never turned off: raw HTML in Markdown is dropped, attributes are allow-listed.
 const processor = remark().use(remarkGfm).use(remarkHtml, { sanitize: schema });
 
+/**
+ * The same processor without GFM's e-mail autolink literal, for bodies with no
+ * `@`. That construct can only match text containing an `@`, yet micromark
+ * tries it at the start of every word, which costs a third of all parsing; the
+ * trees are identical (test/render.test.ts checks this differentially).
+ */
+const processorWithoutEmail = remark()
+  .use(remarkGfm)
+  .use(function withoutEmailAutolinks(this: { data(): unknown }) {
+    const data = this.data() as { micromarkExtensions?: MicromarkExtension[] };
+    data.micromarkExtensions = (data.micromarkExtensions ?? []).map((ext) => withoutConstruct(ext, 'emailAutolink'));
+  })
+  .use(remarkHtml, { sanitize: schema });
+
+type Construct = { name?: string };
+type MicromarkExtension = { text?: Record<string, Construct | Construct[] | undefined> } & Record<string, unknown>;
+
+function withoutConstruct(ext: MicromarkExtension, name: string): MicromarkExtension {
+  if (!ext.text) return ext;
+  const text: Record<string, Construct[]> = {};
+  for (const [code, value] of Object.entries(ext.text)) {
+    const kept = (Array.isArray(value) ? value : value ? [value] : []).filter((c) => c.name !== name);
+    if (kept.length) text[code] = kept;
+  }
+  return { ...ext, text };
+}
+
+/** The processor for `body`: exported for the differential test. */
+export function processorFor(body: string): typeof processor {
+  return body.includes('@') ? processor : processorWithoutEmail;
+}
+
 export interface RenderedArticle {
   /** Sanitized HTML with every URL absolute. */
   html: string;
@@ -59,6 +91,7 @@ export function renderArticle(article: Article, body = article.source.body): Ren
       }),
     );
   if (body === undefined) throw new Error(`${source.displayPath}: body not loaded`);
+  const processor = processorFor(body);
   const tree = processor.parse(body) as MdNode;
   // Readers and e-mail gateways ignore xml:base: every link must be absolute in the content itself.
   walk(tree, (node) => {
