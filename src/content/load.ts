@@ -48,6 +48,9 @@ export async function findMarkdownFiles(root: string): Promise<{ files: string[]
   return { files, diagnostics };
 }
 
+/** Strict: a file that is not UTF-8 is an error, not mojibake. Reusable: decode() without `stream` starts afresh. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 export function splitSource(buffer: Buffer, absPath: string, displayPath: string, relPath: string): { source?: SourceFile; diagnostics: Diagnostic[] } {
   const fail = (code: string, message: string, hint: string, line = 1) => ({
     diagnostics: [diagnostic({ code, file: displayPath, line, column: 1, message, hint })],
@@ -55,11 +58,11 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
   if (buffer.includes(0)) return fail('binary-file', 'file contains NUL bytes: this is not a text file', 'remove the file from the content folder, or rename it so it does not end in .md');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buffer);
+    text = utf8.decode(buffer);
   } catch {
     return fail('invalid-utf8', 'file is not valid UTF-8', 'save the file as UTF-8');
   }
-  text = text.replace(/\r\n?/g, '\n');
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
   if (!/^---[ \t]*(ya?ml[ \t]*)?$/i.test(firstLine)) {
     // gray-matter and its kin pick a parser from the text after the opening ---
