@@ -10,7 +10,7 @@ import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, 
 import { partition } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { publishFiles, type WriteResult } from './publish/write.js';
-import { WorkerPool } from './pool.js';
+import { runChunked, WorkerPool } from './pool.js';
 import { version } from './version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderTask } from './work.js';
 
@@ -57,8 +57,11 @@ export interface BuildProgress {
   total: number;
 }
 
-/** Below these batch sizes a worker's start-up costs more than it saves. */
-const PARALLEL_MIN = { parse: 2000, render: 200 };
+/**
+ * Below these batch sizes a worker's start-up (~0.25 s, while the main thread
+ * works alone) costs more than it saves: parsing takes ~50 µs a file, rendering ~2.5 ms.
+ */
+const PARALLEL_MIN = { parse: 5000, render: 100 };
 
 export interface FeedSummary {
   key: string;
@@ -163,7 +166,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
   const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now(), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
   let pool: WorkerPool | undefined;
-  const poolFor = (size: number, min: number) => (options.parallel !== false && size >= min ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
+  // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
+  const poolFor = (size: number, min: number) => (options.parallel !== false && size >= (pool ? 16 : min) ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
   try {
     const loaded = await loadArticles(scan, ctx, (n) => poolFor(n, PARALLEL_MIN.parse));
     if (aborted()) return done();
@@ -225,11 +229,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     else tasks.push({ a, task: { ref: refOf(a), article: entry.article!, hash: entry.hash } });
   }
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
-  const renderPool = poolFor(tasks.length, PARALLEL_MIN.render);
-  const results =
-    (renderPool ? await renderPool.run<RenderTask, StoredRender | { error: Diagnostic }>('render', tasks.map((t) => t.task)).catch(() => undefined) : undefined) ??
-    (await renderSerially(tasks.map((t) => t.task), options));
-  if (aborted()) return done();
+  const results = await runChunked('render', tasks.map((t) => t.task), renderFile, poolFor(tasks.length, PARALLEL_MIN.render), {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (n, total) => options.onProgress?.({ stage: 'render', done: n, total }),
+  });
+  if (aborted() || !results) return done();
   for (const [i, r] of results.entries()) {
     if ('error' in r) {
       report.diagnostics.push(r.error);
@@ -400,23 +404,11 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
       loaded[i] = { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${config.limits.maxFileBytes}`, hint: 'split the article, or raise limits.maxFileBytes in the config' })] };
     } else toParse.push({ i, ref, size: st.size, mtimeMs: st.mtimeMs });
   }
-  const pool = poolFor(toParse.length);
-  let parsed: ParsedFile[];
-  // Workers only save time: if they fail (a sandbox without threads, a crash), the main thread does the work.
-  const fromPool = pool ? await pool.run<FileRef, ParsedFile>('parse', toParse.map((t) => t.ref)).catch(() => undefined) : undefined;
-  if (fromPool) parsed = fromPool;
-  else {
-    parsed = [];
-    for (const [n, t] of toParse.entries()) {
-      // Yield now and then, so a server in the same process keeps answering and a stop request gets in.
-      if (n % 256 === 255) {
-        ctx.onProgress?.({ stage: 'validate', done: n, total: toParse.length });
-        await new Promise(setImmediate);
-        if (ctx.signal?.aborted) return [];
-      }
-      parsed.push(parseFile(t.ref, config));
-    }
-  }
+  const parsed = await runChunked('parse', toParse.map((t) => t.ref), (ref) => parseFile(ref, config), poolFor(toParse.length), {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onProgress: (n, total) => ctx.onProgress?.({ stage: 'validate', done: n, total }),
+  });
+  if (!parsed) return [];
   for (const [n, t] of toParse.entries()) {
     const result = parsed[n]!;
     // A file written within the last two seconds may change again without its size or mtime moving.
@@ -439,19 +431,6 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     loaded[t.i] = fresh;
   }
   return loaded;
-}
-
-async function renderSerially(tasks: RenderTask[], options: BuildOptions): Promise<(StoredRender | { error: Diagnostic })[]> {
-  const out: (StoredRender | { error: Diagnostic })[] = [];
-  for (const [n, t] of tasks.entries()) {
-    if (n % 50 === 49) {
-      options.onProgress?.({ stage: 'render', done: n, total: tasks.length });
-      await new Promise(setImmediate);
-      if (options.signal?.aborted) return out;
-    }
-    out.push(await renderFile(t));
-  }
-  return out;
 }
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */

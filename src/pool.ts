@@ -4,37 +4,57 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from './config.js';
 
+export type TaskKind = 'parse' | 'render';
+
+/** Work handed out at a time: big enough to amortise a message, small enough to keep the main thread responsive (~20 ms). */
+const CHUNK: Record<TaskKind, number> = { parse: 250, render: 8 };
+/** Chunks queued at a worker, so it never waits for a busy main thread to hand it the next one. */
+const AHEAD = 2;
+
+export interface Slot {
+  worker: Worker;
+  inflight: Set<number>;
+  dead: boolean;
+}
+
 /**
- * A small pool of worker threads for the cold path (thousands of files to
- * parse, hundreds to render). A worker costs ~0.2 s to start (it imports zod,
- * yaml and remark), so builds below the thresholds stay on the main thread.
+ * Worker threads that share a batch with the main thread. A worker costs
+ * ~0.25 s and a heap of its own to start (it imports zod, yaml and remark), so
+ * on the 2 cores this is built for, one worker plus the main thread beats two
+ * workers and an idle main thread: the main thread starts at once, while the
+ * worker boots, and there is one heap fewer.
  */
 export class WorkerPool {
   private next = 0;
-  private readonly pending = new Map<number, { resolve: (r: unknown[]) => void; reject: (e: Error) => void }>();
+  private readonly handlers = new Map<number, (m: { results?: unknown[]; error?: string }) => void>();
+  private readonly slots: Slot[];
 
-  private constructor(private readonly workers: Worker[]) {
-    for (const w of workers) {
-      w.on('message', (m: { id: number; results?: unknown[]; error?: string }) => {
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.error !== undefined) p?.reject(new Error(m.error));
-        else p?.resolve(m.results!);
+  private constructor(workers: Worker[]) {
+    this.slots = workers.map((worker) => ({ worker, inflight: new Set<number>(), dead: false }));
+    for (const slot of this.slots) {
+      slot.worker.on('message', (m: { id: number; results?: unknown[]; error?: string }) => {
+        const handle = this.handlers.get(m.id);
+        this.handlers.delete(m.id);
+        handle?.(m);
       });
-      const failAll = (e: Error) => {
-        for (const p of this.pending.values()) p.reject(e);
-        this.pending.clear();
+      const fail = (e: Error) => {
+        slot.dead = true;
+        for (const id of slot.inflight) {
+          const handle = this.handlers.get(id);
+          this.handlers.delete(id);
+          handle?.({ error: e.message });
+        }
       };
-      w.on('error', failAll);
+      slot.worker.on('error', fail);
       // A worker that dies (out of memory, killed) must not leave a build waiting forever.
-      w.on('exit', (code) => failAll(new Error(`worker thread exited with code ${code}`)));
+      slot.worker.on('exit', (code) => fail(new Error(`worker thread exited with code ${code}`)));
     }
   }
 
   /** A pool, or undefined where workers cannot run (a single core; running from TypeScript sources). */
-  static create(config: Config, size = Math.min(2, os.availableParallelism())): WorkerPool | undefined {
+  static create(config: Config, size = Math.max(0, Math.min(os.availableParallelism(), 8) - 1)): WorkerPool | undefined {
     const script = new URL('./worker.js', import.meta.url);
-    if (size < 2 || !existsSync(fileURLToPath(script))) return undefined;
+    if (size < 1 || !existsSync(fileURLToPath(script))) return undefined;
     // Flags for an inline entry (`node --input-type=module -e …`) would stop a worker that starts from a file.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
     const workers: Worker[] = [];
@@ -48,23 +68,95 @@ export class WorkerPool {
     return new WorkerPool(workers);
   }
 
-  /** Runs `tasks` in chunks spread over the workers; results keep the order of the tasks. */
-  async run<T, R>(kind: 'parse' | 'render', tasks: readonly T[], chunk = kind === 'parse' ? 500 : 32): Promise<R[]> {
-    const chunks: Promise<unknown[]>[] = [];
-    for (let i = 0; i < tasks.length; i += chunk) {
-      const id = this.next++;
-      const worker = this.workers[(i / chunk) % this.workers.length]!;
-      chunks.push(new Promise((resolve, reject) => this.pending.set(id, { resolve, reject })));
-      worker.postMessage({ id, kind, tasks: tasks.slice(i, i + chunk) });
-    }
-    return (await Promise.all(chunks)).flat() as R[];
+  get size(): number {
+    return this.slots.length;
   }
 
-  get size(): number {
-    return this.workers.length;
+  /** Sends one chunk to a worker; resolves with its results, or undefined if the worker failed. */
+  post<T>(slot: Slot, kind: TaskKind, tasks: readonly T[]): Promise<unknown[] | undefined> {
+    const id = this.next++;
+    slot.inflight.add(id);
+    return new Promise((resolve) => {
+      this.handlers.set(id, (m) => {
+        slot.inflight.delete(id);
+        if (m.error !== undefined) slot.dead = true;
+        resolve(m.error !== undefined ? undefined : m.results);
+      });
+      slot.worker.postMessage({ id, kind, tasks });
+    });
+  }
+
+  /** Live workers. */
+  live(): Slot[] {
+    return this.slots.filter((s) => !s.dead);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * `local` over `tasks`, in chunks, results in task order. With a pool, its
+ * workers take chunks too; between its own chunks the main thread yields to
+ * the event loop, so a server in the same process keeps answering and a stop
+ * request gets in. A chunk a worker fails on (a crash, a thread that cannot
+ * start) is done again on the main thread: workers only ever save time.
+ * Returns undefined if `signal` aborted the run.
+ */
+export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], local: (task: T) => R | Promise<R>, pool?: WorkerPool, options: RunOptions = {}): Promise<R[] | undefined> {
+  const size = CHUNK[kind];
+  const count = Math.ceil(tasks.length / size);
+  const results: R[][] = new Array(count);
+  const todo: number[] = Array.from({ length: count }, (_, i) => i);
+  const slice = (i: number) => tasks.slice(i * size, (i + 1) * size);
+  let done = 0;
+  let aborted = false;
+  const pending = new Set<Promise<void>>();
+  const feed = () => {
+    for (const slot of pool?.live() ?? []) {
+      while (!aborted && slot.inflight.size < AHEAD && todo.length > 0) {
+        const i = todo.shift()!;
+        const p = pool!.post(slot, kind, slice(i)).then((r) => {
+          pending.delete(p);
+          if (r) {
+            results[i] = r as R[];
+            done += r.length;
+            feed();
+          } else todo.unshift(i); // the main thread does it
+        });
+        pending.add(p);
+      }
+    }
+  };
+  feed();
+  while (todo.length > 0 || pending.size > 0) {
+    if (options.signal?.aborted) {
+      aborted = true;
+      await Promise.all(pending);
+      return undefined;
+    }
+    const i = todo.pop();
+    if (i === undefined) {
+      // Everything is handed out: wait for a worker to finish (or fail and give its chunk back).
+      await Promise.race(pending);
+      continue;
+    }
+    const out: R[] = [];
+    for (const t of slice(i)) {
+      const r = local(t);
+      out.push(r instanceof Promise ? await r : r);
+    }
+    results[i] = out;
+    done += out.length;
+    options.onProgress?.(done, tasks.length);
+    await new Promise(setImmediate);
+    feed();
+  }
+  return results.flat();
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeSite } from './helpers/site.js';
@@ -12,9 +13,9 @@ describe('worker threads', () => {
     expect(existsSync(LIB), 'lib/ is missing: run `npm test` (it compiles lib/ first)').toBe(true);
     const { build } = (await import(LIB.href)) as typeof import('../src/build.js');
     const site = await makeSite({});
-    // Enough files to cross both thresholds (2000 to parse, 200 to render), small enough to stay quick.
+    // Enough files to cross both thresholds (5000 to parse, 100 to render), small enough to stay quick.
     const tags = Array.from({ length: 12 }, (_, i) => `Tag ${i}`);
-    for (let i = 0; i < 2100; i++) {
+    for (let i = 0; i < 5000; i++) {
       const dir = path.join(site.contentDir, String(i % 20));
       if (i < 20) await mkdir(dir, { recursive: true });
       const day = String(1 + (i % 28)).padStart(2, '0');
@@ -27,10 +28,26 @@ describe('worker threads', () => {
     const parallel = await build({ ...options, parallel: true });
     const serial = await build({ ...options, parallel: false });
     expect(parallel.diagnostics).toEqual([]);
-    expect(parallel.stats).toEqual({ ...serial.stats, workers: 2 });
+    // One worker per core beyond the main thread's, which works too.
+    expect(parallel.stats).toEqual({ ...serial.stats, workers: Math.min(os.availableParallelism(), 8) - 1 });
     expect(serial.stats.workers).toBe(0);
-    expect(parallel.stats.rendered).toBeGreaterThanOrEqual(200);
+    expect(parallel.stats.rendered).toBeGreaterThanOrEqual(100);
     expect([...parallel.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
     for (const [rel, text] of serial.files) expect(parallel.files.get(rel), rel).toBe(text);
   }, 60_000);
+
+  it('do again on the main thread a chunk a worker failed on', async () => {
+    const { WorkerPool, runChunked } = (await import(new URL('../lib/pool.js', import.meta.url).href)) as typeof import('../src/pool.js');
+    const { configSchema } = await import('../src/config.js');
+    const pool = WorkerPool.create(configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } }), 1)!;
+    try {
+      // A task the worker cannot run (no file reference): it reports an error instead of results.
+      const tasks = Array.from({ length: 40 }, (_, i) => ({ n: i }));
+      const results = await runChunked('render', tasks, (t) => `main ${t.n}`, pool);
+      expect(results).toEqual(tasks.map((t) => `main ${t.n}`));
+      expect(pool.live()).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
 });
