@@ -9,8 +9,9 @@ import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from './publish/model.js';
 import { partition } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
-import { publishFiles, type WriteResult } from './publish/write.js';
+import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
+import { digestInputs, loadStanding, outputStats, saveStanding, standingFile, stands, statAll, type Counts, type FileStat, type Standing } from './standing.js';
 import { version } from './version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderTask } from './work.js';
 
@@ -94,7 +95,18 @@ export interface BuildReport {
   /** Not yet public, soonest first. */
   scheduled: Article[];
   drafts: Article[];
+  /** The sizes of articles, visible, scheduled and drafts (also when those are not loaded: see `lastBuildStands`). */
+  counts: Counts;
   nextDue?: Date;
+  /** The article that falls due at `nextDue`. */
+  nextDueFile?: string;
+  /**
+   * The last build's result was proven to still stand (same content files, no
+   * article falling due in between, published files untouched), so nothing was
+   * loaded: `articles`, `visible`, `scheduled` and `drafts` are empty, `counts`
+   * and everything else are as the last build reported them.
+   */
+  lastBuildStands?: boolean;
   feeds: FeedSummary[];
   /**
    * Files serialised by this build, by path relative to outDir (all of them unless a cache proved
@@ -136,9 +148,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const cwd = options.cwd ?? process.cwd();
   const write = options.write !== false;
   const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, workers: 0 };
-  const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
+  const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
+    if (!report.lastBuildStands) report.counts = { articles: report.articles.length, visible: report.visible.length, scheduled: report.scheduled.length, drafts: report.drafts.length };
     report.durationMs = performance.now() - started;
     return report;
   };
@@ -152,6 +165,19 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
 
   const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir, cwd }));
   const cacheFile = options.cacheDir ? path.join(path.resolve(resolved.baseDir, options.cacheDir), `build-${sha256(`${contentDir}\0${outDir}`).slice(0, 16)}.json`) : undefined;
+  // 0. A CLI build first asks whether the last build's result still stands: then it loads nothing.
+  const standingPath = cacheFile && !options.cache && write && !options.renderAll && !options.changedPaths ? standingFile(cacheFile) : undefined;
+  let prescan: { found: { files: string[]; diagnostics: Diagnostic[] }; stats: Map<string, FileStat> } | undefined;
+  if (standingPath) {
+    const [standing, found] = await Promise.all([loadStanding(standingPath, key), findMarkdownFiles(contentDir)]);
+    prescan = { found, stats: statAll(found.files) };
+    if (standing && !found.diagnostics.length && stands(standing, digestInputs(found.files, prescan.stats), now.getTime(), outDir)) {
+      restoreStanding(report, standing);
+      return done();
+    }
+  }
+  // From here on, the last build's result no longer stands until this build says it does.
+  if (standingPath) await saveStanding(standingPath, undefined).catch(() => undefined);
   const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key) : new BuildCache(key));
   cache.useKey(key);
   report.cache = cache;
@@ -162,9 +188,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   };
 
   // 1. Load and validate, reusing every article whose bytes did not change.
-  const scan = await scanContent(contentDir, cache, options.changedPaths);
+  const scan = await scanContent(contentDir, cache, options.changedPaths, prescan?.found);
   report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
-  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now(), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now(), ...(prescan ? { fileStats: prescan.stats } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
   let pool: WorkerPool | undefined;
   // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
   const poolFor = (size: number, min: number) => (options.parallel !== false && size >= (pool ? 16 : min) ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
@@ -190,6 +216,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   report.scheduled = selection.scheduled;
   report.drafts = selection.drafts;
   if (selection.nextDue) report.nextDue = selection.nextDue;
+  if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
   if (hasErrors(report.diagnostics)) return done();
 
   // 3. Model the feeds; a feed whose fingerprint matches the file on disk is not serialised again.
@@ -302,6 +329,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   cache.pruneRenders(new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath))));
   await cache.save().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
+  if (standingPath) await saveStanding(standingPath, standingOf(report, key, scan.paths, prescan?.stats)).catch(() => undefined);
   return done();
   }
 }
@@ -312,6 +340,8 @@ export function check(options: Omit<BuildOptions, 'write' | 'renderAll'> = {}): 
 }
 
 interface LoadContext {
+  /** Stats of the content files taken by step 0, not taken again. */
+  fileStats?: ReadonlyMap<string, FileStat>;
   signal?: AbortSignal;
   onProgress?: (progress: BuildProgress) => void;
   config: Config;
@@ -322,7 +352,12 @@ interface LoadContext {
   startedWall: number;
 }
 
-async function scanContent(contentDir: string, cache: BuildCache, changedPaths: readonly string[] | undefined): Promise<{ paths: string[]; diagnostics: Diagnostic[]; changed?: Set<string> }> {
+async function scanContent(
+  contentDir: string,
+  cache: BuildCache,
+  changedPaths: readonly string[] | undefined,
+  prescanned?: { files: string[]; diagnostics: Diagnostic[] },
+): Promise<{ paths: string[]; diagnostics: Diagnostic[]; changed?: Set<string> }> {
   if (changedPaths && cache.complete) {
     const paths = new Set(cache.files.keys());
     const changed = new Set<string>();
@@ -349,7 +384,7 @@ async function scanContent(contentDir: string, cache: BuildCache, changedPaths: 
     }
     if (simple) return { paths: [...paths].sort(), diagnostics: [], changed };
   }
-  const found = await findMarkdownFiles(contentDir);
+  const found = prescanned ?? (await findMarkdownFiles(contentDir));
   const present = new Set(found.files);
   for (const p of cache.files.keys()) {
     if (!present.has(p)) {
@@ -393,7 +428,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     let st;
     try {
       // Synchronous stat is several times cheaper than its promise form for thousands of small files.
-      st = statSync(absPath);
+      st = ctx.fileStats?.get(absPath) ?? statSync(absPath);
     } catch (e) {
       loaded[i] = { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
       continue;
@@ -470,4 +505,40 @@ function allUnchanged(files: string[], fingerprint: string, outDir: string, cach
     if (st.size !== out.size || st.mtimeMs !== out.mtimeMs) return false;
   }
   return true;
+}
+
+/** The report of the build that left `standing`. */
+function restoreStanding(report: BuildReport, standing: Standing): void {
+  report.lastBuildStands = true;
+  report.diagnostics.push(...standing.diagnostics);
+  report.counts = standing.counts;
+  if (standing.nextDue) {
+    report.nextDue = new Date(standing.nextDue.date);
+    report.nextDueFile = standing.nextDue.file;
+  }
+  report.feeds = standing.feeds.map((f) => ({ ...f, updated: new Date(f.updated) }));
+  report.updated = new Map(standing.updated.map(([rel, t]) => [rel, new Date(t)]));
+  const files = standing.outputs.map(([rel]) => rel).filter((rel) => rel !== MANIFEST);
+  report.write = { written: [], unchanged: files.sort(), removed: [] };
+  report.stats.reused = standing.counts.articles;
+}
+
+/** What the next build needs to prove this one's result still stands; undefined if it cannot be proven. */
+function standingOf(report: BuildReport, key: string, paths: readonly string[], stats: ReadonlyMap<string, FileStat> | undefined): Standing | undefined {
+  if (hasErrors(report.diagnostics) || !report.write || !stats || !report.outDir) return undefined;
+  const inputs = digestInputs(paths, stats);
+  if (!inputs) return undefined;
+  const written = [...report.write.written, ...report.write.unchanged];
+  return {
+    key,
+    inputs,
+    validFrom: report.visible[0]?.date.getTime() ?? -8.64e15,
+    ...(report.nextDue ? { validUntil: report.nextDue.getTime() } : {}),
+    counts: { articles: report.articles.length, visible: report.visible.length, scheduled: report.scheduled.length, drafts: report.drafts.length },
+    ...(report.nextDue && report.nextDueFile ? { nextDue: { date: report.nextDue.getTime(), file: report.nextDueFile } } : {}),
+    feeds: report.feeds.map((f) => ({ ...f, updated: f.updated.getTime() })),
+    updated: [...report.updated].map(([rel, d]) => [rel, d.getTime()]),
+    diagnostics: report.diagnostics,
+    outputs: outputStats(report.outDir, written),
+  };
 }

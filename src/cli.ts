@@ -262,9 +262,9 @@ function summary(command: string, r: BuildReport, cwd: string): string {
   const lines: string[] = [];
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push(
-    `${count(r.articles.length, 'article')}: ${r.visible.length} public, ${r.scheduled.length} scheduled, ${count(r.drafts.length, 'draft')} (now: ${r.now.toISOString()})`,
+    `${count(r.counts.articles, 'article')}: ${r.counts.visible} public, ${r.counts.scheduled} scheduled, ${count(r.counts.drafts, 'draft')} (now: ${r.now.toISOString()})`,
   );
-  if (r.nextDue) lines.push(`next due: ${r.nextDue.toISOString()} ${r.scheduled[0]?.source.displayPath ?? ''}`.trimEnd());
+  if (r.nextDue) lines.push(`next due: ${r.nextDue.toISOString()} ${r.nextDueFile ?? ''}`.trimEnd());
   if (command === 'build' && r.write) {
     lines.push(
       `${count(r.feeds.length, 'feed')} in ${toDisplayPath(r.outDir!, cwd)}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,

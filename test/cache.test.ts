@@ -99,13 +99,13 @@ describe('build cache', () => {
   it('starts cold, and correct, from a torn or foreign cache file', async () => {
     const s = await cachedSite(3);
     await build(s.opts);
-    const [index] = (await readdir(path.join(s.root, '.cache'))).filter((f) => !f.includes('renders'));
-    const file = path.join(s.root, '.cache', index!);
-    await writeFile(file, (await readFile(file, 'utf8')).slice(0, 100));
+    const files = (await readdir(path.join(s.root, '.cache'))).map((f) => path.join(s.root, '.cache', f));
+    expect(files).toHaveLength(3); // the index, the renders, the proof that the last build stands
+    for (const file of files) await writeFile(file, (await readFile(file, 'utf8')).slice(0, 100));
     const r = await build(s.opts);
     expect(r.ok).toBe(true);
     expect(r.stats.parsed).toBe(3);
-    await writeFile(file, JSON.stringify({ key: 'other', files: [], outputs: [] }));
+    for (const file of files) await writeFile(file, JSON.stringify({ key: 'other', files: [], outputs: [], inputs: '' }));
     expect((await build(s.opts)).stats.parsed).toBe(3);
   });
 
@@ -141,5 +141,93 @@ describe('build cache', () => {
     const gone = await build({ ...opts, cache, changedPaths: [added] });
     expect(gone.visible.map((a) => a.title)).not.toContain('Breaking');
     expect(gone.stats.parsed).toBe(0);
+  });
+});
+
+describe('a build whose last result still stands', () => {
+  async function scheduledSite() {
+    const s = await cachedSite(3);
+    await writeFile(path.join(s.contentDir, 'later.md'), article({ title: 'Embargoed', date: '2026-11-25T15:00:00Z' }));
+    await writeFile(path.join(s.contentDir, 'raw.md'), article({ title: 'Raw', date: '2026-01-10' }, 'Text <b>raw</b>.'));
+    await settle(s.contentDir);
+    return s;
+  }
+
+  it('loads nothing, writes nothing and reports what the last build reported', async () => {
+    const s = await scheduledSite();
+    const first = await build(s.opts);
+    const second = await build(s.opts);
+    expect(second.lastBuildStands).toBe(true);
+    expect(second.stats).toEqual({ parsed: 0, reused: 5, rendered: 0, serialized: 0, workers: 0 });
+    expect(second.articles).toEqual([]);
+    expect(second.counts).toEqual({ articles: 5, visible: 4, scheduled: 1, drafts: 0 });
+    expect(second.counts).toEqual(first.counts);
+    expect(second.nextDue).toEqual(new Date('2026-11-25T15:00:00Z'));
+    expect(second.nextDueFile).toBe(first.nextDueFile);
+    expect(second.feeds).toEqual(first.feeds);
+    expect(second.updated).toEqual(first.updated);
+    expect(second.write).toEqual({ written: [], unchanged: [...first.write!.written].sort(), removed: [] });
+    // Warnings are reported again, as a full no-op build would.
+    expect(second.diagnostics.map((d) => d.code)).toEqual(first.diagnostics.map((d) => d.code));
+    expect(second.diagnostics.map((d) => d.code)).toContain('raw-html-removed');
+  });
+
+  it('does not stand once an article falls due: it is published at its time', async () => {
+    const s = await scheduledSite();
+    await build(s.opts);
+    const before = await build({ ...s.opts, now: new Date('2026-11-25T14:59:59.999Z') });
+    expect(before.lastBuildStands).toBe(true);
+    const due = await build({ ...s.opts, now: new Date('2026-11-25T15:00:00Z') });
+    expect(due.lastBuildStands).toBeUndefined();
+    expect(due.visible[0]!.title).toBe('Embargoed');
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Embargoed');
+    expect(due.counts).toEqual({ articles: 5, visible: 5, scheduled: 0, drafts: 0 });
+  });
+
+  it('does not stand for a clock set before the newest public article', async () => {
+    const s = await scheduledSite();
+    await build(s.opts);
+    const earlier = await build({ ...s.opts, now: new Date('2026-01-09T12:00:00Z') });
+    expect(earlier.lastBuildStands).toBeUndefined();
+    expect(earlier.visible.map((a) => a.title)).not.toContain('Raw');
+  });
+
+  it('does not stand when a content file was touched, added or removed', async () => {
+    const s = await scheduledSite();
+    await build(s.opts);
+    const file = path.join(s.contentDir, 'a1.md');
+    await utimes(file, new Date(), new Date(Date.now() - 30_000));
+    expect((await build(s.opts)).lastBuildStands).toBeUndefined();
+    expect((await build(s.opts)).lastBuildStands).toBe(true);
+    await writeFile(path.join(s.contentDir, 'added.md'), article({ title: 'Added', date: '2026-02-01' }));
+    await settle(s.contentDir);
+    const added = await build(s.opts);
+    expect(added.lastBuildStands).toBeUndefined();
+    expect(added.counts.articles).toBe(6);
+  });
+
+  it('is never proven while a content file is too fresh for its stat to be trusted', async () => {
+    const s = await scheduledSite();
+    await writeFile(path.join(s.contentDir, 'a1.md'), article({ title: 'Fresh', date: '2026-01-02' }));
+    await build(s.opts);
+    const again = await build(s.opts);
+    expect(again.lastBuildStands).toBeUndefined();
+    expect(again.visible.map((a) => a.title)).toContain('Fresh');
+  });
+
+  it('does not stand after a failed build', async () => {
+    const s = await scheduledSite();
+    await build(s.opts);
+    const file = path.join(s.contentDir, 'a1.md');
+    const good = await readFile(file);
+    const st = await stat(file);
+    await writeFile(file, article({ title: 'Broken', date: '2026-02-30' }));
+    expect((await build(s.opts)).ok).toBe(false);
+    // Even with the old bytes and the old timestamps back, the failed build's doubt remains: build again from the cache.
+    await writeFile(file, good);
+    await utimes(file, st.atime, st.mtime);
+    const r = await build(s.opts);
+    expect(r.lastBuildStands).toBeUndefined();
+    expect(r.ok).toBe(true);
   });
 });

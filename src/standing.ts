@@ -1,0 +1,112 @@
+/**
+ * Proof that the last build's result still stands, without loading the cache
+ * index or a single article: a build's output is a function of the content,
+ * the config (in the cache key) and `now`. If every content file has the size
+ * and mtime it had, no article's date lies between that build's clock and this
+ * one (so the same articles are public), and every published file is as that
+ * build left it, a new build would write the same bytes. Then only the content
+ * folder is listed and stat'ed: a no-op build of 10 000 articles costs what
+ * 10 000 stats cost.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic } from './diagnostics.js';
+import { MANIFEST, writeAtomically } from './publish/write.js';
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+}
+
+export interface Standing {
+  key: string;
+  /** Digest of every content file's path, size and mtime. */
+  inputs: string;
+  /** The result holds for `now` in [validFrom, validUntil): the newest public article's date, the next due date. */
+  validFrom: number;
+  validUntil?: number;
+  counts: Counts;
+  nextDue?: { date: number; file: string };
+  feeds: { key: string; items: number; updated: number; files: string[] }[];
+  updated: [string, number][];
+  diagnostics: Diagnostic[];
+  /** Every published file and the manifest, as the build left them. */
+  outputs: [string, FileStat][];
+}
+
+export interface Counts {
+  articles: number;
+  visible: number;
+  scheduled: number;
+  drafts: number;
+}
+
+/** A file written this recently may change again without its size or mtime moving (as in the cache). */
+const RACY_MS = 2000;
+
+export function standingFile(cacheFile: string): string {
+  return cacheFile.replace(/\.json$/, '.standing.json');
+}
+
+/** Digest of the content files' stats, or undefined if one is too fresh to trust its stat. */
+export function digestInputs(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallNow = Date.now()): string | undefined {
+  const hash = createHash('sha256');
+  for (const p of paths) {
+    const st = stats.get(p);
+    if (!st || wallNow - st.mtimeMs < RACY_MS) return undefined;
+    hash.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** Stats `paths` (a file that cannot be stat'ed is left out: the build reports it). */
+export function statAll(paths: readonly string[]): Map<string, FileStat> {
+  const stats = new Map<string, FileStat>();
+  for (const p of paths) {
+    try {
+      const st = statSync(p);
+      stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+    } catch {
+      // reported by the loader
+    }
+  }
+  return stats;
+}
+
+export async function loadStanding(file: string, key: string): Promise<Standing | undefined> {
+  try {
+    const s = JSON.parse(await readFile(file, 'utf8')) as Standing;
+    return s.key === key && typeof s.inputs === 'string' && Array.isArray(s.outputs) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `standing` holds at `now` for content with these `inputs` and the files now in `outDir`. */
+export function stands(standing: Standing, inputs: string | undefined, now: number, outDir: string): boolean {
+  if (inputs === undefined || standing.inputs !== inputs) return false;
+  if (now < standing.validFrom || (standing.validUntil !== undefined && now >= standing.validUntil)) return false;
+  for (const [rel, was] of standing.outputs) {
+    try {
+      const st = statSync(path.join(outDir, rel));
+      if (st.size !== was.size || st.mtimeMs !== was.mtimeMs) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+export function outputStats(outDir: string, files: Iterable<string>): [string, FileStat][] {
+  return [...files, MANIFEST].map((rel) => {
+    const st = statSync(path.join(outDir, rel));
+    return [rel, { size: st.size, mtimeMs: st.mtimeMs }];
+  });
+}
+
+export async function saveStanding(file: string, standing: Standing | undefined): Promise<void> {
+  if (standing) await writeAtomically(file, Buffer.from(JSON.stringify(standing)));
+  else await rm(file, { force: true });
+}
