@@ -451,7 +451,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     const entry = cache.files.get(t.ref.absPath);
     cache.dirty = true;
     if (entry && entry.hash === result.hash) {
-      Object.assign(entry, { size: t.size, mtimeMs: t.mtimeMs, racy });
+      cache.files.set(t.ref.absPath, Object.assign(entry, { size: t.size, mtimeMs: t.mtimeMs, racy }));
       loaded[t.i] = reuse(t.ref, entry);
       continue;
     }

@@ -8,7 +8,50 @@ import { writeAtomically } from './publish/write.js';
  * Bump when parsing, validation, rendering or serialisation changes output, so
  * a cache written by an older feedpipe is never trusted.
  */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
+
+/**
+ * The index and the renders are each kept in this many files, by a hash of the
+ * source path: a build that changed one article rewrites one sixteenth of the
+ * cache, not all of it (8 MB for 10 000 articles). Every entry is checked
+ * against its file on use, so shards saved by different builds mix safely.
+ */
+const SHARDS = 16;
+
+export function shardOf(key: string): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % SHARDS;
+}
+
+/** A Map that remembers which shards its changes touched. */
+export class ShardedMap<V> extends Map<string, V> {
+  dirty = new Set<number>();
+
+  override set(key: string, value: V): this {
+    super.set(key, value);
+    this.dirty?.add(shardOf(key)); // undefined while the Map constructor adds initial entries
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) this.dirty.add(shardOf(key));
+    return had;
+  }
+
+  override clear(): void {
+    super.clear();
+    for (let i = 0; i < SHARDS; i++) this.dirty.add(i);
+  }
+
+  /** The entries of each of `shards`, in one pass. */
+  entriesOf(shards: readonly number[]): Map<number, [string, V][]> {
+    const out = new Map(shards.map((n) => [n, [] as [string, V][]]));
+    for (const entry of this) out.get(shardOf(entry[0]))?.push(entry);
+    return out;
+  }
+}
 
 /** An article as stored: dates as epoch ms, no body (it is re-read when a render is needed). */
 export type StoredArticle = Omit<Article, 'source' | 'date' | 'updated'> & { date: number; updated?: number; frontmatterLine: number; bodyLine: number };
@@ -50,7 +93,7 @@ export interface OutputEntry {
  * format and the config: any change there starts from nothing.
  */
 export class BuildCache {
-  files = new Map<string, FileEntry>();
+  files = new ShardedMap<FileEntry>();
   outputs = new Map<string, OutputEntry>();
   /** True once a full scan of the content folder has filled `files`. */
   complete = false;
@@ -64,8 +107,7 @@ export class BuildCache {
    * Rendered HTML by source path. Kept apart from the index and loaded only
    * when some feed has to be serialised again: a no-op build never reads it.
    */
-  private renders?: Map<string, StoredRender>;
-  private rendersDirty = false;
+  private renders?: ShardedMap<StoredRender>;
 
   constructor(
     public key: string,
@@ -82,14 +124,12 @@ export class BuildCache {
     this.file = undefined;
   }
 
-  /** Reads a saved cache; a missing, torn or foreign file gives an empty cache. */
+  /** Reads a saved cache; a missing, torn or foreign file (or shard) gives an empty cache (or shard). */
   static async load(file: string, key: string): Promise<BuildCache> {
     const cache = new BuildCache(key, file);
-    const saved = await readJson<{ key?: string; files?: [string, FileEntry][]; outputs?: [string, OutputEntry][] }>(file);
-    if (saved?.key === key && Array.isArray(saved.files) && Array.isArray(saved.outputs)) {
-      cache.files = new Map(saved.files);
-      cache.outputs = new Map(saved.outputs);
-    }
+    const [saved, files] = await Promise.all([readJson<{ key?: string; outputs?: [string, OutputEntry][] }>(file), loadShards<FileEntry>(file, 'files', key)]);
+    if (saved?.key === key && Array.isArray(saved.outputs)) cache.outputs = new Map(saved.outputs);
+    cache.files = files;
     return cache;
   }
 
@@ -100,9 +140,10 @@ export class BuildCache {
     this.files.clear();
     this.outputs.clear();
     this.articles.clear();
-    this.renders = new Map();
+    this.renders = new ShardedMap();
+    this.renders.clear();
     this.complete = false;
-    this.dirty = this.rendersDirty = true;
+    this.dirty = true;
   }
 
   /** The render of `path` if it was made from the bytes with `hash`. */
@@ -113,44 +154,52 @@ export class BuildCache {
 
   async setRender(path: string, render: StoredRender): Promise<void> {
     (await this.loadRenders()).set(path, render);
-    this.rendersDirty = true;
   }
 
   /** Keeps renders only for `carried` paths, so the cache is the size of the feeds, not of the site. */
   pruneRenders(carried: ReadonlySet<string>): void {
     if (!this.renders) return;
     for (const p of this.renders.keys()) {
-      if (!carried.has(p)) {
-        this.renders.delete(p);
-        this.rendersDirty = true;
-      }
+      if (!carried.has(p)) this.renders.delete(p);
     }
   }
 
-  private async loadRenders(): Promise<Map<string, StoredRender>> {
-    if (!this.renders) {
-      const saved = this.file ? await readJson<{ key?: string; renders?: [string, StoredRender][] }>(rendersFile(this.file)) : undefined;
-      this.renders = new Map(saved?.key === this.key && Array.isArray(saved.renders) ? saved.renders : []);
-    }
+  private async loadRenders(): Promise<ShardedMap<StoredRender>> {
+    this.renders ??= this.file ? await loadShards<StoredRender>(this.file, 'renders', this.key) : new ShardedMap();
     return this.renders;
   }
 
   async save(): Promise<void> {
     if (!this.file) return;
-    // Atomic: a concurrent build or a crash leaves the old cache or the new one, never half.
-    if (this.rendersDirty && this.renders) {
-      await writeAtomically(rendersFile(this.file), Buffer.from(JSON.stringify({ key: this.key, renders: [...this.renders] })));
-      this.rendersDirty = false;
-    }
-    if (this.dirty) {
-      await writeAtomically(this.file, Buffer.from(JSON.stringify({ key: this.key, files: [...this.files], outputs: [...this.outputs] })));
-      this.dirty = false;
-    }
+    // Each file atomic: a concurrent build or a crash leaves the old shard or the new one, never half.
+    const file = this.file;
+    const saves: Promise<void>[] = [];
+    if (this.files.dirty.size) saves.push(saveShards(file, 'files', this.key, this.files));
+    if (this.renders?.dirty.size) saves.push(saveShards(file, 'renders', this.key, this.renders));
+    if (this.dirty) saves.push(writeAtomically(file, Buffer.from(JSON.stringify({ key: this.key, outputs: [...this.outputs] }))));
+    await Promise.all(saves);
+    this.dirty = false;
   }
 }
 
-function rendersFile(file: string): string {
-  return file.replace(/\.json$/, '.renders.json');
+function shardFile(file: string, kind: string, n: number): string {
+  return file.replace(/\.json$/, `.${kind}-${n.toString(16)}.json`);
+}
+
+async function loadShards<V>(file: string, kind: string, key: string): Promise<ShardedMap<V>> {
+  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => readJson<{ key?: string; entries?: [string, V][] }>(shardFile(file, kind, n))));
+  const map = new ShardedMap<V>();
+  shards.forEach((saved) => {
+    if (saved?.key === key && Array.isArray(saved.entries)) for (const [k, v] of saved.entries) map.set(k, v);
+  });
+  map.dirty.clear();
+  return map;
+}
+
+async function saveShards<V>(file: string, kind: string, key: string, map: ShardedMap<V>): Promise<void> {
+  const shards = map.entriesOf([...map.dirty]);
+  map.dirty.clear();
+  await Promise.all([...shards].map(([n, entries]) => writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })))));
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {

@@ -100,13 +100,35 @@ describe('build cache', () => {
     const s = await cachedSite(3);
     await build(s.opts);
     const files = (await readdir(path.join(s.root, '.cache'))).map((f) => path.join(s.root, '.cache', f));
-    expect(files).toHaveLength(3); // the index, the renders, the proof that the last build stands
+    // The index's outputs and shards, the renders' shards, the proof that the last build stands.
+    expect(files.length).toBeGreaterThan(3);
     for (const file of files) await writeFile(file, (await readFile(file, 'utf8')).slice(0, 100));
     const r = await build(s.opts);
     expect(r.ok).toBe(true);
     expect(r.stats.parsed).toBe(3);
     for (const file of files) await writeFile(file, JSON.stringify({ key: 'other', files: [], outputs: [], inputs: '' }));
     expect((await build(s.opts)).stats.parsed).toBe(3);
+  });
+
+  it('rewrites only the shards of the cache an edit touched', async () => {
+    const s = await cachedSite();
+    await build(s.opts);
+    const dir = path.join(s.root, '.cache');
+    const stamp = async () => new Map(await Promise.all((await readdir(dir)).map(async (f) => [f, (await stat(path.join(dir, f))).mtimeMs] as const)));
+    const before = await stamp();
+    await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19, corrected', date: '2026-01-20', tags: ['Odd'] }, 'Body 19.'));
+    const r = await build(s.opts);
+    expect(r.stats.parsed).toBe(1);
+    const after = await stamp();
+    const rewritten = [...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f.replace(/^build-[0-9a-f]+/, ''));
+    // One shard of the index and one of the renders (a19 is in the main feed), plus the outputs and the proof.
+    expect(rewritten.filter((f) => f.startsWith('.files-'))).toHaveLength(1);
+    expect(rewritten.filter((f) => f.startsWith('.renders-'))).toHaveLength(1);
+    expect(rewritten.length).toBeLessThanOrEqual(4);
+    // And what was saved is what the next build reads: nothing is parsed again.
+    await settle(s.contentDir);
+    const next = await build({ ...s.opts, now: new Date(NOW.getTime() + 1) });
+    expect(next.stats.parsed).toBe(0);
   });
 
   it('starts over when the config changes', async () => {
