@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build, check } from '../src/build.js';
 import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { groupBy } from '../src/publish/model.js';
+import type { Article } from '../src/content/schema.js';
 
 async function snapshot(dir: string): Promise<Record<string, { bytes: string; mtimeMs: number }>> {
   const out: Record<string, { bytes: string; mtimeMs: number }> = {};
@@ -144,6 +146,18 @@ describe('build', () => {
       'feedpipe.config.yaml:3:8 invalid-url site.url',
       'feedpipe.config.yaml:4:13 invalid-timezone site.timezone',
       'feedpipe.config.yaml:5:3 unknown-field site.tilte',
+    ]);
+  });
+});
+
+describe('groupBy (tag and section feeds)', () => {
+  const a = (id: string, tags: string[]) => ({ id, tags }) as unknown as Article;
+  it('groups names case-insensitively, counts an article once per group, names the group by its first spelling in code order, stops at the limit', () => {
+    const articles = [a('1', ['Asia', 'asia', 'Europe']), a('2', ['ASIA']), a('3', ['asia']), a('4', ['Europe'])];
+    const groups = groupBy(articles, (x) => x.tags, 2);
+    expect(groups.map((g) => [g.slug, g.name, g.articles.map((x) => x.id)])).toEqual([
+      ['asia', 'ASIA', ['1', '2']],
+      ['europe', 'Europe', ['1', '4']],
     ]);
   });
 });

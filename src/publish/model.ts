@@ -114,21 +114,20 @@ function fold(name: string): string {
 
 export function groupBy(articles: readonly Article[], keys: (a: Article) => readonly string[], limit = Infinity): TaxonomyEntry[] {
   const groups = new Map<string, TaxonomyEntry>();
+  // Names repeat exactly far more often than they differ in case: one lookup for most of them.
+  const byName = new Map<string, TaxonomyEntry>();
   for (const a of articles) {
-    const names = keys(a);
-    let seen: string[] | undefined;
-    for (const name of names) {
-      const folded = fold(name);
-      if (names.length > 1) {
-        // "Asia" and "asia" on one article count once.
-        if (seen?.includes(folded)) continue;
-        (seen ??= []).push(folded);
+    for (const name of keys(a)) {
+      let g = byName.get(name);
+      if (!g) {
+        const folded = fold(name);
+        g = groups.get(folded);
+        if (!g) groups.set(folded, (g = { name, slug: taxonomySlug(folded), articles: [] }));
+        else if (name < g.name) g.name = name;
+        byName.set(name, g);
       }
-      let g = groups.get(folded);
-      if (!g) groups.set(folded, (g = { name, slug: taxonomySlug(folded), articles: [] }));
-      else if (name < g.name) g.name = name;
-      // Articles come newest first: a feed never needs more than its limit.
-      if (g.articles.length < limit) g.articles.push(a);
+      // Articles come newest first: a feed never needs more than its limit. "Asia" and "asia" on one article count once.
+      if (g.articles.length < limit && g.articles[g.articles.length - 1] !== a) g.articles.push(a);
     }
   }
   return [...groups.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
