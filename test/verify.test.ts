@@ -21,4 +21,8 @@ describe('verifyOutput', () => {
     expect(verifyOutput('feed.json', '{"version":"https://jsonfeed.org/version/1","items":[]}')).toHaveLength(1);
     expect(verifyOutput('feed.json', '{"version":"https://jsonfeed.org/version/1.1","items":[]}')).toEqual([]);
   });
+
+  it('gives the place of the error in the file', () => {
+    expect(verifyOutput('feed.xml', '<r>\n<a>\n<m:x/></a></r>')).toMatchObject([{ line: 3, column: 6, message: 'generated file does not parse: unbound namespace prefix: "m".' }]);
+  });
 });

@@ -10,34 +10,53 @@ import { diagnostic, type Diagnostic } from '../diagnostics.js';
  * the message says so.
  */
 export function verifyOutput(relPath: string, text: string): Diagnostic[] {
-  const fail = (message: string, line?: number, column?: number) => [
-    diagnostic({
-      code: 'output-invalid',
-      file: relPath,
-      ...(line ? { line, column: column ?? 1 } : {}),
-      message: `generated file does not parse: ${message}`,
-      hint: 'nothing was written; this is a feedpipe bug, please report it with the article that triggers it',
-    }),
-  ];
   if (relPath.endsWith('.json')) {
-    try {
-      const parsed = JSON.parse(text) as { version?: unknown; items?: unknown };
-      if (parsed.version !== 'https://jsonfeed.org/version/1.1' || !Array.isArray(parsed.items)) return fail('not a JSON Feed 1.1 document');
-    } catch (e) {
-      return fail((e as Error).message);
-    }
-    return [];
+    const error = parseJsonFeed(text);
+    return error ? [invalid(relPath, error)] : [];
   }
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  let error: Error | undefined;
-  parser.on('error', (e) => {
-    error ??= e;
+  const error = parseXml(text);
+  return error ? [invalid(relPath, error)] : [];
+}
+
+export interface ParseError {
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** The diagnostic for a file that does not parse. */
+export function invalid(relPath: string, error: ParseError): Diagnostic {
+  return diagnostic({
+    code: 'output-invalid',
+    file: relPath,
+    ...(error.line ? { line: error.line, column: error.column ?? 1 } : {}),
+    message: `generated file does not parse: ${error.message}`,
+    hint: 'nothing was written; this is a feedpipe bug, please report it with the article that triggers it',
   });
+}
+
+function parseJsonFeed(text: string): ParseError | undefined {
+  try {
+    const parsed = JSON.parse(text) as { version?: unknown; items?: unknown };
+    if (parsed.version !== 'https://jsonfeed.org/version/1.1' || !Array.isArray(parsed.items)) return { message: 'not a JSON Feed 1.1 document' };
+  } catch (e) {
+    return { message: (e as Error).message };
+  }
+  return undefined;
+}
+
+function parseXml(text: string): ParseError | undefined {
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  let error: ParseError | undefined;
+  // The place is read when the error is reported: close() resets the parser's position to 1:0.
+  const record = (e: Error) => {
+    error ??= { message: e.message.split('\n')[0]!.replace(/^\d+:\d+: /, ''), line: parser.line, column: Math.max(1, parser.column) };
+  };
+  parser.on('error', record);
   try {
     parser.write(text).close();
   } catch (e) {
-    error ??= e as Error;
+    record(e as Error);
   }
-  if (error) return fail(error.message.split('\n')[0]!, parser.line, parser.column);
-  return [];
+  return error;
 }
