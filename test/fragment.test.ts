@@ -2,21 +2,38 @@
  * A feed file is assembled from a frame and one fragment per item
  * (src/publish/fragment.ts). These tests hold the assembled bytes to the
  * whole-document serialisers (renderRss, renderAtom, renderJson), on the
- * golden fixtures and on hostile content.
+ * golden fixtures and on hostile content, and check what happens when a
+ * fragment does not verify.
  */
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { build, type BuildReport } from '../src/build.js';
 import type { ConfigInput } from '../src/config.js';
 import type { Article } from '../src/content/schema.js';
 import { atomEntry, atomFrame, renderAtom } from '../src/publish/atom.js';
-import { assemble, type FormatSerialiser } from '../src/publish/fragment.js';
+import { BuildCache } from '../src/cache.js';
+import { assemble, fragmentContext, serialiseFeed, type FormatSerialiser } from '../src/publish/fragment.js';
 import { jsonFrame, jsonItem, renderJson } from '../src/publish/json.js';
 import { buildFeedModels, FEED_FILES, type FeedFormat, type FeedModel } from '../src/publish/model.js';
 import { renderRss, rssFrame, rssItem } from '../src/publish/rss.js';
-import type { RenderedMap } from '../src/publish/shared.js';
+import type { FeedContent, RenderedMap } from '../src/publish/shared.js';
+import { verifyOutput } from '../src/publish/verify.js';
 import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+
+// The build imports rss.js lazily; this lets one test make the RSS item of a chosen article unparseable.
+const corrupt = vi.hoisted(() => ({ title: undefined as string | undefined }));
+vi.mock('../src/publish/rss.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/publish/rss.js')>();
+  return {
+    ...real,
+    rssItem: (a: Article, content: FeedContent) => {
+      const text = real.rssItem(a, content);
+      return corrupt.title && a.title === corrupt.title ? text.replace('<title>', '<title>\u0001') : text;
+    },
+  };
+});
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -118,5 +135,73 @@ describe('assembled feeds are byte-identical to whole documents', () => {
       const fragment = SERIALISERS[format].item(a, rendered.get(a.id)!);
       for (const m of feeds) expect(report.files.get(m.dir + FEED_FILES[format]), m.key).toContain(fragment);
     }
+  });
+});
+
+describe('fragment verification', () => {
+  async function site() {
+    const s = await makeSite({
+      'good.md': article({ title: 'Good', date: '2026-02-01', tags: ['T'] }),
+      'bad.md': article({ title: 'Bad', date: '2026-01-01', tags: ['T'] }),
+    });
+    const report = await build({ config: structuredClone(baseConfig), contentDir: s.contentDir, now: NOW, write: false, cwd: s.root });
+    return { s, report, ...(await stage5(report)) };
+  }
+
+  it('names the feed file, the line in it and the article, and verifies each fragment once', async () => {
+    const { report, models, rendered } = await site();
+    const made: string[] = [];
+    const serialisers = { ...SERIALISERS, atom: { frame: atomFrame, item: (a: Article, c: FeedContent) => (made.push(a.title), a.title === 'Bad' ? atomEntry(a, c).replace('<title', '<x:title') : atomEntry(a, c)) } };
+    const ctx = fragmentContext(serialisers, new BuildCache(''), rendered, (a) => report.cache!.files.get(a.source.absPath)!.hash);
+    for (const model of models) {
+      const { text, diagnostics } = serialiseFeed(model, 'atom', model.dir + 'atom.xml', ctx);
+      const whole = verifyOutput(model.dir + 'atom.xml', text);
+      expect(whole).toHaveLength(1); // the assembled file really is broken, where the fragment says
+      expect(diagnostics).toEqual([{ ...whole[0], message: expect.stringContaining('the item made from content/bad.md: ') }]);
+      expect(diagnostics[0]!.message).toContain('unbound namespace prefix: "x"');
+    }
+    expect(made.sort()).toEqual(['Bad', 'Good']); // two feeds, one fragment each
+  });
+
+  it('nothing is written when a fragment does not parse', async () => {
+    const s = await makeSite({
+      'good.md': article({ title: 'Good', date: '2026-02-01', tags: ['T'] }),
+      'bad.md': article({ title: 'Bad', date: '2026-01-01', tags: ['T'] }),
+    });
+    corrupt.title = 'Bad';
+    try {
+      const r = await build({ config: structuredClone(baseConfig), contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root });
+      expect(r.ok).toBe(false);
+      const invalid = r.diagnostics.filter((d) => d.code === 'output-invalid');
+      expect(invalid.map((d) => d.file).sort()).toEqual(['feed.xml', 'tags/t/feed.xml']);
+      for (const d of invalid) expect(d.message).toMatch(/^generated file does not parse: the item made from content\/bad\.md: /);
+      expect(r.write).toBeUndefined();
+      await expect(stat(s.outDir)).rejects.toThrow();
+    } finally {
+      corrupt.title = undefined;
+    }
+    // The bad fragment was not kept: once fixed, the same cache-less build is clean.
+    const again = await build({ config: structuredClone(baseConfig), contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root });
+    expect(again.ok).toBe(true);
+    expect((await readdir(s.outDir)).sort()).toContain('feed.xml');
+  });
+
+  it('a stored fragment is verified again under a root with other namespaces', async () => {
+    const { report, models, rendered } = await site();
+    const hashOf = (a: Article) => report.cache!.files.get(a.source.absPath)!.hash;
+    const store = new BuildCache('');
+    const ctx = fragmentContext(SERIALISERS, store, rendered, hashOf);
+    const model = models[0]!;
+    expect(serialiseFeed(model, 'rss', 'feed.xml', ctx).diagnostics).toEqual([]);
+    expect(ctx.made).toBe(2);
+    // The same fragments under a root that does not declare dc and content: their prefixes are unbound there.
+    const bare = { frame: (m: FeedModel) => {
+      const f = rssFrame(m);
+      return { ...f, head: f.head.replace(/ xmlns:dc="[^"]*" xmlns:content="[^"]*"/, '') };
+    }, item: rssItem };
+    const again = fragmentContext({ ...SERIALISERS, rss: bare }, store, rendered, hashOf);
+    const { diagnostics } = serialiseFeed(model, 'rss', 'feed.xml', again);
+    expect(again.made).toBe(0); // taken from the store, but not trusted there
+    expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('content/good.md: unbound namespace prefix: "content"'), expect.stringContaining('content/bad.md: unbound namespace prefix: "content"')]);
   });
 });
