@@ -80,6 +80,8 @@ export interface BuildStats {
   rendered: number;
   /** Files serialised this build (an unchanged feed is not). */
   serialized: number;
+  /** Feed items serialised this build: once per article and format, not again while its file is unchanged (in the same process). */
+  fragments: number;
   /** Worker threads used (0: all on the main thread). */
   workers: number;
 }
@@ -147,7 +149,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const now = options.now ?? new Date();
   const cwd = options.cwd ?? process.cwd();
   const write = options.write !== false;
-  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, workers: 0 };
+  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, fragments: 0, workers: 0 };
   const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
@@ -278,28 +280,33 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   if (hasErrors(report.diagnostics)) return done();
 
-  // 5. Serialise and re-parse every file in memory before anything is written.
+  // 5. Serialise and re-parse every file in memory before anything is written. A feed file is a
+  //    frame around one fragment per item; each fragment is made and verified once per format,
+  //    however many feeds carry it, and kept in the cache while its article's file is unchanged.
   const fingerprints = new Map<string, string>();
   if (pending.length || pages.length) {
-    const [{ renderRss }, { renderAtom }, { renderJson }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
+    const [{ rssFrame, rssItem }, { atomFrame, atomEntry }, { jsonFrame, jsonItem }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
       import('./publish/rss.js'),
       import('./publish/atom.js'),
       import('./publish/json.js'),
+      import('./publish/fragment.js'),
       import('./publish/verify.js'),
       import('./publish/page.js'),
       import('./publish/xsl.js'),
     ]);
-    const renderers: Record<FeedFormat, (m: FeedModel, r: RenderedMap) => string> = { rss: renderRss, atom: renderAtom, json: renderJson };
+    const serialisers = { rss: { frame: rssFrame, item: rssItem }, atom: { frame: atomFrame, item: atomEntry }, json: { frame: jsonFrame, item: jsonItem } };
+    const fragments = fragmentContext(serialisers, cache, rendered, (a) => cache.files.get(a.source.absPath)!.hash);
     for (const { model, fingerprint } of pending) {
       for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
         const rel = model.dir + FEED_FILES[format];
-        const text = renderers[format](model, rendered);
+        const { text, diagnostics } = serialiseFeed(model, format, rel, fragments);
         stats.serialized++;
-        report.diagnostics.push(...verifyOutput(rel, text));
+        report.diagnostics.push(...diagnostics);
         report.files.set(rel, text);
         fingerprints.set(rel, fingerprint);
       }
     }
+    stats.fragments = fragments.made;
     for (const { rel, fingerprint } of pages) {
       const text = rel === INDEX_FILE ? renderIndexPage(models, ctx.config, rendered) : FEED_STYLESHEET;
       stats.serialized++;
@@ -327,7 +334,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       report.diagnostics.push(diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }));
     }
   }
-  cache.pruneRenders(new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath))));
+  const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
+  cache.pruneRenders(carried);
+  cache.pruneFragments(carried);
   await cache.save().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
   if (standingPath) await saveStanding(standingPath, standingOf(report, key, scan.paths, prescan?.stats)).catch(() => undefined);
   return done();

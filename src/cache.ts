@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Article } from './content/schema.js';
 import type { Diagnostic } from './diagnostics.js';
+import type { FeedFormat } from './publish/model.js';
 import { writeAtomically } from './publish/write.js';
 
 /**
@@ -64,6 +65,13 @@ export interface StoredRender {
   diagnostics: Diagnostic[];
 }
 
+/** A feed item's serialised fragment (src/publish/fragment.ts), verified. */
+export interface StoredFragment {
+  text: string;
+  /** The XML root start tag it was verified under ('' for JSON): its in-scope namespaces. */
+  verifiedIn: string;
+}
+
 export interface FileEntry {
   size: number;
   mtimeMs: number;
@@ -108,6 +116,13 @@ export class BuildCache {
    * when some feed has to be serialised again: a no-op build never reads it.
    */
   private renders?: ShardedMap<StoredRender>;
+  /**
+   * Serialised feed items by source path and format, made from the bytes
+   * with `hash`: an item's bytes depend only on its file (and path) and the
+   * config and feedpipe version, which the key covers. In memory only, never
+   * saved: four times the renders would slow every edit build that loads them.
+   */
+  private fragments = new Map<string, { hash: string; formats: Partial<Record<FeedFormat, StoredFragment>> }>();
 
   constructor(
     public key: string,
@@ -142,6 +157,7 @@ export class BuildCache {
     this.articles.clear();
     this.renders = new ShardedMap();
     this.renders.clear();
+    this.fragments.clear();
     this.complete = false;
     this.dirty = true;
   }
@@ -162,6 +178,23 @@ export class BuildCache {
     for (const p of this.renders.keys()) {
       if (!carried.has(p)) this.renders.delete(p);
     }
+  }
+
+  /** The `format` fragment of `path` if it was made from the bytes with `hash`. */
+  fragment(path: string, hash: string, format: FeedFormat): StoredFragment | undefined {
+    const f = this.fragments.get(path);
+    return f && f.hash === hash ? f.formats[format] : undefined;
+  }
+
+  setFragment(path: string, hash: string, format: FeedFormat, fragment: StoredFragment): void {
+    let f = this.fragments.get(path);
+    if (!f || f.hash !== hash) this.fragments.set(path, (f = { hash, formats: {} }));
+    f.formats[format] = fragment;
+  }
+
+  /** Keeps fragments only for `carried` paths, like pruneRenders. */
+  pruneFragments(carried: ReadonlySet<string>): void {
+    for (const p of this.fragments.keys()) if (!carried.has(p)) this.fragments.delete(p);
   }
 
   private async loadRenders(): Promise<ShardedMap<StoredRender>> {

@@ -26,9 +26,9 @@ describe('build cache', () => {
   it('neither re-parses, re-renders nor re-serialises anything when nothing changed', async () => {
     const s = await cachedSite();
     const cold = await build(s.opts);
-    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, serialized: 11, workers: 0 }); // main a15–a19, odd and even: ten distinct articles; 9 feed files, index.html, feed.xsl
+    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, serialized: 11, fragments: 30, workers: 0 }); // main a15–a19, odd and even: ten distinct articles, each serialised once per format; 9 feed files, index.html, feed.xsl
     const warm = await build(s.opts);
-    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, serialized: 0, workers: 0 });
+    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, serialized: 0, fragments: 0, workers: 0 });
     expect(warm.write).toEqual({ written: [], unchanged: expect.arrayContaining(['feed.xml', 'tags/odd/atom.xml']), removed: [] });
     expect(warm.feeds).toEqual(cold.feeds);
   });
@@ -54,7 +54,7 @@ describe('build cache', () => {
     await build(s.opts);
     await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19 corrected', date: '2026-01-20', tags: ['Odd'] }, 'New body.'));
     const r = await build(s.opts);
-    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 7, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items)
+    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 7, fragments: 21, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items); fragments are not saved: a15–a19, a13, a11 in three formats
     expect(r.write!.written.sort()).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'tags/odd/atom.xml', 'tags/odd/feed.json', 'tags/odd/feed.xml']);
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 19 corrected');
   });
@@ -164,6 +164,41 @@ describe('build cache', () => {
     expect(gone.visible.map((a) => a.title)).not.toContain('Breaking');
     expect(gone.stats.parsed).toBe(0);
   });
+
+  it('in memory, serialises only the edited article\'s items again, and gives the bytes of a cold build', async () => {
+    const s = await cachedSite();
+    const { cacheDir: _, ...opts } = s.opts;
+    const cache = new BuildCache('');
+    expect((await build({ ...opts, cache })).stats.fragments).toBe(30);
+    const edited = path.join(s.contentDir, 'a17.md');
+    await writeFile(edited, article({ title: 'Story 17 corrected', date: '2026-01-18', tags: ['Odd'] }, 'New body.'));
+    const r = await build({ ...opts, cache, changedPaths: [edited] });
+    expect(r.stats).toMatchObject({ parsed: 1, rendered: 1, serialized: 7, fragments: 3 }); // main and odd in three formats, index.html; one item per format
+    const cold = await build({ ...opts, write: false });
+    for (const [rel, text] of r.files) expect(text, rel).toBe(cold.files.get(rel));
+    expect(r.files.get('tags/odd/feed.json')).toContain('Story 17 corrected');
+    // A feed made again for another reason (its file was removed behind our back) reuses every item.
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(s.outDir, 'tags/even/atom.xml'));
+    const again = await build({ ...opts, cache, changedPaths: [] });
+    expect(again.stats).toMatchObject({ serialized: 3, fragments: 0 });
+    expect(again.files.get('tags/even/atom.xml')).toBe(cold.files.get('tags/even/atom.xml'));
+  });
+
+  it('keeps fragments only of articles some feed carries, and none across a config change', async () => {
+    const cache = new BuildCache('k1');
+    const fragment = { text: '<item/>\n', verifiedIn: '<rss>' };
+    cache.setFragment('/a.md', 'h1', 'rss', fragment);
+    cache.setFragment('/b.md', 'h1', 'rss', fragment);
+    expect(cache.fragment('/a.md', 'h1', 'rss')).toBe(fragment);
+    expect(cache.fragment('/a.md', 'h2', 'rss')).toBeUndefined(); // the file changed
+    expect(cache.fragment('/a.md', 'h1', 'atom')).toBeUndefined();
+    cache.pruneFragments(new Set(['/b.md']));
+    expect(cache.fragment('/a.md', 'h1', 'rss')).toBeUndefined();
+    expect(cache.fragment('/b.md', 'h1', 'rss')).toBe(fragment);
+    cache.useKey('k2');
+    expect(cache.fragment('/b.md', 'h1', 'rss')).toBeUndefined();
+  });
 });
 
 describe('a build whose last result still stands', () => {
@@ -180,7 +215,7 @@ describe('a build whose last result still stands', () => {
     const first = await build(s.opts);
     const second = await build(s.opts);
     expect(second.lastBuildStands).toBe(true);
-    expect(second.stats).toEqual({ parsed: 0, reused: 5, rendered: 0, serialized: 0, workers: 0 });
+    expect(second.stats).toEqual({ parsed: 0, reused: 5, rendered: 0, serialized: 0, fragments: 0, workers: 0 });
     expect(second.articles).toEqual([]);
     expect(second.counts).toEqual({ articles: 5, visible: 4, scheduled: 1, drafts: 0 });
     expect(second.counts).toEqual(first.counts);

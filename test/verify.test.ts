@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyOutput } from '../src/publish/verify.js';
+import { rootStartTag, verifyFrame, verifyJsonFragment, verifyOutput, verifyXmlFragment } from '../src/publish/verify.js';
 
 describe('verifyOutput', () => {
   it.each([
@@ -20,5 +20,50 @@ describe('verifyOutput', () => {
   it('checks JSON Feed version and items', () => {
     expect(verifyOutput('feed.json', '{"version":"https://jsonfeed.org/version/1","items":[]}')).toHaveLength(1);
     expect(verifyOutput('feed.json', '{"version":"https://jsonfeed.org/version/1.1","items":[]}')).toEqual([]);
+  });
+
+  it('gives the place of the error in the file', () => {
+    expect(verifyOutput('feed.xml', '<r>\n<a>\n<m:x/></a></r>')).toMatchObject([{ line: 3, column: 6, message: 'generated file does not parse: unbound namespace prefix: "m".' }]);
+  });
+});
+
+describe('verifying a feed in pieces', () => {
+  const RSS_ROOT = '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">';
+
+  it('takes the root start tag after the declaration and instructions', () => {
+    expect(rootStartTag(`<?xml version="1.0" encoding="utf-8"?>\n<?xml-stylesheet href="feed.xsl" type="text/xsl"?>\n${RSS_ROOT}\n    <channel>\n`)).toBe(RSS_ROOT);
+  });
+
+  it('verifies an item under the namespaces of the real root, and only those', () => {
+    const item = '        <item>\n            <dc:creator>A &amp; B</dc:creator>\n        </item>\n';
+    expect(verifyXmlFragment(item, RSS_ROOT)).toBeUndefined();
+    expect(verifyXmlFragment(item, '<rss version="2.0">')).toMatchObject({ message: 'unbound namespace prefix: "dc".', line: 2 });
+  });
+
+  it.each([
+    ['an element left open', '        <item>\n'],
+    ['an unterminated CDATA section', '        <item><![CDATA[x</item>\n'],
+    ['an end tag of its parent', '    </rss><item/>\n'],
+    ['an HTML entity (there is no DTD)', '        <item>&nbsp;</item>\n'],
+    ['text at a seam, where "]]" and ">" could meet', ']]<item/>\n'],
+    ['no newline at its end', '        <item/>'],
+  ])('refuses an XML item with %s', (_, item) => {
+    expect(verifyXmlFragment(item, RSS_ROOT)).toBeDefined();
+  });
+
+  it('verifies a JSON item as one object', () => {
+    expect(verifyJsonFragment('    {\n      "id": "x"\n    }')).toBeUndefined();
+    expect(verifyJsonFragment('    {"id": "x"},')).toBeDefined();
+    expect(verifyJsonFragment('    ["x"]')).toBeDefined();
+  });
+
+  it('verifies a frame as an empty document whose seams are where the items go', () => {
+    const json = { head: '{\n  "version": "https://jsonfeed.org/version/1.1",\n  "items": [\n', tail: '\n  ]\n}\n', separator: ',\n' };
+    expect(verifyFrame('feed.json', json)).toEqual([]);
+    expect(verifyFrame('feed.json', { ...json, head: '{\n  "version": "https://jsonfeed.org/version/1.1",\n  "items": [],\n  "x": [\n' })).toMatchObject([{ code: 'output-invalid' }]);
+    const xml = { head: `${RSS_ROOT}\n    <channel>\n`, tail: '    </channel>\n</rss>\n', separator: '' };
+    expect(verifyFrame('feed.xml', xml)).toEqual([]);
+    expect(verifyFrame('feed.xml', { ...xml, head: `${RSS_ROOT}\n    <channel>` })).toMatchObject([{ code: 'output-invalid', file: 'feed.xml' }]);
+    expect(verifyFrame('feed.xml', { ...xml, tail: '    </channel>\n' })).toMatchObject([{ code: 'output-invalid' }]);
   });
 });

@@ -1,14 +1,43 @@
 import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
+import type { Article } from '../content/schema.js';
+import { cutLastElement, ITEM_HOST, MARKER_ITEM, type Frame } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
-import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type RenderedMap } from './shared.js';
+import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent, type RenderedMap } from './shared.js';
 import { XmlStrings } from './text.js';
 
-/** Atom 1.0 (RFC 4287). */
+/**
+ * Atom 1.0 (RFC 4287), as one document. The build assembles the same bytes
+ * from atomFrame and atomEntry (test/fragment.test.ts holds the two to byte identity).
+ */
 export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
   const x = new XmlStrings();
-  const feed = new Feed({
+  const feed = new Feed(feedOptions(x, model));
+  for (const a of model.items) feed.addItem(entry(x, a, rendered.get(a.id)!));
+  return finishHead(x.restore(feed.atom1()), model) + '\n';
+}
+
+/** Everything of the feed's Atom document but its entries (see rssFrame). */
+export function atomFrame(model: FeedModel): Frame {
+  const x = new XmlStrings();
+  const feed = new Feed(feedOptions(x, model));
+  if (!model.items.length) return { head: finishHead(x.restore(feed.atom1()), model) + '\n', tail: '', separator: '' };
+  feed.addItem(MARKER_ITEM);
+  const { before, after } = cutLastElement(feed.atom1(), 'entry', 4, '\n</feed>');
+  return { head: finishHead(x.restore(before), model), tail: x.restore(after) + '\n', separator: '' };
+}
+
+/** One `<entry>…</entry>` element with its indentation and trailing newline, as in any feed that carries it. */
+export function atomEntry(a: Article, content: FeedContent): string {
+  const x = new XmlStrings();
+  const feed = new Feed(ITEM_HOST);
+  feed.addItem(entry(x, a, content));
+  return x.restore(cutLastElement(feed.atom1(), 'entry', 4, '\n</feed>').element);
+}
+
+function feedOptions(x: XmlStrings, model: FeedModel) {
+  return {
     id: model.links.atom,
     link: model.homeUrl,
     title: x.put(model.title),
@@ -22,25 +51,29 @@ export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
     ...(model.logo ? { image: model.logo } : {}),
     ...(model.icon ? { favicon: model.icon } : {}),
     ...(model.copyright ? { copyright: x.put(model.copyright) } : {}),
-  });
-  for (const a of model.items) {
-    const r = rendered.get(a.id)!;
-    feed.addItem({
-      // feed declares titles and summaries type="html": plain text is escaped as HTML first.
-      title: x.put(escapeHtml(a.title)),
-      link: a.url,
-      id: a.id,
-      date: a.updated ?? a.date,
-      published: a.date,
-      description: x.put(escapeHtml(r.summary)),
-      content: x.put(r.html),
-      ...(a.authors.length ? { author: a.authors.map((p) => person(x, p)) } : {}),
-      category: categories(a).map((name) => ({ term: x.put(name) })),
-    });
-  }
-  const xml = insertHubLinks(stylesheetOnOwnLine(x.restore(feed.atom1())), model.hubs, 'link');
+  };
+}
+
+function entry(x: XmlStrings, a: Article, r: FeedContent) {
+  return {
+    // feed declares titles and summaries type="html": plain text is escaped as HTML first.
+    title: x.put(escapeHtml(a.title)),
+    link: a.url,
+    id: a.id,
+    date: a.updated ?? a.date,
+    published: a.date,
+    description: x.put(escapeHtml(r.summary)),
+    content: x.put(r.html),
+    ...(a.authors.length ? { author: a.authors.map((p) => person(x, p)) } : {}),
+    category: categories(a).map((name) => ({ term: x.put(name) })),
+  };
+}
+
+/** What we change in the document's head: the stylesheet line, the hub links and the language (all before the first entry). */
+function finishHead(xml: string, model: FeedModel): string {
+  const finished = insertHubLinks(stylesheetOnOwnLine(xml), model.hubs, 'link');
   // feed has no option for the feed's language; RFC 4287 uses xml:lang.
-  return xml.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">`) + '\n';
+  return finished.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">`);
 }
 
 function person(x: XmlStrings, p: { name: string; email?: string; url?: string }) {

@@ -1,14 +1,45 @@
+import type { Article } from '../content/schema.js';
+import type { Frame } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
-import type { RenderedMap } from './shared.js';
+import type { FeedContent, RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
 
 /**
  * JSON Feed 1.1, written by us: the feed package emits version 1 (singular
  * `author`, no `language`). https://www.jsonfeed.org/version/1.1/
+ * One document; the build assembles the same bytes from jsonFrame and jsonItem
+ * (test/fragment.test.ts holds the two to byte identity).
  */
 export function renderJson(model: FeedModel, rendered: RenderedMap): string {
-  const feed = {
+  return stringify(feedObject(model, model.items.map((a) => itemObject(a, rendered.get(a.id)!)))) + '\n';
+}
+
+/** A string that cleanText keeps and no feed-level field ends the document with: the place of the items. */
+const MARKER = '\uE000items\uE001';
+
+/** The document around the items: the feed object up to `"items": [` and from the closing `]`. */
+export function jsonFrame(model: FeedModel): Frame {
+  if (!model.items.length) return { head: renderJson(model, new Map()), tail: '', separator: '' };
+  const text = stringify(feedObject(model, [MARKER]));
+  // items is the last member, so the marker is the last string of the document.
+  const at = text.lastIndexOf(`    "${MARKER}"`);
+  if (at < 0) throw new Error('JSON Feed items marker not found');
+  return { head: text.slice(0, at), tail: text.slice(at + MARKER.length + 6) + '\n', separator: ',\n' };
+}
+
+/**
+ * One item's JSON text as it appears in the items array: indented by two
+ * levels, without the comma. JSON.stringify indents by depth and escapes
+ * every newline inside a string, so re-indenting each line of the item's own
+ * text gives the bytes the whole document has.
+ */
+export function jsonItem(a: Article, content: FeedContent): string {
+  return '    ' + stringify(itemObject(a, content)).replace(/\n/g, '\n    ');
+}
+
+function feedObject(model: FeedModel, items: unknown[]) {
+  return {
     version: 'https://jsonfeed.org/version/1.1',
     title: model.title,
     home_page_url: model.homeUrl,
@@ -19,26 +50,30 @@ export function renderJson(model: FeedModel, rendered: RenderedMap): string {
     ...(model.author ? { authors: [author(model.author)] } : {}),
     language: model.language,
     ...(model.hubs.length ? { hubs: model.hubs.map((url) => ({ type: 'WebSub', url })) } : {}),
-    items: model.items.map((a) => {
-      const r = rendered.get(a.id)!;
-      const tags = categories(a);
-      return {
-        id: a.id,
-        url: a.url,
-        title: a.title,
-        content_html: r.html,
-        summary: r.summary,
-        ...(r.image ? { image: r.image } : {}),
-        date_published: a.date.toISOString(),
-        ...(a.updated ? { date_modified: a.updated.toISOString() } : {}),
-        ...(a.authors.length ? { authors: a.authors.map(author) } : {}),
-        ...(tags.length ? { tags } : {}),
-        ...(a.lang ? { language: a.lang } : {}),
-      };
-    }),
+    items,
   };
-  // Same character policy as the XML formats, so all three say the same thing.
-  return JSON.stringify(feed, (_, v: unknown) => (typeof v === 'string' ? cleanText(v) : v), 2) + '\n';
+}
+
+function itemObject(a: Article, r: FeedContent) {
+  const tags = categories(a);
+  return {
+    id: a.id,
+    url: a.url,
+    title: a.title,
+    content_html: r.html,
+    summary: r.summary,
+    ...(r.image ? { image: r.image } : {}),
+    date_published: a.date.toISOString(),
+    ...(a.updated ? { date_modified: a.updated.toISOString() } : {}),
+    ...(a.authors.length ? { authors: a.authors.map(author) } : {}),
+    ...(tags.length ? { tags } : {}),
+    ...(a.lang ? { language: a.lang } : {}),
+  };
+}
+
+// Same character policy as the XML formats, so all three say the same thing.
+function stringify(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? cleanText(v) : v), 2);
 }
 
 function author(p: { name: string; url?: string }) {

@@ -1,17 +1,56 @@
 import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
+import type { Article } from '../content/schema.js';
+import { cutLastElement, ITEM_HOST, MARKER_ITEM, type Frame } from './fragment.js';
 import type { FeedModel } from './model.js';
-import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type RenderedMap } from './shared.js';
+import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent, type RenderedMap } from './shared.js';
 import { XmlStrings } from './text.js';
 
 const MEDIA_NS = 'http://search.yahoo.com/mrss/';
 /** Plain-text fields: see XmlStrings.put. */
 const HEX = { hex: true };
 
-/** RSS 2.0 (RSS Advisory Board), with content:encoded, dc:creator and atom:link rel=self. */
+/**
+ * RSS 2.0 (RSS Advisory Board), with content:encoded, dc:creator and atom:link rel=self,
+ * as one document. The build assembles the same bytes from rssFrame and rssItem
+ * (test/fragment.test.ts holds the two to byte identity).
+ */
 export function renderRss(model: FeedModel, rendered: RenderedMap): string {
   const x = new XmlStrings();
-  const feed = new Feed({
+  const feed = new Feed(channel(x, model));
+  for (const a of model.items) feed.addItem(item(x, a, rendered.get(a.id)!));
+  return finishHead(x.restore(feed.rss2()), model) + '\n';
+}
+
+/**
+ * Everything of the feed's RSS document but its items: the channel up to the
+ * last item's place, and the closing tags. The feed package declares the
+ * dc and content namespaces only when an item has content (all of ours do),
+ * so the frame of a non-empty feed is cut from a document with one marker item.
+ */
+export function rssFrame(model: FeedModel): Frame {
+  const x = new XmlStrings();
+  const feed = new Feed(channel(x, model));
+  if (!model.items.length) return { head: finishHead(x.restore(feed.rss2()), model) + '\n', tail: '', separator: '' };
+  feed.addItem(MARKER_ITEM);
+  const { before, after } = cutLastElement(feed.rss2(), 'item', 8, '\n    </channel>\n</rss>');
+  return { head: finishHead(x.restore(before), model), tail: x.restore(after) + '\n', separator: '' };
+}
+
+/**
+ * One item's `<item>…</item>` element with its indentation and trailing
+ * newline, exactly as it appears in any feed that carries it: xml-js indents
+ * by depth, and nothing in an item depends on its channel or its neighbours.
+ */
+export function rssItem(a: Article, content: FeedContent): string {
+  const x = new XmlStrings();
+  const feed = new Feed(ITEM_HOST);
+  feed.addItem(item(x, a, content));
+  return x.restore(cutLastElement(feed.rss2(), 'item', 8, '\n    </channel>\n</rss>').element);
+}
+
+function channel(x: XmlStrings, model: FeedModel) {
+  return {
     id: model.homeUrl,
     link: model.homeUrl,
     title: rssTitle(x, model.title),
@@ -24,27 +63,31 @@ export function renderRss(model: FeedModel, rendered: RenderedMap): string {
     stylesheet: x.put(model.stylesheet),
     ...(model.logo ? { image: model.logo } : {}),
     ...(model.copyright ? { copyright: x.put(model.copyright, HEX) } : {}),
-  });
-  for (const a of model.items) {
-    const r = rendered.get(a.id)!;
-    const extensions: { name: string; objects: Record<string, unknown> }[] = [];
-    // RSS <author> must be an e-mail address; names go in dc:creator.
-    if (a.authors.length) extensions.push({ name: 'dc:creator', objects: a.authors.map((p) => ({ _text: x.put(p.name, HEX) })) as unknown as Record<string, unknown> });
-    if (r.image) extensions.push({ name: 'media:content', objects: { _attributes: { 'xmlns:media': MEDIA_NS, url: x.put(r.image), medium: 'image' } } });
-    feed.addItem({
-      title: rssTitle(x, a.title),
-      link: a.url,
-      id: a.id,
-      date: a.updated ?? a.date,
-      published: a.date,
-      // description is HTML by convention: the plain summary is escaped as HTML.
-      description: x.put(escapeHtml(r.summary)),
-      content: x.put(r.html),
-      category: categories(a).map((name) => ({ name: x.put(name, HEX) })),
-      extensions,
-    });
-  }
-  return insertHubLinks(stylesheetOnOwnLine(x.restore(feed.rss2())), model.hubs, 'atom:link') + '\n';
+  };
+}
+
+function item(x: XmlStrings, a: Article, r: FeedContent) {
+  const extensions: { name: string; objects: Record<string, unknown> }[] = [];
+  // RSS <author> must be an e-mail address; names go in dc:creator.
+  if (a.authors.length) extensions.push({ name: 'dc:creator', objects: a.authors.map((p) => ({ _text: x.put(p.name, HEX) })) as unknown as Record<string, unknown> });
+  if (r.image) extensions.push({ name: 'media:content', objects: { _attributes: { 'xmlns:media': MEDIA_NS, url: x.put(r.image), medium: 'image' } } });
+  return {
+    title: rssTitle(x, a.title),
+    link: a.url,
+    id: a.id,
+    date: a.updated ?? a.date,
+    published: a.date,
+    // description is HTML by convention: the plain summary is escaped as HTML.
+    description: x.put(escapeHtml(r.summary)),
+    content: x.put(r.html),
+    category: categories(a).map((name) => ({ name: x.put(name, HEX) })),
+    extensions,
+  };
+}
+
+/** What we change in the document's head: the stylesheet line and the hub links (all before the first item). */
+function finishHead(xml: string, model: FeedModel): string {
+  return insertHubLinks(stylesheetOnOwnLine(xml), model.hubs, 'atom:link');
 }
 
 /**

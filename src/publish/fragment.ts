@@ -1,0 +1,149 @@
+/**
+ * A feed file is a frame (head and tail) around one fragment per item:
+ *
+ *   file = head + fragments.join(separator) + tail
+ *
+ * An item's fragment does not depend on the feed that carries it or on its
+ * place there, so the build makes it once per article and format, verifies it
+ * once (src/publish/verify.ts) and reuses it in every feed, and in later
+ * builds while the article's bytes stay the same (BuildCache). rss.ts,
+ * atom.ts and json.ts make frames and fragments; the `feed` package still
+ * serialises the XML of both, and this module cuts them out of its output.
+ */
+import type { Item } from 'feed';
+import type { StoredFragment } from '../cache.js';
+import type { Article } from '../content/schema.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { FeedFormat, FeedModel } from './model.js';
+import type { FeedContent, RenderedMap } from './shared.js';
+import { invalid, rootStartTag, verifyFrame, verifyJsonFragment, verifyXmlFragment, type ParseError } from './verify.js';
+
+export interface Frame {
+  /** Everything before the first item (the whole document when the feed has no items). */
+  head: string;
+  /** Everything after the last item. */
+  tail: string;
+  /** Between two fragments: nothing in XML, a comma and newline in JSON. */
+  separator: string;
+}
+
+export interface FormatSerialiser {
+  frame(model: FeedModel): Frame;
+  item(a: Article, content: FeedContent): string;
+}
+
+export function assemble(frame: Frame, fragments: readonly string[]): string {
+  return frame.head + fragments.join(frame.separator) + frame.tail;
+}
+
+/** The channel of the one-item documents items are cut from: fixed, so no item sees a feed's strings or the clock. */
+export const ITEM_HOST = { id: 'urn:feedpipe:item', title: 'item', link: 'https://feedpipe.invalid/', updated: new Date(0), generator: false } as const;
+
+/**
+ * The item a non-empty feed's frame is cut around. It has content, as every
+ * item of ours does, because the feed package declares the RSS content and dc
+ * namespaces only when some item has content.
+ */
+export const MARKER_ITEM: Item = { title: 'marker', link: 'https://feedpipe.invalid/marker', date: new Date(0), content: 'marker' };
+
+/**
+ * Splits xml-js output around its only `<name>` element, which must be the
+ * last child of its parent and sit at `indent` spaces (xml-js indents by
+ * depth; it escapes "<" in text, so `<name>` at a line start is always a
+ * tag). `after` is what the output must end with; a layout the feed package
+ * did not produce before throws rather than cutting in the wrong place.
+ */
+export function cutLastElement(xml: string, name: string, indent: number, after: string): { before: string; element: string; after: string } {
+  const open = `\n${' '.repeat(indent)}<${name}>`;
+  const start = xml.indexOf(open);
+  const end = xml.length - after.length;
+  if (start < 0 || xml.indexOf(open, start + 1) >= 0 || !xml.endsWith(after) || !xml.startsWith(`</${name}>`, end - name.length - 3)) {
+    throw new Error(`unexpected ${name} layout from the feed package`);
+  }
+  // The newline before the parent's closing tag ends the element's last line.
+  return { before: xml.slice(0, start + 1), element: xml.slice(start + 1, end) + '\n', after: after.slice(1) };
+}
+
+/** Where verified fragments are kept between feeds and builds: the BuildCache. */
+export interface FragmentStore {
+  fragment(path: string, hash: string, format: FeedFormat): StoredFragment | undefined;
+  setFragment(path: string, hash: string, format: FeedFormat, fragment: StoredFragment): void;
+}
+
+/** What one build's feeds share while they are serialised. */
+export interface FragmentContext {
+  serialisers: Record<FeedFormat, FormatSerialiser>;
+  store: FragmentStore;
+  rendered: RenderedMap;
+  /** The hash of the bytes an article was read from: with its path and the format, a fragment's key. */
+  hashOf(a: Article): string;
+  /** Fragments serialised so far (the build's `fragments` stat). */
+  made: number;
+  /** Fragments that failed verification in this build, each made and verified once; never stored. */
+  rejected: Map<string, { text: string; error: ParseError }>;
+}
+
+export function fragmentContext(serialisers: Record<FeedFormat, FormatSerialiser>, store: FragmentStore, rendered: RenderedMap, hashOf: (a: Article) => string): FragmentContext {
+  return { serialisers, store, rendered, hashOf, made: 0, rejected: new Map() };
+}
+
+/**
+ * One feed file: its frame made and verified, each item's fragment taken
+ * from the store or made and verified once, then assembled. A fragment that
+ * does not verify gives an `output-invalid` diagnostic naming the file, the
+ * line in it and the article.
+ */
+export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: string, ctx: FragmentContext): { text: string; diagnostics: Diagnostic[] } {
+  const serialiser = ctx.serialisers[format];
+  const made = serialiser.frame(model);
+  const frame = { ...made, head: compact(made.head), tail: compact(made.tail) };
+  const diagnostics = verifyFrame(relPath, frame);
+  // The namespaces in scope where the items go: those the file's root declares.
+  const root = format === 'json' || !model.items.length ? '' : rootStartTag(frame.head);
+  const fragments: string[] = [];
+  for (const a of model.items) {
+    const { text, error } = fragmentOf(a, format, root, ctx);
+    if (error) {
+      const before = frame.head + fragments.map((f) => f + frame.separator).join('');
+      const line = error.line === undefined ? undefined : before.split('\n').length - 1 + error.line;
+      diagnostics.push(invalid(relPath, { ...error, ...(line !== undefined ? { line } : {}) }, a.source.displayPath));
+    }
+    fragments.push(text);
+  }
+  return { text: assemble(frame, fragments), diagnostics };
+}
+
+function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentContext): { text: string; error?: ParseError } {
+  const path = a.source.absPath;
+  const hash = ctx.hashOf(a);
+  const stored = ctx.store.fragment(path, hash, format);
+  if (stored && stored.verifiedIn === root) return stored;
+  const key = `${format}\0${root}\0${path}`;
+  const rejected = ctx.rejected.get(key);
+  if (rejected) return rejected;
+  let text = stored?.text;
+  if (text === undefined) {
+    text = compact(ctx.serialisers[format].item(a, ctx.rendered.get(a.id)!));
+    ctx.made++;
+  }
+  const error = format === 'json' ? verifyJsonFragment(text) : verifyXmlFragment(text, root);
+  if (error) {
+    ctx.rejected.set(key, { text, error });
+    return { text, error };
+  }
+  ctx.store.setFragment(path, hash, format, { text, verifiedIn: root });
+  return { text };
+}
+
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * The same string, held one byte a character when it can be. V8 keeps a
+ * string made from one with any character beyond U+00FF (our placeholders,
+ * src/publish/text.ts) two bytes a character, and so every file joined from
+ * it: fragments are kept across builds, and an ASCII site's, and the files
+ * joined from them, would take twice the memory.
+ */
+export function compact(text: string): string {
+  return BEYOND_LATIN1.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
+}
