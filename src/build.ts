@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, type FileEntry, type StoredRender } from './cache.js';
+import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, type FileEntry, type StoredFragment, type StoredRender } from './cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
 import { findMarkdownFiles, toDisplayPath } from './content/load.js';
 import { findCollisions, type Article } from './content/schema.js';
@@ -13,7 +13,7 @@ import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
 import { digestInputs, loadStanding, outputStats, saveStanding, standingFile, stands, statAll, type Counts, type FileStat, type Standing } from './standing.js';
 import { version } from './version.js';
-import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderTask } from './work.js';
+import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -251,14 +251,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const rendered: RenderedMap = new Map();
   const renders = new Map<Article, StoredRender>();
   const tasks: { a: Article; task: RenderTask }[] = [];
+  // What is rendered for a feed is also serialised, by the same thread: the fragments' root tags come from a feed with items.
+  const withItems = !options.renderAll && pending.find((p) => p.model.items.length)?.model;
+  const roots = withItems ? (await import('./publish/items.js')).rootsOf(withItems) : undefined;
   for (const a of toRender) {
     const entry = cache.files.get(a.source.absPath)!;
     const r = await cache.render(a.source.absPath, entry.hash);
     if (r) renders.set(a, r);
-    else tasks.push({ a, task: { ref: refOf(a), article: entry.article!, hash: entry.hash } });
+    else tasks.push({ a, task: { ref: refOf(a), article: entry.article!, hash: entry.hash, ...(roots ? { roots } : {}) } });
   }
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
-  const results = await runChunked('render', tasks.map((t) => t.task), renderFile, poolFor(tasks.length, PARALLEL_MIN.render), {
+  const results = await runChunked<RenderTask, RenderResult | { error: Diagnostic }>('render', tasks.map((t) => t.task), renderFile, poolFor(tasks.length, PARALLEL_MIN.render), {
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (n, total) => options.onProgress?.({ stage: 'render', done: n, total }),
   });
@@ -269,8 +272,14 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       continue;
     }
     stats.rendered++;
-    renders.set(tasks[i]!.a, r);
-    if (!options.renderAll) await cache.setRender(tasks[i]!.a.source.absPath, r);
+    const { fragments, ...render } = r;
+    const { absPath } = tasks[i]!.a.source;
+    renders.set(tasks[i]!.a, render);
+    if (!options.renderAll) await cache.setRender(absPath, render);
+    for (const [format, fragment] of Object.entries(fragments ?? {}) as [FeedFormat, StoredFragment][]) {
+      cache.setFragment(absPath, render.hash, format, fragment);
+      stats.fragments++;
+    }
   }
   for (const a of toRender) {
     const r = renders.get(a);
@@ -285,17 +294,14 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   //    however many feeds carry it, and kept in the cache while its article's file is unchanged.
   const fingerprints = new Map<string, string>();
   if (pending.length || pages.length) {
-    const [{ rssFrame, rssItem }, { atomFrame, atomEntry }, { jsonFrame, jsonItem }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
-      import('./publish/rss.js'),
-      import('./publish/atom.js'),
-      import('./publish/json.js'),
+    const [{ SERIALISERS }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
+      import('./publish/items.js'),
       import('./publish/fragment.js'),
       import('./publish/verify.js'),
       import('./publish/page.js'),
       import('./publish/xsl.js'),
     ]);
-    const serialisers = { rss: { frame: rssFrame, item: rssItem }, atom: { frame: atomFrame, item: atomEntry }, json: { frame: jsonFrame, item: jsonItem } };
-    const fragments = fragmentContext(serialisers, cache, rendered, (a) => cache.files.get(a.source.absPath)!.hash);
+    const fragments = fragmentContext(SERIALISERS, cache, rendered, (a) => cache.files.get(a.source.absPath)!.hash);
     for (const { model, fingerprint } of pending) {
       for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
         const rel = model.dir + FEED_FILES[format];
@@ -306,7 +312,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
         fingerprints.set(rel, fingerprint);
       }
     }
-    stats.fragments = fragments.made;
+    stats.fragments += fragments.made;
     for (const { rel, fingerprint } of pages) {
       const text = rel === INDEX_FILE ? renderIndexPage(models, ctx.config, rendered) : FEED_STYLESHEET;
       stats.serialized++;

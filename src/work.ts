@@ -3,7 +3,9 @@
  * they run the same on the main thread and in worker threads (src/worker.ts).
  */
 import { readFileSync } from 'node:fs';
-import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredRender } from './cache.js';
+import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredFragment, type StoredRender } from './cache.js';
+import type { Roots } from './publish/items.js';
+import type { FeedFormat } from './publish/model.js';
 import type { Config } from './config.js';
 import { splitSource } from './content/load.js';
 import { validateArticle } from './content/schema.js';
@@ -63,11 +65,16 @@ export interface RenderTask {
   article: StoredArticle;
   /** The hash the article was parsed from: a file that changed since is not rendered. */
   hash: string;
+  /** Also make the article's feed items, verified under these root tags (see publish/items.ts). */
+  roots?: Roots;
 }
 
+export type RenderResult = StoredRender & { fragments?: Partial<Record<FeedFormat, StoredFragment>> };
+
 /** Re-reads an article's body (checking it is still the version that was parsed) and renders it. */
-export async function renderFile(task: RenderTask): Promise<StoredRender | { error: Diagnostic }> {
+export async function renderFile(task: RenderTask): Promise<RenderResult | { error: Diagnostic }> {
   const { renderArticle } = await import('./content/render.js');
+  const items = task.roots ? await import('./publish/items.js') : undefined;
   const changed = {
     error: diagnostic({ code: 'changed-during-build', file: task.ref.displayPath, message: 'file changed while the build was running', hint: 'nothing was published; the next build picks up the new version' }),
   };
@@ -80,8 +87,11 @@ export async function renderFile(task: RenderTask): Promise<StoredRender | { err
   if (sha256(buffer) !== task.hash) return changed;
   const body = splitSource(buffer, task.ref.absPath, task.ref.displayPath, task.ref.relPath).source?.body ?? '';
   try {
-    const r = renderArticle(restoreArticle(task.article, task.ref), body);
-    return { hash: task.hash, html: r.html, summary: r.summary, diagnostics: r.diagnostics };
+    const article = restoreArticle(task.article, task.ref);
+    const r = renderArticle(article, body);
+    const rendered = { hash: task.hash, html: r.html, summary: r.summary, diagnostics: r.diagnostics };
+    if (!items || !task.roots) return rendered;
+    return { ...rendered, fragments: items.verifiedFragments(article, { html: r.html, summary: r.summary, ...(article.image ? { image: article.image.url } : {}) }, task.roots) };
   } catch (e) {
     return {
       error: diagnostic({ code: 'render-failed', file: task.ref.displayPath, message: `could not be rendered: ${(e as Error).message}`, hint: 'simplify the Markdown; if it looks valid, report it as a feedpipe bug' }),
