@@ -209,11 +209,14 @@ export class BuildCache {
     const saves: Promise<void>[] = [];
     if (this.files.dirty.size) saves.push(saveShards(file, 'files', this.key, this.files));
     if (this.renders?.dirty.size) saves.push(saveShards(file, 'renders', this.key, this.renders));
-    if (this.dirty) saves.push(writeAtomically(file, Buffer.from(JSON.stringify({ key: this.key, outputs: [...this.outputs] }))));
+    if (this.dirty) saves.push(writeAtomically(file, Buffer.from(JSON.stringify({ key: this.key, outputs: [...this.outputs] })), HINT));
     await Promise.all(saves);
     this.dirty = false;
   }
 }
+
+/** The cache is a hint: it is written atomically but not synced to disk (see writeAtomically). */
+const HINT = { durable: false };
 
 function shardFile(file: string, kind: string, n: number): string {
   return file.replace(/\.json$/, `.${kind}-${n.toString(16)}.json`);
@@ -232,7 +235,7 @@ async function loadShards<V>(file: string, kind: string, key: string): Promise<S
 async function saveShards<V>(file: string, kind: string, key: string, map: ShardedMap<V>): Promise<void> {
   const shards = map.entriesOf([...map.dirty]);
   map.dirty.clear();
-  await Promise.all([...shards].map(([n, entries]) => writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })))));
+  await Promise.all([...shards].map(([n, entries]) => writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })), HINT)));
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
