@@ -1,13 +1,13 @@
 import { statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildCache, CACHE_FORMAT, restoreArticle, sha256, type FileEntry, type StoredFragment, type StoredRender } from './cache.js';
+import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredFragment, type StoredRender } from './cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
 import { findMarkdownFiles, toDisplayPath } from './content/load.js';
 import { findCollisions, type Article } from './content/schema.js';
 import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
 import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from './publish/model.js';
-import { partition } from './publish/select.js';
+import { partition, type Selection } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
@@ -210,10 +210,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
 
   async function publishStage(): Promise<BuildReport> {
-  report.diagnostics.push(...findCollisions(report.articles));
-
-  // 2. Decide what is public: one place, one clock.
-  const selection = partition(report.articles, now);
+  // 2. Decide what is public: one place, one clock. A publisher that rebuilds after an edit that
+  //    moved no article (same ids, URLs, dates, drafts) reuses its last selection.
+  const { selection, collisions } = reuseSelection(cache.selection, report.articles, now) ?? { selection: partition(report.articles, now), collisions: findCollisions(report.articles) };
+  if (options.cache) cache.selection = { articles: report.articles, selection, collisions, ...validity(selection) };
+  report.diagnostics.push(...collisions);
   report.visible = selection.visible;
   report.scheduled = selection.scheduled;
   report.drafts = selection.drafts;
@@ -566,4 +567,32 @@ function relativeTo(dir: string, abs: string): string {
   const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   if (path.sep === '/' && abs.startsWith(prefix)) return abs.slice(prefix.length);
   return path.relative(dir, abs).split(path.sep).join('/');
+}
+
+/** The window of clocks over which a selection holds: from its newest public article to its next due one. */
+function validity(selection: Selection): { validFrom: number; validUntil?: number } {
+  return { validFrom: selection.visible[0]?.date.getTime() ?? -8.64e15, ...(selection.nextDue ? { validUntil: selection.nextDue.getTime() } : {}) };
+}
+
+/**
+ * The last selection (and duplicate check), with the re-read articles put in
+ * place of their old versions, if nothing it depends on changed: the same
+ * files in the same order, each with the same id, URL, date and draft flag,
+ * and a clock in the same window. Otherwise undefined: select from scratch.
+ */
+function reuseSelection(memo: SelectionMemo | undefined, articles: readonly Article[], now: Date): { selection: Selection; collisions: Diagnostic[] } | undefined {
+  if (!memo || memo.articles.length !== articles.length) return undefined;
+  const t = now.getTime();
+  if (t < memo.validFrom || (memo.validUntil !== undefined && t >= memo.validUntil)) return undefined;
+  const replaced = new Map<Article, Article>();
+  for (let i = 0; i < articles.length; i++) {
+    const a = articles[i]!;
+    const b = memo.articles[i]!;
+    if (a === b) continue;
+    if (a.source.absPath !== b.source.absPath || a.id !== b.id || a.url !== b.url || a.draft !== b.draft || a.date.getTime() !== b.date.getTime()) return undefined;
+    replaced.set(b, a);
+  }
+  const sub = (list: Article[]) => (replaced.size ? list.map((a) => replaced.get(a) ?? a) : list);
+  const { visible, scheduled, drafts, nextDue } = memo.selection;
+  return { selection: { visible: sub(visible), scheduled: sub(scheduled), drafts: sub(drafts), ...(nextDue ? { nextDue } : {}) }, collisions: memo.collisions };
 }

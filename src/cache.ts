@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Article } from './content/schema.js';
+import type { Selection } from './publish/select.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { FeedFormat } from './publish/model.js';
 import { writeAtomically } from './publish/write.js';
@@ -72,6 +73,14 @@ export interface StoredFragment {
   verifiedIn: string;
 }
 
+export interface SelectionMemo {
+  articles: readonly Article[];
+  selection: Selection;
+  collisions: Diagnostic[];
+  validFrom: number;
+  validUntil?: number;
+}
+
 export interface FileEntry {
   size: number;
   mtimeMs: number;
@@ -111,6 +120,8 @@ export class BuildCache {
    * publisher that keeps its cache re-creates nothing that did not change.
    */
   articles = new Map<string, { hash: string; article?: Article; diagnostics: Diagnostic[] }>();
+  /** The last build's selection, for a publisher's next build (never saved). */
+  selection?: SelectionMemo;
   /**
    * Rendered HTML by source path. Kept apart from the index and loaded only
    * when some feed has to be serialised again: a no-op build never reads it.
@@ -155,6 +166,7 @@ export class BuildCache {
     this.files.clear();
     this.outputs.clear();
     this.articles.clear();
+    this.selection = undefined;
     this.renders = new ShardedMap();
     this.renders.clear();
     this.fragments.clear();
@@ -256,6 +268,21 @@ export function storeArticle(a: Article): StoredArticle {
 }
 
 /**
+ * One string object per distinct tag or section name: articles that arrive from
+ * a worker (or the cache file) each carry their own copies, which cost memory
+ * and make every Map lookup in grouping compare characters instead of pointers.
+ */
+const interned = new Map<string, string>();
+function intern(name: string): string {
+  let s = interned.get(name);
+  if (s === undefined) {
+    if (interned.size > 100_000) interned.clear();
+    interned.set(name, (s = name));
+  }
+  return s;
+}
+
+/**
  * Every article gets the same fields in the same order, absent ones as
  * undefined: one hidden class, so the loops over 10 000 of them in select and
  * model stay monomorphic (a spread of optional fields made up to 32 shapes and
@@ -271,8 +298,8 @@ export function restoreArticle(s: StoredArticle, source: Omit<Article['source'],
     slug: s.slug,
     url: s.url,
     summary: s.summary,
-    section: s.section,
-    tags: s.tags,
+    section: s.section === undefined ? undefined : intern(s.section),
+    tags: s.tags.map(intern),
     authors: s.authors,
     draft: s.draft,
     image: s.image,

@@ -148,6 +148,34 @@ describe('build cache', () => {
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('<rss');
   });
 
+  it('in memory, reuses the last selection only while no edit moved an article', async () => {
+    const s = await cachedSite();
+    const { cacheDir: _, ...opts } = s.opts;
+    const cache = new BuildCache('');
+    await build({ ...opts, cache });
+    const file = path.join(s.contentDir, 'a3.md');
+    const edit = async (fields: Record<string, unknown>, body = 'Body 3.') => {
+      await writeFile(file, article({ title: 'Story 3', date: '2026-01-04', tags: ['Odd'], ...fields }, body));
+      return build({ ...opts, cache, changedPaths: [file] });
+    };
+    const titles = (r: { visible: { title: string }[] }) => r.visible.map((a) => a.title);
+    // A new body and title: the same order, the new version in it and in the feed.
+    const retitled = await edit({ title: 'Story 3, corrected' }, 'New body.');
+    expect(titles(retitled)).toEqual([...Array(20).keys()].reverse().map((i) => (i === 3 ? 'Story 3, corrected' : `Story ${i}`)));
+    expect(retitled.visible.find((a) => a.title === 'Story 3, corrected')!.source.absPath).toBe(file);
+    // A new date (in the same month: the same URL) moves it to the top.
+    expect(titles(await edit({ date: '2026-01-28' }))[0]).toBe('Story 3');
+    // A draft leaves, a new id is checked for duplicates again.
+    expect(titles(await edit({ date: '2026-01-28', draft: true }))).not.toContain('Story 3');
+    await edit({ date: '2026-01-28' });
+    const dup = await edit({ date: '2026-01-28', id: 'tag:news.example.com,2000:a4' });
+    expect(dup.diagnostics.map((d) => d.code)).toContain('duplicate-id');
+    // A clock past a due date selects afresh.
+    await edit({ date: '2026-12-01' });
+    const due = await build({ ...opts, cache, now: new Date('2026-12-01T00:00:00Z') });
+    expect(titles(due)[0]).toBe('Story 3');
+  });
+
   it('in memory, with changed paths from a watcher, looks only at those files', async () => {
     const s = await cachedSite();
     const { cacheDir: _, ...opts } = s.opts;
