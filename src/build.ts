@@ -378,6 +378,7 @@ async function scanContent(
     const paths = new Set(cache.files.keys());
     const changed = new Set<string>();
     let simple = true;
+    let same = cache.paths?.length === paths.size; // the same files as the last scan: its sorted list stands
     for (const p of changedPaths) {
       const abs = path.resolve(p);
       const rel = path.relative(contentDir, abs);
@@ -388,17 +389,22 @@ async function scanContent(
       }
       const st = await lstat(abs).catch(() => undefined);
       if (st?.isFile()) {
+        if (!paths.has(abs)) same = false;
         paths.add(abs);
         changed.add(abs);
       }
       else if (!st) {
+        if (paths.has(abs)) same = false;
         paths.delete(abs);
         cache.files.delete(abs);
         cache.articles.delete(abs);
         cache.dirty = true;
       } else simple = false;
     }
-    if (simple) return { paths: [...paths].sort(), diagnostics: [], changed };
+    if (simple) {
+      if (!same || !cache.paths) cache.paths = [...paths].sort();
+      return { paths: cache.paths, diagnostics: [], changed };
+    }
   }
   const found = prescanned ?? (await findMarkdownFiles(contentDir));
   const present = new Set(found.files);
@@ -409,6 +415,7 @@ async function scanContent(
     }
   }
   cache.complete = true;
+  cache.paths = found.files;
   return { paths: found.files, diagnostics: found.diagnostics };
 }
 
@@ -508,7 +515,13 @@ function refOf(a: Article): FileRef {
 /** Everything a feed file's bytes depend on (the config and feedpipe's version are in the cache key). */
 function fingerprintOf(model: FeedModel, cache: BuildCache): string {
   const { items, ...meta } = model;
-  return sha256(JSON.stringify({ meta, items: items.map((a) => [a.source.relPath, cache.files.get(a.source.absPath)?.hash ?? '']) }));
+  const metaJson = JSON.stringify(meta);
+  // An article object is replaced whenever its file's bytes change: the same objects, the same items.
+  const last = cache.fingerprints.get(model.key);
+  if (last && last.meta === metaJson && last.items.length === items.length && last.items.every((a, i) => a === items[i])) return last.fingerprint;
+  const fingerprint = sha256(JSON.stringify({ meta, items: items.map((a) => [a.source.relPath, cache.files.get(a.source.absPath)?.hash ?? '']) }));
+  cache.fingerprints.set(model.key, { meta: metaJson, items, fingerprint });
+  return fingerprint;
 }
 
 function allUnchanged(files: string[], fingerprint: string, outDir: string, cache: BuildCache): boolean {

@@ -120,6 +120,10 @@ export class BuildCache {
    * publisher that keeps its cache re-creates nothing that did not change.
    */
   articles = new Map<string, { hash: string; article?: Article; diagnostics: Diagnostic[] }>();
+  /** Each feed's last fingerprint and the article objects it was taken from (never saved). */
+  fingerprints = new Map<string, { meta: string; items: readonly Article[]; fingerprint: string }>();
+  /** Every content file, sorted, as of the last scan (never saved). */
+  paths?: string[];
   /** The last build's selection, for a publisher's next build (never saved). */
   selection?: SelectionMemo;
   /**
@@ -167,6 +171,8 @@ export class BuildCache {
     this.outputs.clear();
     this.articles.clear();
     this.selection = undefined;
+    this.paths = undefined;
+    this.fingerprints.clear();
     this.renders = new ShardedMap();
     this.renders.clear();
     this.fragments.clear();

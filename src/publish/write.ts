@@ -59,9 +59,12 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   const one = async ([rel, text]: [string, string]) => {
     const target = resolveInside(outDir, rel);
     const bytes = Buffer.from(text, 'utf8');
-    const existing = await readFile(target).catch(() => undefined);
-    const unchanged = !!existing && existing.equals(bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
+    // Bytes whose hash differs from what was last published here are new: no need to read the old file.
+    // The same hash is checked against the file itself, in case it was changed behind our back.
+    const before = previous.published[rel];
+    const existing = before && before.sha256 !== sha256 ? undefined : await readFile(target).catch(() => undefined);
+    const unchanged = !!existing && existing.equals(bytes);
     published.set(rel, { sha256, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
     if (unchanged) return result.unchanged.push(rel);
     await writeAtomically(target, bytes, { syncFolder: false });
