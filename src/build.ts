@@ -324,11 +324,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   if (hasErrors(report.diagnostics)) return done();
 
-  // 6. Publish atomically; remember what each file was made from.
+  // 6. Publish atomically; remember what each file was made from. The cache of articles and
+  //    renders is saved meanwhile (CPU while the writes wait for the disk).
   if (aborted()) return done();
-  if (write) {
+  const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
+  cache.pruneRenders(carried);
+  cache.pruneFragments(carried);
+  const publishing = write ? publishFiles(outDir, report.files, { keep, updated: report.updated, now }) : undefined;
+  const savingContent = cache.saveContent().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
+  if (publishing) {
     try {
-      report.write = await publishFiles(outDir, report.files, { keep, updated: report.updated, now });
+      report.write = await publishing;
       for (const rel of [...report.write.written, ...report.write.unchanged]) {
         const fingerprint = fingerprints.get(rel);
         if (!fingerprint) continue;
@@ -341,10 +347,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       report.diagnostics.push(diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }));
     }
   }
-  const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
-  cache.pruneRenders(carried);
-  cache.pruneFragments(carried);
-  await cache.save().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
+  await savingContent;
+  await cache.save().catch(() => undefined);
   if (standingPath) await saveStanding(standingPath, standingOf(report, key, scan.paths, prescan?.stats)).catch(() => undefined);
   return done();
   }

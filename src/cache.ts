@@ -220,15 +220,22 @@ export class BuildCache {
     return this.renders;
   }
 
-  async save(): Promise<void> {
+  /**
+   * Saves the parsed articles and renders, one shard at a time with a yield
+   * between them, so it can run while the feeds are written (the outputs, which
+   * depend on that write, are saved by `save`).
+   */
+  async saveContent(): Promise<void> {
     if (!this.file) return;
     // Each file atomic: a concurrent build or a crash leaves the old shard or the new one, never half.
-    const file = this.file;
-    const saves: Promise<void>[] = [];
-    if (this.files.dirty.size) saves.push(saveShards(file, 'files', this.key, this.files));
-    if (this.renders?.dirty.size) saves.push(saveShards(file, 'renders', this.key, this.renders));
-    if (this.dirty) saves.push(writeAtomically(file, Buffer.from(JSON.stringify({ key: this.key, outputs: [...this.outputs] })), HINT));
-    await Promise.all(saves);
+    await saveShards(this.file, 'files', this.key, this.files);
+    if (this.renders) await saveShards(this.file, 'renders', this.key, this.renders);
+  }
+
+  async save(): Promise<void> {
+    if (!this.file) return;
+    await this.saveContent();
+    if (this.dirty) await writeAtomically(this.file, Buffer.from(JSON.stringify({ key: this.key, outputs: [...this.outputs] })), HINT);
     this.dirty = false;
   }
 }
@@ -251,9 +258,15 @@ async function loadShards<V>(file: string, kind: string, key: string): Promise<S
 }
 
 async function saveShards<V>(file: string, kind: string, key: string, map: ShardedMap<V>): Promise<void> {
+  if (!map.dirty.size) return;
   const shards = map.entriesOf([...map.dirty]);
   map.dirty.clear();
-  await Promise.all([...shards].map(([n, entries]) => writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })), HINT)));
+  const writes: Promise<void>[] = [];
+  for (const [n, entries] of shards) {
+    writes.push(writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })), HINT));
+    await new Promise(setImmediate);
+  }
+  await Promise.all(writes);
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
