@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredFragment, type StoredRender } from './cache.js';
@@ -170,8 +170,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   // 0. A CLI build first asks whether the last build's result still stands: then it loads nothing.
   const standingPath = cacheFile && !options.cache && write && !options.renderAll && !options.changedPaths ? standingFile(cacheFile) : undefined;
   let prescan: { found: { files: string[]; diagnostics: Diagnostic[] }; stats: Map<string, FileStat> } | undefined;
+  let pool: WorkerPool | undefined;
+  // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
+  const poolFor = (size: number, min: number) => (options.parallel !== false && size >= (pool ? 16 : min) ? (pool ??= WorkerPool.create(config)) : undefined);
   if (standingPath) {
     const [standing, found] = await Promise.all([loadStanding(standingPath, key), findMarkdownFiles(contentDir)]);
+    // No proof and no cache at all: every file will be parsed, so the workers start now, while the files are stat'ed.
+    if (!standing && !existsSync(cacheFile!)) poolFor(found.files.length, PARALLEL_MIN.parse);
     prescan = { found, stats: statAll(found.files) };
     if (standing && !found.diagnostics.length && stands(standing, digestInputs(found.files, prescan.stats), now.getTime(), outDir)) {
       restoreStanding(report, standing);
@@ -180,7 +185,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   // From here on, the last build's result no longer stands until this build says it does.
   if (standingPath) await saveStanding(standingPath, undefined).catch(() => undefined);
-  const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key) : new BuildCache(key));
+  const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key).catch(async (e: unknown) => {
+    await pool?.close();
+    throw e;
+  }) : new BuildCache(key));
   cache.useKey(key);
   report.cache = cache;
   const aborted = () => {
@@ -190,26 +198,23 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   };
 
   // 1. Load and validate, reusing every article whose bytes did not change.
-  const scan = await scanContent(contentDir, cache, options.changedPaths, prescan?.found);
-  report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
   const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now(), ...(prescan ? { fileStats: prescan.stats } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
-  let pool: WorkerPool | undefined;
-  // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
-  const poolFor = (size: number, min: number) => (options.parallel !== false && size >= (pool ? 16 : min) ? (pool ??= WorkerPool.create(ctx.config)) : undefined);
   try {
+    const scan = await scanContent(contentDir, cache, options.changedPaths, prescan?.found);
+    report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
     const loaded = await loadArticles(scan, ctx, (n) => poolFor(n, PARALLEL_MIN.parse));
     if (aborted()) return done();
     for (const l of loaded) {
       report.diagnostics.push(...l.diagnostics);
       if (l.article) report.articles.push(l.article);
     }
-    return await publishStage();
+    return await publishStage(scan);
   } finally {
     stats.workers = pool?.size ?? 0;
     await pool?.close();
   }
 
-  async function publishStage(): Promise<BuildReport> {
+  async function publishStage(scan: { paths: string[] }): Promise<BuildReport> {
   // 2. Decide what is public: one place, one clock. A publisher that rebuilds after an edit that
   //    moved no article (same ids, URLs, dates, drafts) reuses its last selection.
   const { selection, collisions } = reuseSelection(cache.selection, report.articles, now) ?? { selection: partition(report.articles, now), collisions: findCollisions(report.articles) };
