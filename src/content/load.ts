@@ -78,7 +78,10 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
   const afterOpen = firstLine.length + 1;
   const match = close.exec(text.slice(afterOpen));
   if (!match) return fail('unclosed-frontmatter', 'the frontmatter block is never closed', 'add a line containing only --- after the last frontmatter field');
-  const frontmatter = text.slice(afterOpen, afterOpen + match.index);
+  // A copy, not a slice: V8 slices keep their whole parent alive, and every field parsed from the
+  // frontmatter is a slice of it, so a kept Article would otherwise hold its entire file (55 MB
+  // for 10 000 articles). A UTF-8 round trip is exact here: the text came from a strict decoder.
+  const frontmatter = Buffer.from(text.slice(afterOpen, afterOpen + match.index), 'utf8').toString('utf8');
   let bodyStart = afterOpen + match.index + match[0].length;
   if (text[bodyStart] === '\n') bodyStart++;
   return {

@@ -33,7 +33,12 @@ export interface FormatSerialiser {
 }
 
 export function assemble(frame: Frame, fragments: readonly string[]): string {
-  return frame.head + fragments.join(frame.separator) + frame.tail;
+  // One join makes one flat string. `head + joined + tail` would make the joined one (hundreds of
+  // kilobytes, straight into V8's large-object space) and then a flattened copy of the whole.
+  const parts: string[] = [frame.head];
+  fragments.forEach((f, i) => (i ? parts.push(frame.separator, f) : parts.push(f)));
+  parts.push(frame.tail);
+  return parts.join('');
 }
 
 /** The channel of the one-item documents items are cut from: fixed, so no item sees a feed's strings or the clock. */
