@@ -44,6 +44,13 @@ export interface BuildOptions {
    * a rename) makes the build scan the whole content folder.
    */
   changedPaths?: readonly string[];
+  /**
+   * Before loading anything, check whether the last build's result still stands (needs `cacheDir`;
+   * see src/standing.ts). If it does, nothing is loaded or written and the report has `counts` and
+   * `lastBuildStands`, but empty `articles`, `visible`, `scheduled` and `drafts` and no `cache`.
+   * For one-off builds (`feedpipe build`); a long-running publisher wants the site in memory.
+   */
+  reuseLastResult?: boolean;
   /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
   parallel?: boolean;
   /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
@@ -167,9 +174,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
 
   const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir, cwd }));
   const cacheFile = options.cacheDir ? path.join(path.resolve(resolved.baseDir, options.cacheDir), `build-${sha256(`${contentDir}\0${outDir}`).slice(0, 16)}.json`) : undefined;
-  // 0. A CLI build first asks whether the last build's result still stands: then it loads nothing.
-  const standingPath = cacheFile && !options.cache && write && !options.renderAll && !options.changedPaths ? standingFile(cacheFile) : undefined;
-  let prescan: { found: { files: string[]; diagnostics: Diagnostic[] }; stats: Map<string, FileStat> } | undefined;
+  // 0. A one-off build first asks whether the last build's result still stands: then it loads nothing.
+  const standingPath = cacheFile && options.reuseLastResult && !options.cache && write && !options.renderAll && !options.changedPaths ? standingFile(cacheFile) : undefined;
+  let prescan: { found: { files: string[]; diagnostics: Diagnostic[] }; stats: Map<string, FileStat>; wall: number } | undefined;
   let pool: WorkerPool | undefined;
   // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
   const poolFor = (size: number, min: number) => (options.parallel !== false && size >= (pool ? 16 : min) ? (pool ??= WorkerPool.create(config)) : undefined);
@@ -177,8 +184,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     const [standing, found] = await Promise.all([loadStanding(standingPath, key), findMarkdownFiles(contentDir)]);
     // No proof and no cache at all: every file will be parsed, so the workers start now, while the files are stat'ed.
     if (!standing && !existsSync(cacheFile!)) poolFor(found.files.length, PARALLEL_MIN.parse);
-    prescan = { found, stats: statAll(found.files) };
-    if (standing && !found.diagnostics.length && stands(standing, digestInputs(found.files, prescan.stats), now.getTime(), outDir)) {
+    const wall = Date.now();
+    prescan = { found, stats: statAll(found.files), wall };
+    if (standing && !found.diagnostics.length && stands(standing, digestInputs(found.files, prescan.stats, wall), now.getTime(), outDir)) {
       restoreStanding(report, standing);
       return done();
     }
@@ -354,7 +362,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   await savingContent;
   await cache.save().catch(() => undefined);
-  if (standingPath) await saveStanding(standingPath, standingOf(report, key, scan.paths, prescan?.stats)).catch(() => undefined);
+  if (standingPath) await saveStanding(standingPath, standingOf(report, key, scan.paths, prescan?.stats, prescan?.wall)).catch(() => undefined);
   return done();
   }
 }
@@ -565,11 +573,19 @@ function restoreStanding(report: BuildReport, standing: Standing): void {
 }
 
 /** What the next build needs to prove this one's result still stands; undefined if it cannot be proven. */
-function standingOf(report: BuildReport, key: string, paths: readonly string[], stats: ReadonlyMap<string, FileStat> | undefined): Standing | undefined {
+function standingOf(report: BuildReport, key: string, paths: readonly string[], stats: ReadonlyMap<string, FileStat> | undefined, statWall?: number): Standing | undefined {
   if (hasErrors(report.diagnostics) || !report.write || !stats || !report.outDir) return undefined;
-  const inputs = digestInputs(paths, stats);
+  try {
+    return standingFrom(report, report.write, report.outDir, key, paths, stats, statWall);
+  } catch {
+    return undefined; // an output gone already (not while the lock is held): no proof
+  }
+}
+
+function standingFrom(report: BuildReport, write: WriteResult, outDir: string, key: string, paths: readonly string[], stats: ReadonlyMap<string, FileStat>, statWall?: number): Standing | undefined {
+  const inputs = digestInputs(paths, stats, statWall);
   if (!inputs) return undefined;
-  const written = [...report.write.written, ...report.write.unchanged];
+  const written = [...write.written, ...write.unchanged];
   return {
     key,
     inputs,
@@ -580,7 +596,7 @@ function standingOf(report: BuildReport, key: string, paths: readonly string[], 
     feeds: report.feeds.map((f) => ({ ...f, updated: f.updated.getTime() })),
     updated: [...report.updated].map(([rel, d]) => [rel, d.getTime()]),
     diagnostics: report.diagnostics,
-    outputs: outputStats(report.outDir, written),
+    outputs: outputStats(outDir, written),
   };
 }
 

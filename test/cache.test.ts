@@ -235,8 +235,43 @@ describe('a build whose last result still stands', () => {
     await writeFile(path.join(s.contentDir, 'later.md'), article({ title: 'Embargoed', date: '2026-11-25T15:00:00Z' }));
     await writeFile(path.join(s.contentDir, 'raw.md'), article({ title: 'Raw', date: '2026-01-10' }, 'Text <b>raw</b>.'));
     await settle(s.contentDir);
-    return s;
+    return { ...s, opts: { ...s.opts, reuseLastResult: true } };
   }
+
+  it('is used only when asked for: a publisher (or any library caller by default) gets the site loaded', async () => {
+    const s = await scheduledSite();
+    await build(s.opts);
+    const { reuseLastResult: _, ...plain } = s.opts;
+    const r = await build(plain);
+    expect(r.lastBuildStands).toBeUndefined();
+    expect(r.articles).toHaveLength(5);
+    expect(r.cache).toBeDefined();
+  });
+
+  it('is not proven from a stat taken while the file was too fresh to trust, however long the build', async () => {
+    const s = await scheduledSite();
+    const file = path.join(s.contentDir, 'a2.md');
+    // Saved just as the build starts, on a file system with whole-second timestamps.
+    await writeFile(file, article({ title: 'Story 2 v1', date: '2026-01-03' }, 'Body 2.'));
+    const mtime = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await utimes(file, mtime, mtime);
+    let waited = false;
+    const first = await build({
+      ...s.opts,
+      onProgress: () => {
+        if (waited) return;
+        waited = true;
+        while (Date.now() - mtime.getTime() < 2200); // a long build: the stat is old by the time it ends
+      },
+    });
+    expect(first.ok && waited).toBe(true);
+    // Saved again within the same timestamp tick, with the same size.
+    await writeFile(file, article({ title: 'Story 2 v2', date: '2026-01-03' }, 'Body 2.'));
+    await utimes(file, mtime, mtime);
+    const second = await build(s.opts);
+    expect(second.lastBuildStands).toBeUndefined();
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 2 v2');
+  });
 
   it('loads nothing, writes nothing and reports what the last build reported', async () => {
     const s = await scheduledSite();
