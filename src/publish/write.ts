@@ -74,9 +74,18 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   // A sliding window: most of a file's time is its fsync, which the disk overlaps with the others'.
   const folders = new Set<string>();
   let next = 0;
+  let failure: { error: unknown } | undefined;
+  // After a failure no lane takes another file, and every write under way ends before the caller hears of it.
   await Promise.all(Array.from({ length: Math.min(16, queue.length) }, async () => {
-    while (next < queue.length) await one(queue[next++]!);
+    while (!failure && next < queue.length) {
+      try {
+        await one(queue[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   }));
+  if (failure) throw failure.error;
   // The renames are durable once their folders are synced: once per folder, not once per file.
   await Promise.all([...folders].map(syncFolder));
   // Files kept without serialising keep their entry; one from an older manifest without it is hashed from disk.
