@@ -11,7 +11,7 @@ import { partition, type Selection } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
-import { digestInputs, loadStanding, outputStats, saveStanding, standingFile, stands, statAll, type Counts, type FileStat, type Standing } from './standing.js';
+import { digestInputs, isRacy, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from './standing.js';
 import { version } from './version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
 
@@ -206,7 +206,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   };
 
   // 1. Load and validate, reusing every article whose bytes did not change.
-  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: Date.now(), ...(prescan ? { fileStats: prescan.stats } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+  const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: prescan?.wall ?? Date.now(), ...(prescan ? { fileStats: prescan.stats } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
   try {
     const scan = await scanContent(contentDir, cache, options.changedPaths, prescan?.found);
     report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, cwd) } : {}) })));
@@ -445,7 +445,7 @@ type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
 async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ctx: LoadContext, poolFor: (n: number) => WorkerPool | undefined): Promise<Loaded[]> {
   const { cache, config, stats } = ctx;
   const loaded: Loaded[] = new Array(scan.paths.length);
-  const toParse: { i: number; ref: FileRef; size: number; mtimeMs: number }[] = [];
+  const toParse: { i: number; ref: FileRef; stat: FileStat }[] = [];
   // path.relative costs microseconds; for 10 000 files under the same folders a prefix test does.
   const cwdPrefix = ctx.cwd.endsWith(path.sep) ? ctx.cwd : ctx.cwd + path.sep;
   const displayPathOf = (abs: string) => (abs.startsWith(cwdPrefix) && path.sep === '/' ? abs.slice(cwdPrefix.length) : toDisplayPath(abs, ctx.cwd));
@@ -477,10 +477,10 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
       continue;
     }
     const entry = cache.files.get(absPath);
-    if (entry && !entry.racy && entry.size === st.size && entry.mtimeMs === st.mtimeMs) loaded[i] = reuse(ref, entry);
+    if (entry && !entry.racy && sameStat(entry, st)) loaded[i] = reuse(ref, entry);
     else if (st.size > config.limits.maxFileBytes) {
       loaded[i] = { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${config.limits.maxFileBytes}`, hint: 'split the article, or raise limits.maxFileBytes in the config' })] };
-    } else toParse.push({ i, ref, size: st.size, mtimeMs: st.mtimeMs });
+    } else toParse.push({ i, ref, stat: statOf(st) });
   }
   const parsed = await runChunked('parse', toParse.map((t) => t.ref), (ref) => parseFile(ref, config), poolFor(toParse.length), {
     ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -489,12 +489,12 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
   if (!parsed) return [];
   for (const [n, t] of toParse.entries()) {
     const result = parsed[n]!;
-    // A file written within the last two seconds may change again without its size or mtime moving.
-    const racy = ctx.startedWall - t.mtimeMs < 2000;
+    // A file written within two seconds of its stat may change again without its stat moving.
+    const racy = isRacy(t.stat, ctx.startedWall);
     const entry = cache.files.get(t.ref.absPath);
     cache.dirty = true;
     if (entry && entry.hash === result.hash) {
-      cache.files.set(t.ref.absPath, Object.assign(entry, { size: t.size, mtimeMs: t.mtimeMs, racy }));
+      cache.files.set(t.ref.absPath, Object.assign(entry, t.stat, { racy }));
       loaded[t.i] = reuse(t.ref, entry);
       continue;
     }
@@ -503,7 +503,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
       loaded[t.i] = { diagnostics: result.diagnostics };
       continue;
     }
-    cache.files.set(t.ref.absPath, { size: t.size, mtimeMs: t.mtimeMs, hash: result.hash, racy, diagnostics: result.diagnostics, ...(result.article ? { article: result.article } : {}) });
+    cache.files.set(t.ref.absPath, { ...t.stat, hash: result.hash, racy, diagnostics: result.diagnostics, ...(result.article ? { article: result.article } : {}) });
     const fresh = { hash: result.hash, diagnostics: result.diagnostics, ...(result.article ? { article: restoreArticle(result.article, t.ref) } : {}) };
     cache.articles.set(t.ref.absPath, fresh);
     loaded[t.i] = fresh;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Article } from './content/schema.js';
 import type { Selection } from './publish/select.js';
+import type { FileStat } from './standing.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { FeedFormat } from './publish/model.js';
 import { writeAtomically } from './publish/write.js';
@@ -10,7 +11,7 @@ import { writeAtomically } from './publish/write.js';
  * Bump when parsing, validation, rendering or serialisation changes output, so
  * a cache written by an older feedpipe is never trusted.
  */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 /**
  * The index and the renders are each kept in this many files, by a hash of the
@@ -81,9 +82,7 @@ export interface SelectionMemo {
   validUntil?: number;
 }
 
-export interface FileEntry {
-  size: number;
-  mtimeMs: number;
+export interface FileEntry extends FileStat {
   /** sha256 of the file's bytes: what really decides whether the file changed. */
   hash: string;
   /**

@@ -18,6 +18,25 @@ import { MANIFEST, writeAtomically } from './publish/write.js';
 export interface FileStat {
   size: number;
   mtimeMs: number;
+  /**
+   * The change time and inode too, as git does: tools that copy or extract
+   * files (cp -p, rsync -t, tar -x) restore the mtime, but cannot restore these.
+   */
+  ctimeMs: number;
+  ino: number;
+}
+
+export function statOf(st: FileStat): FileStat {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
+}
+
+export function sameStat(a: FileStat, b: FileStat): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+/** A file written this recently may be written again without its mtime moving: never trust its stat. */
+export function isRacy(st: FileStat, wallAtStat: number): boolean {
+  return wallAtStat - st.mtimeMs < RACY_MS;
 }
 
 export interface Standing {
@@ -55,8 +74,8 @@ export function digestInputs(paths: readonly string[], stats: ReadonlyMap<string
   const hash = createHash('sha256');
   for (const p of paths) {
     const st = stats.get(p);
-    if (!st || wallNow - st.mtimeMs < RACY_MS) return undefined;
-    hash.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+    if (!st || isRacy(st, wallNow)) return undefined;
+    hash.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
   }
   return hash.digest('hex');
 }
@@ -66,8 +85,7 @@ export function statAll(paths: readonly string[]): Map<string, FileStat> {
   const stats = new Map<string, FileStat>();
   for (const p of paths) {
     try {
-      const st = statSync(p);
-      stats.set(p, { size: st.size, mtimeMs: st.mtimeMs });
+      stats.set(p, statOf(statSync(p)));
     } catch {
       // reported by the loader
     }
@@ -90,8 +108,7 @@ export function stands(standing: Standing, inputs: string | undefined, now: numb
   if (now < standing.validFrom || (standing.validUntil !== undefined && now >= standing.validUntil)) return false;
   for (const [rel, was] of standing.outputs) {
     try {
-      const st = statSync(path.join(outDir, rel));
-      if (st.size !== was.size || st.mtimeMs !== was.mtimeMs) return false;
+      if (!sameStat(statSync(path.join(outDir, rel)), was)) return false;
     } catch {
       return false;
     }
@@ -101,8 +118,7 @@ export function stands(standing: Standing, inputs: string | undefined, now: numb
 
 export function outputStats(outDir: string, files: Iterable<string>): [string, FileStat][] {
   return [...files, MANIFEST].map((rel) => {
-    const st = statSync(path.join(outDir, rel));
-    return [rel, { size: st.size, mtimeMs: st.mtimeMs }];
+    return [rel, statOf(statSync(path.join(outDir, rel)))];
   });
 }
 

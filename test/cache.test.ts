@@ -83,6 +83,20 @@ describe('build cache', () => {
     expect(r.files.get('feed.xml')).toContain('Story 91');
   });
 
+  it.each([false, true])('publishes a same-size edit whose old mtime a tool restored (cp -p, rsync -t, tar -x); proof asked for: %s', async (reuseLastResult) => {
+    const s = await cachedSite(3);
+    const opts = { ...s.opts, reuseLastResult };
+    await build(opts);
+    const file = path.join(s.contentDir, 'a1.md');
+    const before = await stat(file);
+    await writeFile(file, article({ title: 'Story X', date: '2026-01-02', tags: ['Odd'] }, 'Body 1.'));
+    await utimes(file, before.atime, before.mtime); // size and mtime as before; ctime (and inode, for a copy) are not
+    expect((await stat(file)).size).toBe(before.size);
+    const r = await build(opts);
+    expect(r.lastBuildStands).toBeUndefined();
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story X');
+  });
+
   it('re-reads a file whose stat could not be trusted when it was cached', async () => {
     const s = await cachedSite(2);
     const file = path.join(s.contentDir, 'a1.md');
