@@ -218,8 +218,15 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     }
     return await publishStage(scan);
   } finally {
-    stats.workers = pool?.size ?? 0;
-    await pool?.close();
+    await closePool();
+  }
+
+  async function closePool(): Promise<void> {
+    if (!pool) return;
+    stats.workers = pool.size;
+    const closing = pool;
+    pool = undefined;
+    await closing.close();
   }
 
   async function publishStage(scan: { paths: string[] }): Promise<BuildReport> {
@@ -279,6 +286,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (n, total) => options.onProgress?.({ stage: 'render', done: n, total }),
   });
+  // The workers' work is done: their heaps go now, before the feeds and the cache are written.
+  await closePool();
   if (aborted() || !results) return done();
   for (const [i, r] of results.entries()) {
     if ('error' in r) {
