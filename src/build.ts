@@ -51,6 +51,12 @@ export interface BuildOptions {
    * For one-off builds (`feedpipe build`); a long-running publisher wants the site in memory.
    */
   reuseLastResult?: boolean;
+  /**
+   * Keep the serialised files in `report.files` (default true). A one-off build that only writes
+   * them passes false: each file is then held as its UTF-8 bytes until written, not as a string
+   * (which V8 keeps at two bytes a character once a file has one character beyond U+00FF).
+   */
+  keepFiles?: boolean;
   /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
   parallel?: boolean;
   /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
@@ -119,7 +125,7 @@ export interface BuildReport {
   feeds: FeedSummary[];
   /**
    * Files serialised by this build, by path relative to outDir (all of them unless a cache proved
-   * some unchanged): the feeds, index.html and feed.xsl.
+   * some unchanged): the feeds, index.html and feed.xsl. Empty with `keepFiles: false`.
    */
   files: Map<string, string>;
   /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
@@ -316,6 +322,12 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   //    frame around one fragment per item; each fragment is made and verified once per format,
   //    however many feeds carry it, and kept in the cache while its article's file is unchanged.
   const fingerprints = new Map<string, string>();
+  const keepFiles = options.keepFiles !== false || !write;
+  const output = new Map<string, string | Buffer>();
+  const emit = (rel: string, text: string) => {
+    if (keepFiles) report.files.set(rel, text);
+    output.set(rel, keepFiles ? text : Buffer.from(text, 'utf8'));
+  };
   if (pending.length || pages.length) {
     const [{ SERIALISERS }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
       import('./publish/items.js'),
@@ -331,7 +343,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
         const { text, diagnostics } = serialiseFeed(model, format, rel, fragments);
         stats.serialized++;
         report.diagnostics.push(...diagnostics);
-        report.files.set(rel, text);
+        emit(rel, text);
         fingerprints.set(rel, fingerprint);
       }
     }
@@ -340,7 +352,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       const text = rel === INDEX_FILE ? renderIndexPage(models, ctx.config, rendered) : FEED_STYLESHEET;
       stats.serialized++;
       report.diagnostics.push(...verifyOutput(rel, text));
-      report.files.set(rel, text);
+      emit(rel, text);
       fingerprints.set(rel, fingerprint);
     }
   }
@@ -352,7 +364,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
   cache.pruneRenders(carried);
   cache.pruneFragments(carried);
-  const publishing = write ? publishFiles(outDir, report.files, { keep, updated: report.updated, now }) : undefined;
+  const publishing = write ? publishFiles(outDir, output, { keep, updated: report.updated, now }) : undefined;
   const savingContent = cache.saveContent().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
   if (publishing) {
     try {

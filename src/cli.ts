@@ -149,7 +149,7 @@ async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildRepor
     return undefined;
   }
   try {
-    return await build({ ...options, reuseLastResult: true });
+    return await build({ ...options, reuseLastResult: true, keepFiles: false });
   } finally {
     await locked.lock.release();
   }

@@ -28,6 +28,17 @@ const site = () =>
   });
 
 describe('build', () => {
+  it('writes the same bytes when it does not keep the files in the report (keepFiles: false, as feedpipe build does)', async () => {
+    const s = await site();
+    const kept = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, write: false });
+    const report = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, keepFiles: false });
+    expect(report.ok).toBe(true);
+    expect(report.files.size).toBe(0);
+    expect(report.write!.written.sort()).toEqual([...kept.files.keys()].sort());
+    const written = await snapshot(s.outDir);
+    for (const [rel, text] of kept.files) expect(written[path.join(...rel.split('/'))]?.bytes, rel).toBe(text);
+  });
+
   it('publishes the site, section and tag feeds in three formats', async () => {
     const s = await site();
     const report = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });

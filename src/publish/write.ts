@@ -47,7 +47,7 @@ export interface PublishOptions {
  * went back to draft. Only files feedpipe wrote itself are ever removed.
  * `keep` lists files known to be unchanged without serialising them.
  */
-export async function publishFiles(outDir: string, files: ReadonlyMap<string, string>, options: PublishOptions = {}): Promise<WriteResult> {
+export async function publishFiles(outDir: string, files: ReadonlyMap<string, string | Buffer>, options: PublishOptions = {}): Promise<WriteResult> {
   const keep = options.keep ?? new Set<string>();
   const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
   const all = new Set([...files.keys(), ...keep]);
@@ -56,9 +56,9 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   const now = options.now ?? new Date();
   // Files are independent: write them side by side, a few at a time.
   const queue = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
-  const one = async ([rel, text]: [string, string]) => {
+  const one = async ([rel, content]: [string, string | Buffer]) => {
     const target = resolveInside(outDir, rel);
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     // Bytes whose hash differs from what was last published here are new: no need to read the old file.
     // The same hash is checked against the file itself, in case it was changed behind our back.
