@@ -219,7 +219,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     const loaded = await loadArticles(scan, ctx, (n) => poolFor(n, PARALLEL_MIN.parse));
     if (aborted()) return done();
     for (const l of loaded) {
-      report.diagnostics.push(...l.diagnostics);
+      if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
       if (l.article) report.articles.push(l.article);
     }
     return await publishStage(scan);
@@ -479,7 +479,17 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     cache.articles.set(ref.absPath, restored);
     return restored;
   };
-  for (let i = 0; i < scan.paths.length; i++) {
+  // With a watcher's list of changes and the same files as the last build, that build's articles
+  // stand for every other file: only the changed ones are looked at.
+  const lastBuild = scan.changed && cache.loaded?.paths === scan.paths ? cache.loaded : undefined;
+  const changedAt = lastBuild ? [...scan.changed!].map((p) => lastBuild.index.get(p)) : undefined;
+  const last = changedAt?.every((i) => i !== undefined) ? lastBuild : undefined;
+  if (last) {
+    for (let i = 0; i < last.entries.length; i++) loaded[i] = last.entries[i]!;
+    stats.reused += last.entries.length - changedAt!.length;
+  }
+  const indices: Iterable<number> = last ? (changedAt as number[]) : scan.paths.keys();
+  for (const i of indices) {
     const absPath = scan.paths[i]!;
     // With a watcher's list of changes, every other file is taken as the cache has it, unstat'ed.
     const memo = scan.changed && !scan.changed.has(absPath) ? cache.articles.get(absPath) : undefined;
@@ -529,6 +539,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     cache.articles.set(t.ref.absPath, fresh);
     loaded[t.i] = fresh;
   }
+  cache.loaded = { paths: scan.paths, entries: loaded, index: cache.loaded?.paths === scan.paths ? cache.loaded.index : new Map(scan.paths.map((p, i) => [p, i])) };
   return loaded;
 }
 

@@ -123,6 +123,8 @@ export class BuildCache {
   fingerprints = new Map<string, { meta: string; items: readonly Article[]; fingerprint: string }>();
   /** Every content file, sorted, as of the last scan (never saved). */
   paths?: string[];
+  /** The last build's loaded articles, in the order of `paths`, with each path's index (never saved). */
+  loaded?: { paths: readonly string[]; entries: readonly { hash?: string; article?: Article; diagnostics: Diagnostic[] }[]; index: Map<string, number> };
   /** The last build's selection, for a publisher's next build (never saved). */
   selection?: SelectionMemo;
   /**
@@ -171,6 +173,7 @@ export class BuildCache {
     this.articles.clear();
     this.selection = undefined;
     this.paths = undefined;
+    this.loaded = undefined;
     this.fingerprints.clear();
     this.renders = new ShardedMap();
     this.renders.clear();

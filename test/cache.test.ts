@@ -175,6 +175,7 @@ describe('build cache', () => {
     const titles = (r: { visible: { title: string }[] }) => r.visible.map((a) => a.title);
     // A new body and title: the same order, the new version in it and in the feed.
     const retitled = await edit({ title: 'Story 3, corrected' }, 'New body.');
+    expect(retitled.stats).toMatchObject({ parsed: 1, reused: 19 });
     expect(titles(retitled)).toEqual([...Array(20).keys()].reverse().map((i) => (i === 3 ? 'Story 3, corrected' : `Story ${i}`)));
     expect(retitled.visible.find((a) => a.title === 'Story 3, corrected')!.source.absPath).toBe(file);
     // A new date (in the same month: the same URL) moves it to the top.
