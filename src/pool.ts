@@ -107,7 +107,7 @@ export interface RunOptions {
  * the event loop, so a server in the same process keeps answering and a stop
  * request gets in. A chunk a worker fails on (a crash, a thread that cannot
  * start) is done again on the main thread: workers only ever save time.
- * Returns undefined if `signal` aborted the run.
+ * Returns undefined, at once, if `signal` aborted the run.
  */
 export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], local: (task: T) => R | Promise<R>, pool?: WorkerPool, options: RunOptions = {}): Promise<R[] | undefined> {
   const size = CHUNK[kind];
@@ -127,6 +127,7 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
           if (r) {
             results[i] = r as R[];
             done += r.length;
+            options.onProgress?.(done, tasks.length);
             feed();
           } else todo.unshift(i); // the main thread does it
         });
@@ -137,8 +138,8 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   feed();
   while (todo.length > 0 || pending.size > 0) {
     if (options.signal?.aborted) {
+      // Chunks still at a worker are dropped: closing the pool (the caller's job) stops them.
       aborted = true;
-      await Promise.all(pending);
       return undefined;
     }
     const i = todo.pop();

@@ -50,4 +50,36 @@ describe('worker threads', () => {
       await pool.close();
     }
   });
+
+  it('report progress for every chunk, and stop at once when aborted', async () => {
+    const { WorkerPool, runChunked } = (await import(new URL('../lib/pool.js', import.meta.url).href)) as typeof import('../src/pool.js');
+    const { parseFile } = (await import(new URL('../lib/work.js', import.meta.url).href)) as typeof import('../src/work.js');
+    const { configSchema } = await import('../src/config.js');
+    const config = configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } });
+    const site = await makeSite({});
+    const refs = [];
+    for (let i = 0; i < 3000; i++) {
+      const file = path.join(site.contentDir, `a${i}.md`);
+      await writeFile(file, `---\ntitle: A${i}\ndate: 2025-01-01\n---\nBody.\n`);
+      refs.push({ absPath: file, relPath: `a${i}.md`, displayPath: `content/a${i}.md` });
+    }
+    const pool = WorkerPool.create(config, 1)!;
+    try {
+      const progress: number[] = [];
+      const all = await runChunked('parse', refs, (ref) => parseFile(ref, config), pool, { onProgress: (done) => progress.push(done) });
+      expect(all!.map((r) => r.diagnostics)).toEqual(refs.map(() => []));
+      expect(progress.at(-1)).toBe(refs.length);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      const controller = new AbortController();
+      let chunks = 0;
+      const aborted = await runChunked('parse', refs, (ref) => parseFile(ref, config), pool, {
+        signal: controller.signal,
+        onProgress: () => ++chunks === 2 && controller.abort(),
+      });
+      expect(aborted).toBeUndefined();
+      expect(chunks).toBeLessThan(refs.length / 250);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });
