@@ -413,10 +413,11 @@ async function scanContent(
   prescanned?: { files: string[]; diagnostics: Diagnostic[] },
 ): Promise<{ paths: string[]; diagnostics: Diagnostic[]; changed?: Set<string> }> {
   if (changedPaths && cache.complete) {
-    const paths = new Set(cache.files.keys());
+    // From the last scan's list, not from cache.files: a file with no entry (too large, unreadable) is still content.
+    const paths = new Set(cache.paths ?? cache.files.keys());
     const changed = new Set<string>();
     let simple = true;
-    let same = cache.paths?.length === paths.size; // the same files as the last scan: its sorted list stands
+    let same = !!cache.paths; // the same files as the last scan: its sorted list stands
     for (const p of changedPaths) {
       const abs = path.resolve(p);
       const rel = path.relative(contentDir, abs);
@@ -479,6 +480,11 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     cache.articles.set(ref.absPath, restored);
     return restored;
   };
+  // A file that now yields no article must not leave its last version to be reused.
+  const forget = (absPath: string) => {
+    if (cache.files.delete(absPath)) cache.dirty = true;
+    cache.articles.delete(absPath);
+  };
   // With a watcher's list of changes and the same files as the last build, that build's articles
   // stand for every other file: only the changed ones are looked at.
   const lastBuild = scan.changed && cache.loaded?.paths === scan.paths ? cache.loaded : undefined;
@@ -505,11 +511,13 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
       st = ctx.fileStats?.get(absPath) ?? statSync(absPath);
     } catch (e) {
       loaded[i] = { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
+      forget(absPath);
       continue;
     }
     const entry = cache.files.get(absPath);
     if (entry && !entry.racy && sameStat(entry, st)) loaded[i] = reuse(ref, entry);
     else if (st.size > config.limits.maxFileBytes) {
+      forget(absPath);
       loaded[i] = { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${config.limits.maxFileBytes}`, hint: 'split the article, or raise limits.maxFileBytes in the config' })] };
     } else toParse.push({ i, ref, stat: statOf(st) });
   }
@@ -531,6 +539,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
     }
     stats.parsed++;
     if (!result.hash) {
+      forget(t.ref.absPath);
       loaded[t.i] = { diagnostics: result.diagnostics };
       continue;
     }

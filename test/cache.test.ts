@@ -191,6 +191,37 @@ describe('build cache', () => {
     expect(titles(due)[0]).toBe('Story 3');
   });
 
+  it('in memory, a watcher build of another file keeps reporting a file that cannot be loaded', async () => {
+    const s = await cachedSite(6);
+    const { cacheDir: _, ...plain } = s.opts;
+    const opts = { ...plain, config: { ...plain.config, limits: { maxFileBytes: 2000 } } };
+    const big = path.join(s.contentDir, 'big.md');
+    await writeFile(big, article({ title: 'Big', date: '2026-01-20' }, 'x'.repeat(5000)));
+    const cache = new BuildCache('');
+    expect((await build({ ...opts, cache })).diagnostics.map((d) => d.code)).toContain('file-too-large');
+    const other = path.join(s.contentDir, 'a1.md');
+    await writeFile(other, article({ title: 'Story 1 edited', date: '2026-01-02' }));
+    const second = await build({ ...opts, cache, changedPaths: [other] });
+    expect(second.ok).toBe(false);
+    expect(second.diagnostics.map((d) => d.code)).toContain('file-too-large');
+  });
+
+  it('in memory, an article edited to be too large is not replaced by its old version when another file is added', async () => {
+    const s = await cachedSite(6);
+    const { cacheDir: _, ...plain } = s.opts;
+    const opts = { ...plain, config: { ...plain.config, limits: { maxFileBytes: 2000 } } };
+    const cache = new BuildCache('');
+    await build({ ...opts, cache });
+    const a1 = path.join(s.contentDir, 'a1.md');
+    await writeFile(a1, article({ title: 'Story 1 v2', date: '2026-01-02' }, 'x'.repeat(5000)));
+    expect((await build({ ...opts, cache, changedPaths: [a1] })).diagnostics.map((d) => d.code)).toContain('file-too-large');
+    const added = path.join(s.contentDir, 'new.md');
+    await writeFile(added, article({ title: 'New', date: '2026-01-10' }));
+    const r = await build({ ...opts, cache, changedPaths: [added] });
+    expect(r.articles.map((a) => a.title)).not.toContain('Story 1');
+    expect(r.diagnostics.map((d) => d.code)).toContain('file-too-large');
+  });
+
   it('in memory, with changed paths from a watcher, looks only at those files', async () => {
     const s = await cachedSite();
     const { cacheDir: _, ...opts } = s.opts;
