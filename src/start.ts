@@ -232,6 +232,8 @@ export async function runPublisher(options: StartOptions): Promise<number> {
         }
       } catch (e) {
         progress.done();
+        // The changes this build took are not known to be loaded: the next build looks at everything.
+        changedPaths = 'all';
         const err = e as Error;
         out.stderr(format === 'json' ? JSON.stringify({ time: new Date(clock.now()).toISOString(), event: 'error', message: String(err?.message ?? e), stack: err?.stack }) + '\n' : `feedpipe: unexpected error in a build (the published feeds are unchanged; retrying):\n${err?.stack ?? String(e)}\n`);
         log({ time: now, triggers, ok: false, changes: [], written: 0, unchanged: 0, removed: 0, errors: 1, warnings: 0, nextDue: publisher.nextDue, durationMs: 0, error: String(err?.message ?? e) });

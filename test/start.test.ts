@@ -21,6 +21,38 @@ async function allFiles(dir: string): Promise<string[]> {
 }
 
 describe('feedpipe start (in process)', () => {
+  it('publishes an edit whose watcher build threw, with the next watcher build of another file', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) files[`a${i}.md`] = article({ title: `Story ${i}`, date: `2026-01-0${i + 1}` });
+    const s = await makeSite(files);
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example.com/\n');
+    const a1 = path.join(s.contentDir, 'a1.md');
+    let thrown = false;
+    const p = launch(s.root, {
+      watch: true,
+      debounceMs: 50,
+      retryMs: { first: 60_000, max: 60_000 },
+      buildImpl: async (o = {}) => {
+        if (!thrown && o.changedPaths?.includes(a1)) {
+          thrown = true;
+          throw new Error('transient');
+        }
+        return build(o);
+      },
+    });
+    try {
+      await p.until(() => p.runs().length === 1);
+      await writeFile(a1, article({ title: 'Story 1 corrected', date: '2026-01-02' }));
+      await p.until(() => thrown, 5000);
+      await new Promise((r) => setTimeout(r, 300));
+      await writeFile(path.join(s.contentDir, 'a2.md'), article({ title: 'Story 2 corrected', date: '2026-01-03' }));
+      await p.until(async () => (await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).includes('Story 2 corrected'), 5000);
+      expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 1 corrected');
+    } finally {
+      await p.stop();
+    }
+  }, 20_000);
+
   it('builds at start, logs one line per run, and on stop releases the lock and leaves no temp files', async () => {
     const s = await site({ 'a.md': article({ title: 'Hello', date: '2026-01-01', tags: ['x'] }), 'b.md': article({ title: 'Later', date: '2099-01-01T09:00:00Z' }) });
     const p = launch(s.root);
