@@ -135,29 +135,41 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
       }
     }
   };
-  feed();
-  while (todo.length > 0 || pending.size > 0) {
-    if (options.signal?.aborted) {
-      // Chunks still at a worker are dropped: closing the pool (the caller's job) stops them.
-      aborted = true;
-      return undefined;
-    }
-    const i = todo.pop();
-    if (i === undefined) {
-      // Everything is handed out: wait for a worker to finish (or fail and give its chunk back).
-      await Promise.race(pending);
-      continue;
-    }
-    const out: R[] = [];
-    for (const t of slice(i)) {
-      const r = local(t);
-      out.push(r instanceof Promise ? await r : r);
-    }
-    results[i] = out;
-    done += out.length;
-    options.onProgress?.(done, tasks.length);
-    await new Promise(setImmediate);
-    feed();
+  // Waiting on the workers also ends when the run is aborted.
+  let onAbort: (() => void) | undefined;
+  const abortedWhileWaiting = new Promise<void>((resolve) => (onAbort = resolve));
+  options.signal?.addEventListener('abort', onAbort!, { once: true });
+  try {
+    return await drive();
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort!);
   }
-  return results.flat();
+
+  async function drive(): Promise<R[] | undefined> {
+    feed();
+    while (todo.length > 0 || pending.size > 0) {
+      if (options.signal?.aborted) {
+        // Chunks still at a worker are dropped: closing the pool (the caller's job) stops them.
+        aborted = true;
+        return undefined;
+      }
+      const i = todo.pop();
+      if (i === undefined) {
+        // Everything is handed out: wait for a worker to finish (or fail and give its chunk back), or an abort.
+        await Promise.race([...pending, abortedWhileWaiting]);
+        continue;
+      }
+      const out: R[] = [];
+      for (const t of slice(i)) {
+        const r = local(t);
+        out.push(r instanceof Promise ? await r : r);
+      }
+      results[i] = out;
+      done += out.length;
+      options.onProgress?.(done, tasks.length);
+      await new Promise(setImmediate);
+      feed();
+    }
+    return results.flat();
+  }
 }
