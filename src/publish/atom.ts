@@ -1,7 +1,7 @@
 import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
 import type { Article } from '../content/schema.js';
-import { cutLastElement, ITEM_HOST, MARKER_ITEM, type Frame } from './fragment.js';
+import { cutFrame, cutItem, type Frame, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent, type RenderedMap } from './shared.js';
@@ -21,20 +21,16 @@ export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
 /** Everything of the feed's Atom document but its entries (see rssFrame). */
 export function atomFrame(model: FeedModel): Frame {
   const x = new XmlStrings();
-  const feed = new Feed(feedOptions(x, model));
-  if (!model.items.length) return { head: finishHead(x.restore(feed.atom1()), model) + '\n', tail: '', separator: '' };
-  feed.addItem(MARKER_ITEM);
-  const { before, after } = cutLastElement(feed.atom1(), 'entry', 4, '\n</feed>');
-  return { head: finishHead(x.restore(before), model), tail: x.restore(after) + '\n', separator: '' };
+  return cutFrame(ATOM_LAYOUT, x, new Feed(feedOptions(x, model)), model.items.length > 0, (head) => finishHead(head, model));
 }
 
 /** One `<entry>…</entry>` element with its indentation and trailing newline, as in any feed that carries it. */
 export function atomEntry(a: Article, content: FeedContent): string {
   const x = new XmlStrings();
-  const feed = new Feed(ITEM_HOST);
-  feed.addItem(entry(x, a, content));
-  return x.restore(cutLastElement(feed.atom1(), 'entry', 4, '\n</feed>').element);
+  return cutItem(ATOM_LAYOUT, x, entry(x, a, content));
 }
+
+const ATOM_LAYOUT: XmlLayout = { element: 'entry', indent: 4, closing: '\n</feed>', serialise: (feed) => feed.atom1() };
 
 function feedOptions(x: XmlStrings, model: FeedModel) {
   return {

@@ -10,12 +10,13 @@
  * atom.ts and json.ts make frames and fragments; the `feed` package still
  * serialises the XML of both, and this module cuts them out of its output.
  */
-import type { Item } from 'feed';
+import { Feed, type Item } from 'feed';
 import type { StoredFragment } from '../cache.js';
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { FeedFormat, FeedModel } from './model.js';
 import type { FeedContent, RenderedMap } from './shared.js';
+import type { XmlStrings } from './text.js';
 import { invalid, rootStartTag, verifyFrame, verifyJsonFragment, verifyXmlFragment, type ParseError } from './verify.js';
 
 export interface Frame {
@@ -42,14 +43,14 @@ export function assemble(frame: Frame, fragments: readonly string[]): string {
 }
 
 /** The channel of the one-item documents items are cut from: fixed, so no item sees a feed's strings or the clock. */
-export const ITEM_HOST = { id: 'urn:feedpipe:item', title: 'item', link: 'https://feedpipe.invalid/', updated: new Date(0), generator: false } as const;
+const ITEM_HOST = { id: 'urn:feedpipe:item', title: 'item', link: 'https://feedpipe.invalid/', updated: new Date(0), generator: false } as const;
 
 /**
  * The item a non-empty feed's frame is cut around. It has content, as every
  * item of ours does, because the feed package declares the RSS content and dc
  * namespaces only when some item has content.
  */
-export const MARKER_ITEM: Item = { title: 'marker', link: 'https://feedpipe.invalid/marker', date: new Date(0), content: 'marker' };
+const MARKER_ITEM: Item = { title: 'marker', link: 'https://feedpipe.invalid/marker', date: new Date(0), content: 'marker' };
 
 /**
  * Splits xml-js output around its only `<name>` element, which must be the
@@ -58,7 +59,7 @@ export const MARKER_ITEM: Item = { title: 'marker', link: 'https://feedpipe.inva
  * tag). `after` is what the output must end with; a layout the feed package
  * did not produce before throws rather than cutting in the wrong place.
  */
-export function cutLastElement(xml: string, name: string, indent: number, after: string): { before: string; element: string; after: string } {
+function cutLastElement(xml: string, name: string, indent: number, after: string): { before: string; element: string; after: string } {
   const open = `\n${' '.repeat(indent)}<${name}>`;
   const start = xml.indexOf(open);
   const end = xml.length - after.length;
@@ -67,6 +68,35 @@ export function cutLastElement(xml: string, name: string, indent: number, after:
   }
   // The newline before the parent's closing tag ends the element's last line.
   return { before: xml.slice(0, start + 1), element: xml.slice(start + 1, end) + '\n', after: after.slice(1) };
+}
+
+/** Where an XML format's items sit in the feed package's output. */
+export interface XmlLayout {
+  element: 'item' | 'entry';
+  /** Spaces before the element's tag (xml-js indents by depth). */
+  indent: number;
+  /** What the document ends with after the last item. */
+  closing: string;
+  serialise(feed: Feed): string;
+}
+
+/**
+ * The frame of an XML feed: the whole document when it has no items, or the
+ * document cut around a marker item (see MARKER_ITEM). `finishHead` applies the
+ * format's fixes to the head (stylesheet line, hub links, xml:lang).
+ */
+export function cutFrame(layout: XmlLayout, x: XmlStrings, feed: Feed, hasItems: boolean, finishHead: (head: string) => string): Frame {
+  if (!hasItems) return { head: finishHead(x.restore(layout.serialise(feed))) + '\n', tail: '', separator: '' };
+  feed.addItem(MARKER_ITEM);
+  const { before, after } = cutLastElement(layout.serialise(feed), layout.element, layout.indent, layout.closing);
+  return { head: finishHead(x.restore(before)), tail: x.restore(after) + '\n', separator: '' };
+}
+
+/** One item's element, cut from a one-item document of the fixed ITEM_HOST channel. */
+export function cutItem(layout: XmlLayout, x: XmlStrings, item: Item): string {
+  const feed = new Feed(ITEM_HOST);
+  feed.addItem(item);
+  return x.restore(cutLastElement(layout.serialise(feed), layout.element, layout.indent, layout.closing).element);
 }
 
 /** Where verified fragments are kept between feeds and builds: the BuildCache. */

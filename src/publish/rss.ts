@@ -1,7 +1,7 @@
 import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
 import type { Article } from '../content/schema.js';
-import { cutLastElement, ITEM_HOST, MARKER_ITEM, type Frame } from './fragment.js';
+import { cutFrame, cutItem, type Frame, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent, type RenderedMap } from './shared.js';
 import { XmlStrings } from './text.js';
@@ -30,11 +30,7 @@ export function renderRss(model: FeedModel, rendered: RenderedMap): string {
  */
 export function rssFrame(model: FeedModel): Frame {
   const x = new XmlStrings();
-  const feed = new Feed(channel(x, model));
-  if (!model.items.length) return { head: finishHead(x.restore(feed.rss2()), model) + '\n', tail: '', separator: '' };
-  feed.addItem(MARKER_ITEM);
-  const { before, after } = cutLastElement(feed.rss2(), 'item', 8, '\n    </channel>\n</rss>');
-  return { head: finishHead(x.restore(before), model), tail: x.restore(after) + '\n', separator: '' };
+  return cutFrame(RSS_LAYOUT, x, new Feed(channel(x, model)), model.items.length > 0, (head) => finishHead(head, model));
 }
 
 /**
@@ -44,10 +40,10 @@ export function rssFrame(model: FeedModel): Frame {
  */
 export function rssItem(a: Article, content: FeedContent): string {
   const x = new XmlStrings();
-  const feed = new Feed(ITEM_HOST);
-  feed.addItem(item(x, a, content));
-  return x.restore(cutLastElement(feed.rss2(), 'item', 8, '\n    </channel>\n</rss>').element);
+  return cutItem(RSS_LAYOUT, x, item(x, a, content));
 }
+
+const RSS_LAYOUT: XmlLayout = { element: 'item', indent: 8, closing: '\n    </channel>\n</rss>', serialise: (feed) => feed.rss2() };
 
 function channel(x: XmlStrings, model: FeedModel) {
   return {
