@@ -11,7 +11,7 @@ import { partition, type Selection } from './publish/select.js';
 import type { RenderedMap } from './publish/shared.js';
 import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
-import { digestInputs, isRacy, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from './standing.js';
+import { digestInputs, holdsAt, isRacy, windowOf, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from './standing.js';
 import { version } from './version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
 
@@ -166,7 +166,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
-    if (!report.lastBuildStands) report.counts = { articles: report.articles.length, visible: report.visible.length, scheduled: report.scheduled.length, drafts: report.drafts.length };
+    if (!report.lastBuildStands) report.counts = countsOf(report);
     report.durationMs = performance.now() - started;
     return report;
   };
@@ -239,7 +239,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   // 2. Decide what is public: one place, one clock. A publisher that rebuilds after an edit that
   //    moved no article (same ids, URLs, dates, drafts) reuses its last selection.
   const { selection, collisions } = reuseSelection(cache.selection, report.articles, now) ?? { selection: partition(report.articles, now), collisions: findCollisions(report.articles) };
-  if (options.cache) cache.selection = { articles: report.articles, selection, collisions, ...validity(selection) };
+  if (options.cache) cache.selection = { articles: report.articles, selection, collisions, ...windowOf(selection.visible, selection.nextDue) };
   report.diagnostics.push(...collisions);
   report.visible = selection.visible;
   report.scheduled = selection.scheduled;
@@ -630,9 +630,8 @@ function standingFrom(report: BuildReport, write: WriteResult, outDir: string, k
   return {
     key,
     inputs,
-    validFrom: report.visible[0]?.date.getTime() ?? -8.64e15,
-    ...(report.nextDue ? { validUntil: report.nextDue.getTime() } : {}),
-    counts: { articles: report.articles.length, visible: report.visible.length, scheduled: report.scheduled.length, drafts: report.drafts.length },
+    ...windowOf(report.visible, report.nextDue),
+    counts: countsOf(report),
     ...(report.nextDue && report.nextDueFile ? { nextDue: { date: report.nextDue.getTime(), file: report.nextDueFile } } : {}),
     feeds: report.feeds.map((f) => ({ ...f, updated: f.updated.getTime() })),
     updated: [...report.updated].map(([rel, d]) => [rel, d.getTime()]),
@@ -648,9 +647,8 @@ function relativeTo(dir: string, abs: string): string {
   return path.relative(dir, abs).split(path.sep).join('/');
 }
 
-/** The window of clocks over which a selection holds: from its newest public article to its next due one. */
-function validity(selection: Selection): { validFrom: number; validUntil?: number } {
-  return { validFrom: selection.visible[0]?.date.getTime() ?? -8.64e15, ...(selection.nextDue ? { validUntil: selection.nextDue.getTime() } : {}) };
+function countsOf(report: BuildReport): Counts {
+  return { articles: report.articles.length, visible: report.visible.length, scheduled: report.scheduled.length, drafts: report.drafts.length };
 }
 
 /**
@@ -661,8 +659,7 @@ function validity(selection: Selection): { validFrom: number; validUntil?: numbe
  */
 function reuseSelection(memo: SelectionMemo | undefined, articles: readonly Article[], now: Date): { selection: Selection; collisions: Diagnostic[] } | undefined {
   if (!memo || memo.articles.length !== articles.length) return undefined;
-  const t = now.getTime();
-  if (t < memo.validFrom || (memo.validUntil !== undefined && t >= memo.validUntil)) return undefined;
+  if (!holdsAt(memo, now.getTime())) return undefined;
   const replaced = new Map<Article, Article>();
   for (let i = 0; i < articles.length; i++) {
     const a = articles[i]!;

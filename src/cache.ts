@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Article } from './content/schema.js';
 import type { Selection } from './publish/select.js';
-import type { FileStat } from './standing.js';
+import type { ClockWindow, FileStat } from './standing.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { FeedFormat } from './publish/model.js';
 import { writeAtomically } from './publish/write.js';
@@ -74,12 +74,10 @@ export interface StoredFragment {
   verifiedIn: string;
 }
 
-export interface SelectionMemo {
+export interface SelectionMemo extends ClockWindow {
   articles: readonly Article[];
   selection: Selection;
   collisions: Diagnostic[];
-  validFrom: number;
-  validUntil?: number;
 }
 
 export interface FileEntry extends FileStat {

@@ -39,13 +39,28 @@ export function isRacy(st: FileStat, wallAtStat: number): boolean {
   return wallAtStat - st.mtimeMs < RACY_MS;
 }
 
-export interface Standing {
-  key: string;
-  /** Digest of every content file's path, size and mtime. */
-  inputs: string;
-  /** The result holds for `now` in [validFrom, validUntil): the newest public article's date, the next due date. */
+/**
+ * The clocks over which a selection stays the same: from its newest public
+ * article's date (a clock before it hides that article) up to, not including,
+ * its next due date.
+ */
+export interface ClockWindow {
   validFrom: number;
   validUntil?: number;
+}
+
+export function windowOf(visible: readonly { date: Date }[], nextDue: Date | undefined): ClockWindow {
+  return { validFrom: visible[0]?.date.getTime() ?? -8.64e15, ...(nextDue ? { validUntil: nextDue.getTime() } : {}) };
+}
+
+export function holdsAt(window: ClockWindow, now: number): boolean {
+  return now >= window.validFrom && (window.validUntil === undefined || now < window.validUntil);
+}
+
+export interface Standing extends ClockWindow {
+  key: string;
+  /** Digest of every content file's path, size, mtime, ctime and inode. */
+  inputs: string;
   counts: Counts;
   nextDue?: { date: number; file: string };
   feeds: { key: string; items: number; updated: number; files: string[] }[];
@@ -105,7 +120,7 @@ export async function loadStanding(file: string, key: string): Promise<Standing 
 /** Whether `standing` holds at `now` for content with these `inputs` and the files now in `outDir`. */
 export function stands(standing: Standing, inputs: string | undefined, now: number, outDir: string): boolean {
   if (inputs === undefined || standing.inputs !== inputs) return false;
-  if (now < standing.validFrom || (standing.validUntil !== undefined && now >= standing.validUntil)) return false;
+  if (!holdsAt(standing, now)) return false;
   for (const [rel, was] of standing.outputs) {
     try {
       if (!sameStat(statSync(path.join(outDir, rel)), was)) return false;
