@@ -22,6 +22,16 @@ async function cachedSite(n = 20) {
   return { ...s, opts };
 }
 
+/** A site built once with a cache held in memory, as a publisher holds it. */
+async function inMemorySite(n = 20, limits?: { maxFileBytes: number }) {
+  const s = await cachedSite(n);
+  const { cacheDir: _, ...plain } = s.opts;
+  const opts = limits ? { ...plain, config: { ...plain.config, limits } } : plain;
+  const cache = new BuildCache('');
+  await build({ ...opts, cache });
+  return { ...s, opts, cache };
+}
+
 describe('build cache', () => {
   it('neither re-parses, re-renders nor re-serialises anything when nothing changed', async () => {
     const s = await cachedSite();
@@ -163,10 +173,7 @@ describe('build cache', () => {
   });
 
   it('in memory, reuses the last selection only while no edit moved an article', async () => {
-    const s = await cachedSite();
-    const { cacheDir: _, ...opts } = s.opts;
-    const cache = new BuildCache('');
-    await build({ ...opts, cache });
+    const { opts, cache, ...s } = await inMemorySite();
     const file = path.join(s.contentDir, 'a3.md');
     const edit = async (fields: Record<string, unknown>, body = 'Body 3.') => {
       await writeFile(file, article({ title: 'Story 3', date: '2026-01-04', tags: ['Odd'], ...fields }, body));
@@ -207,11 +214,7 @@ describe('build cache', () => {
   });
 
   it('in memory, an article edited to be too large is not replaced by its old version when another file is added', async () => {
-    const s = await cachedSite(6);
-    const { cacheDir: _, ...plain } = s.opts;
-    const opts = { ...plain, config: { ...plain.config, limits: { maxFileBytes: 2000 } } };
-    const cache = new BuildCache('');
-    await build({ ...opts, cache });
+    const { opts, cache, ...s } = await inMemorySite(6, { maxFileBytes: 2000 });
     const a1 = path.join(s.contentDir, 'a1.md');
     await writeFile(a1, article({ title: 'Story 1 v2', date: '2026-01-02' }, 'x'.repeat(5000)));
     expect((await build({ ...opts, cache, changedPaths: [a1] })).diagnostics.map((d) => d.code)).toContain('file-too-large');
@@ -223,10 +226,7 @@ describe('build cache', () => {
   });
 
   it('in memory, with changed paths from a watcher, looks only at those files', async () => {
-    const s = await cachedSite();
-    const { cacheDir: _, ...opts } = s.opts;
-    const cache = new BuildCache('');
-    await build({ ...opts, cache });
+    const { opts, cache, ...s } = await inMemorySite();
     const added = path.join(s.contentDir, 'new.md');
     await writeFile(added, article({ title: 'Breaking', date: '2026-03-01', tags: ['Even'] }));
     const r = await build({ ...opts, cache, changedPaths: [added] });
