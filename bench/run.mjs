@@ -20,13 +20,13 @@ const { values } = parseArgs({
 const sizes = values.sizes.split(',').map(Number);
 const NOW = '2026-11-25T12:00:00Z';
 
-if (!existsSync(path.join(root, 'lib', 'cli.js'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(path.join(root, 'lib', 'bundle', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const { build } = await import(path.join(root, 'lib', 'build.js'));
 const { BuildCache } = await import(path.join(root, 'lib', 'cache.js'));
 
 // Runs the CLI in a fresh process and returns its wall time and peak RSS (from the child itself).
 function runCli(dir, args) {
-  const wrapper = `const { runCli } = await import(${JSON.stringify(path.join(root, 'lib', 'cli.js'))});
+  const wrapper = `const { runCli } = await import(${JSON.stringify(path.join(root, 'lib', 'bundle', 'cli.js'))});
     const code = await runCli(process.argv.slice(1), { stdout() {}, stderr: (t) => process.stderr.write(t) });
     process.stdout.write(JSON.stringify({ code, maxRssKiB: process.resourceUsage().maxRSS }));`;
   const started = performance.now();

@@ -1,5 +1,5 @@
 /**
- * End to end with a real process, the way users run it: `node lib/cli.js start`
+ * End to end with a real process, the way users run it: `node lib/bundle/cli.js start` (the bundle that `npm start` and the `feedpipe` bin run)
  * (`npm test` compiles lib/ from src/ before vitest runs; compiling here too
  * would rewrite lib/ under other test files that use it). An article dated a few seconds ahead must
  * not be in dist/ before its time and must be there within a second after.
@@ -13,10 +13,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { article, makeSite } from './helpers/site.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = path.join(root, 'lib', 'cli.js');
+const cli = path.join(root, 'lib', 'bundle', 'cli.js');
 
 beforeAll(() => {
-  if (!existsSync(cli)) throw new Error('lib/ is missing: run `npm test`, which compiles it first');
+  if (!existsSync(cli)) throw new Error('lib/bundle is missing: run `npm test`, which builds it first');
 });
 
 function start(cwd: string) {

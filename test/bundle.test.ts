@@ -1,0 +1,117 @@
+/**
+ * What users run is the bundle (lib/bundle/cli.js: the `feedpipe` bin and `npm start`) and its
+ * worker (lib/bundle/worker.js), made by scripts/bundle.mjs from lib/ (`npm test` builds both
+ * first). They must do exactly what the modules in lib/ do.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { baseConfig, makeSite, NOW } from './helpers/site.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const BUNDLE = path.join(root, 'lib', 'bundle');
+const lib = async <T>(rel: string) => (await import(path.join(root, 'lib', rel))) as T;
+
+beforeAll(() => {
+  if (!existsSync(path.join(BUNDLE, 'cli.js'))) throw new Error('lib/bundle is missing: run `npm test`, which builds it first');
+});
+
+async function siteWith(n: number) {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) {
+    files[`${i % 7}/story-${i}.md`] =
+      `---\ntitle: "Story ${i} & <more> — “quoted”"\ndate: 2026-0${1 + (i % 9)}-1${i % 10}T0${i % 10}:30:00Z\nsection: ${['World', 'Business', 'Science'][i % 3]}\ntags: [Tag ${i % 11}, Tag ${(i * 5) % 11}]\n---\n` +
+      `Story ${i} opens with [a link](../story-${i + 1}/) and ![a photo](img/${i}.jpg "Photo").\n\n## Then\n\n- one\n- two, with \`code\`\n\n> A quote: ü, 東京, 🙂.\n\n| a | b |\n|---|---|\n| ${i} | x |\n`;
+  }
+  const site = await makeSite(files);
+  await writeFile(path.join(site.root, 'feedpipe.config.yaml'), `${JSON.stringify(baseConfig)}\n`);
+  return site;
+}
+
+async function filesIn(dir: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && e.name !== '.feedpipe-manifest.json') {
+      const full = path.join(e.parentPath, e.name);
+      out.set(path.relative(dir, full), await readFile(full));
+    }
+  }
+  return out;
+}
+
+describe('the bundled CLI', () => {
+  it('publishes byte-identical files to the library build, cold and after an edit', async () => {
+    const site = await siteWith(150); // over the render threshold: the bundled CLI starts its bundled worker
+    const { build } = await lib<typeof import('../src/build.js')>('build.js');
+    const run = () => promisify(execFile)(process.execPath, [path.join(BUNDLE, 'cli.js'), 'build', '--now', NOW.toISOString()], { cwd: site.root });
+    const expectSame = async () => {
+      const reference = path.join(site.root, 'reference');
+      const report = await build({ config: baseConfig, contentDir: site.contentDir, outDir: reference, now: NOW });
+      expect(report.diagnostics).toEqual([]);
+      const [want, got] = await Promise.all([filesIn(reference), filesIn(site.outDir)]);
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [rel, bytes] of want) expect(got.get(rel)!.equals(bytes), rel).toBe(true);
+    };
+    const cold = await run();
+    expect(cold.stdout).toMatch(/150 articles: 150 public/);
+    await expectSame();
+    const edited = path.join(site.contentDir, '1/story-8.md'); // among the newest: in the site feed
+    await writeFile(edited, (await readFile(edited, 'utf8')).replace('Story 8 opens', 'Story 8, corrected, opens'));
+    const warm = await run();
+    expect(warm.stdout).toMatch(/written/);
+    expect((await readFile(path.join(site.outDir, 'feed.xml'), 'utf8')).includes('Story 8, corrected, opens')).toBe(true);
+    await expectSame();
+  }, 60_000);
+
+  it('reports its package version (the cache key carries it)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(BUNDLE, 'cli.js'), '--version']);
+    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe('the bundled worker', () => {
+  it('parses and renders exactly as lib/work.js does on the main thread', async () => {
+    const site = await siteWith(12);
+    const { validateConfig } = await lib<typeof import('../src/config.js')>('config.js');
+    const { parseFile, renderFile } = await lib<typeof import('../src/work.js')>('work.js');
+    const { rootsOf } = await lib<typeof import('../src/publish/items.js')>('publish/items.js');
+    const config = validateConfig(baseConfig, '<config>').config!;
+    const refs = (await readdir(site.contentDir, { recursive: true }))
+      .filter((f) => f.endsWith('.md'))
+      .map((rel) => ({ absPath: path.join(site.contentDir, rel), relPath: rel, displayPath: `content/${rel}` }));
+    const worker = new Worker(path.join(BUNDLE, 'worker.js'), { workerData: { config } });
+    let id = 0;
+    const ask = (kind: string, tasks: unknown[]) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const mine = ++id;
+        const onMessage = (m: { id: number; results?: unknown[]; error?: string }) => {
+          if (m.id !== mine) return;
+          worker.off('message', onMessage);
+          if (m.error) reject(new Error(m.error));
+          else resolve(m.results!);
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ id: mine, kind, tasks });
+      });
+    try {
+      const parsed = refs.map((r) => parseFile(r, config));
+      expect(await ask('parse', refs)).toEqual(parsed);
+      const { build } = await lib<typeof import('../src/build.js')>('build.js');
+      const report = await build({ config: baseConfig, contentDir: site.contentDir, now: NOW, write: false });
+      const { buildFeedModels } = await lib<typeof import('../src/publish/model.js')>('publish/model.js');
+      const roots = rootsOf(buildFeedModels(report.visible, config)[0]!);
+      const tasks = refs.map((ref, i) => ({ ref, article: parsed[i]!.article!, hash: parsed[i]!.hash, roots }));
+      const here = await Promise.all(tasks.map((t) => renderFile(t)));
+      const there = await ask('render', tasks);
+      expect(there).toEqual(here);
+      expect((here[0] as { fragments: Record<string, unknown> }).fragments).toHaveProperty('atom');
+    } finally {
+      await worker.terminate();
+    }
+  }, 30_000);
+});
