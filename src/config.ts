@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { isValidTimeZone } from './content/dates.js';
 import { cronExpressionProblem, DEFAULT_CRON } from './schedule.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../config.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { zodIssuesToDiagnostics } from '../validate.js';
