@@ -187,7 +187,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
   const poolFor = (size: number, min: number) => (options.parallel !== false && size >= (pool ? 16 : min) ? (pool ??= WorkerPool.create(config)) : undefined);
   if (standingPath) {
-    const [standing, found] = await Promise.all([loadStanding(standingPath, key), findMarkdownFiles(contentDir)]);
+    const loading = loadStanding(standingPath, key);
+    const found = findMarkdownFiles(contentDir);
+    const standing = await loading;
     // No proof and no cache at all: every file will be parsed, so the workers start now, while the files are stat'ed.
     if (!standing && !existsSync(cacheFile!)) poolFor(found.files.length, PARALLEL_MIN.parse);
     const wall = Date.now();

@@ -172,7 +172,7 @@ export async function runPublisher(options: StartOptions): Promise<number> {
      * config's. A build prepared ahead is used only if this has not changed.
      */
     const fingerprint = async (): Promise<string> => {
-      const found = await findMarkdownFiles(contentDir);
+      const found = findMarkdownFiles(contentDir);
       const files = configFile ? [...found.files, configFile] : found.files;
       const stats = await mapConcurrently(files, 64, (f) =>
         stat(f, { bigint: true }).then(

@@ -56,7 +56,7 @@ describe('loading files', () => {
     const { symlink } = await import('node:fs/promises');
     await writeFile(path.join(site.root, 'outside.md'), 'secret');
     await symlink(path.join(site.root, 'outside.md'), path.join(site.contentDir, 'link.md'));
-    const { files, diagnostics } = await findMarkdownFiles(site.contentDir);
+    const { files, diagnostics } = findMarkdownFiles(site.contentDir);
     expect(files.map((f) => path.relative(site.contentDir, f))).toEqual([path.join('a', 'c.md'), 'b.md']);
     expect(diagnostics).toMatchObject([{ code: 'symlink-skipped', severity: 'warning' }]);
   });
