@@ -277,6 +277,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   // 4. Render only what a feed to be serialised carries (or everything, for check).
   const pageItems = pages.some((p) => p.rel === INDEX_FILE) ? main.items.slice(0, INDEX_ITEMS) : [];
   const toRender = new Set<Article>(options.renderAll ? report.articles : [...pending.flatMap((p) => p.model.items), ...pageItems]);
+  // The saved feed items: those of unchanged articles are not serialised again (read before any is added).
+  if (pending.length && !options.renderAll) await cache.loadFragments();
   const rendered: RenderedMap = new Map();
   const renders = new Map<Article, StoredRender>();
   const tasks: { a: Article; task: RenderTask }[] = [];
@@ -447,7 +449,7 @@ async function scanContent(
       return { paths: cache.paths, diagnostics: [], changed };
     }
   }
-  const found = prescanned ?? (await findMarkdownFiles(contentDir));
+  const found = prescanned ?? findMarkdownFiles(contentDir);
   const present = new Set(found.files);
   for (const p of cache.files.keys()) {
     if (!present.has(p)) {

@@ -5,6 +5,7 @@ import type { Selection } from './publish/select.js';
 import type { ClockWindow, FileStat } from './standing.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { FeedFormat } from './publish/model.js';
+import { compact } from './publish/text.js';
 import { writeAtomically } from './publish/write.js';
 
 /**
@@ -74,6 +75,17 @@ export interface StoredFragment {
   verifiedIn: string;
 }
 
+/** A fragment as read from its shard file: its UTF-8 bytes, decoded on first use. */
+interface SavedFragment {
+  bytes: Buffer;
+  verifiedIn: string;
+}
+
+interface FragmentEntry {
+  hash: string;
+  formats: Partial<Record<FeedFormat, StoredFragment | SavedFragment>>;
+}
+
 export interface SelectionMemo extends ClockWindow {
   articles: readonly Article[];
   selection: Selection;
@@ -133,11 +145,11 @@ export class BuildCache {
   /**
    * Serialised feed items by source path and format, made from the bytes
    * with `hash`: an item's bytes depend only on its file (and path) and the
-   * config and feedpipe version, which the key covers. In memory only, never
-   * saved: four times the renders would slow every edit build that loads them.
+   * config and feedpipe version, which the key covers. Saved as raw bytes
+   * (fragmentShardFile), not JSON: an edit build reads them in a few ms and
+   * decodes only the items of the feeds it serialises again.
    */
-  private fragments = new Map<string, { hash: string; formats: Partial<Record<FeedFormat, StoredFragment>> }>();
-
+  private fragments?: ShardedMap<FragmentEntry>;
   constructor(
     public key: string,
     private file?: string,
@@ -175,6 +187,7 @@ export class BuildCache {
     this.fingerprints.clear();
     this.renders = new ShardedMap();
     this.renders.clear();
+    this.fragments = new ShardedMap();
     this.fragments.clear();
     this.complete = false;
     this.dirty = true;
@@ -198,20 +211,36 @@ export class BuildCache {
     }
   }
 
-  /** The `format` fragment of `path` if it was made from the bytes with `hash`. */
+  /**
+   * Reads the saved fragments (once; before `fragment` or `setFragment`, so
+   * that saving a shard keeps what was in it).
+   */
+  async loadFragments(): Promise<void> {
+    this.fragments ??= this.file ? await loadFragmentShards(this.file, this.key) : new ShardedMap();
+  }
+
+  /** The `format` fragment of `path` if it was made from the bytes with `hash` (after loadFragments). */
   fragment(path: string, hash: string, format: FeedFormat): StoredFragment | undefined {
-    const f = this.fragments.get(path);
-    return f && f.hash === hash ? f.formats[format] : undefined;
+    const f = this.fragments?.get(path);
+    if (!f || f.hash !== hash) return undefined;
+    const stored = f.formats[format];
+    if (!stored || !('bytes' in stored)) return stored;
+    // Decoded on first use: most saved fragments are not needed by an edit build.
+    const text = compact(stored.bytes.toString('utf8'));
+    return (f.formats[format] = { text, verifiedIn: stored.verifiedIn });
   }
 
   setFragment(path: string, hash: string, format: FeedFormat, fragment: StoredFragment): void {
+    this.fragments ??= new ShardedMap();
     let f = this.fragments.get(path);
-    if (!f || f.hash !== hash) this.fragments.set(path, (f = { hash, formats: {} }));
+    if (!f || f.hash !== hash) f = { hash, formats: {} };
     f.formats[format] = fragment;
+    this.fragments.set(path, f); // marks the shard to be saved
   }
 
   /** Keeps fragments only for `carried` paths, like pruneRenders. */
   pruneFragments(carried: ReadonlySet<string>): void {
+    if (!this.fragments) return;
     for (const p of this.fragments.keys()) if (!carried.has(p)) this.fragments.delete(p);
   }
 
@@ -230,6 +259,7 @@ export class BuildCache {
     // Each file atomic: a concurrent build or a crash leaves the old shard or the new one, never half.
     await saveShards(this.file, 'files', this.key, this.files);
     if (this.renders) await saveShards(this.file, 'renders', this.key, this.renders);
+    if (this.fragments) await saveFragmentShards(this.file, this.key, this.fragments);
   }
 
   async save(): Promise<void> {
@@ -243,8 +273,8 @@ export class BuildCache {
 /** The cache is a hint: it is written atomically but not synced to disk (see writeAtomically). */
 const HINT = { durable: false };
 
-function shardFile(file: string, kind: string, n: number): string {
-  return file.replace(/\.json$/, `.${kind}-${n.toString(16)}.json`);
+function shardFile(file: string, kind: string, n: number, ext = 'json'): string {
+  return file.replace(/\.json$/, `.${kind}-${n.toString(16)}.${ext}`);
 }
 
 async function loadShards<V>(file: string, kind: string, key: string): Promise<ShardedMap<V>> {
@@ -264,6 +294,68 @@ async function saveShards<V>(file: string, kind: string, key: string, map: Shard
   const writes: Promise<void>[] = [];
   for (const [n, entries] of shards) {
     writes.push(writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })), HINT));
+    await new Promise(setImmediate);
+  }
+  await Promise.all(writes);
+}
+
+/**
+ * A fragments shard is one line of JSON (the key, and per path its hash and
+ * per format the root it was verified under and its length in bytes), then
+ * the fragments' UTF-8 bytes back to back in that order. Lengths that do not
+ * add up to the file's size mean a foreign or damaged file: it is ignored.
+ */
+type FragmentHeader = { key: string; entries: [path: string, hash: string, formats: [format: FeedFormat, verifiedIn: string, length: number][]][] };
+
+async function loadFragmentShards(file: string, key: string): Promise<ShardedMap<FragmentEntry>> {
+  const map = new ShardedMap<FragmentEntry>();
+  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => readFile(shardFile(file, 'fragments', n, 'bin')).catch(() => undefined)));
+  for (const buf of shards) {
+    if (!buf) continue;
+    const newline = buf.indexOf(10);
+    let header: FragmentHeader;
+    try {
+      header = JSON.parse(buf.toString('utf8', 0, newline < 0 ? buf.length : newline)) as FragmentHeader;
+    } catch {
+      continue;
+    }
+    if (newline < 0 || header?.key !== key || !Array.isArray(header.entries)) continue;
+    const entries: [string, FragmentEntry][] = [];
+    let at = newline + 1;
+    for (const [path, hash, formats] of header.entries) {
+      const entry: FragmentEntry = { hash, formats: {} };
+      for (const [format, verifiedIn, length] of formats) {
+        entry.formats[format] = { bytes: buf.subarray(at, at + length), verifiedIn };
+        at += length;
+      }
+      entries.push([path, entry]);
+    }
+    if (at !== buf.length) continue;
+    for (const [path, entry] of entries) map.set(path, entry);
+  }
+  map.dirty.clear();
+  return map;
+}
+
+async function saveFragmentShards(file: string, key: string, map: ShardedMap<FragmentEntry>): Promise<void> {
+  if (!map.dirty.size) return;
+  const shards = map.entriesOf([...map.dirty]);
+  map.dirty.clear();
+  const writes: Promise<void>[] = [];
+  for (const [n, entries] of shards) {
+    const header: FragmentHeader = { key, entries: [] };
+    const parts: Buffer[] = [];
+    for (const [path, { hash, formats }] of entries) {
+      const saved: FragmentHeader['entries'][number][2] = [];
+      for (const [format, f] of Object.entries(formats) as [FeedFormat, StoredFragment | SavedFragment][]) {
+        const bytes = 'bytes' in f ? f.bytes : Buffer.from(f.text, 'utf8');
+        saved.push([format, f.verifiedIn, bytes.length]);
+        parts.push(bytes);
+      }
+      header.entries.push([path, hash, saved]);
+    }
+    // JSON.stringify escapes newlines in strings: the header is one line.
+    writes.push(writeAtomically(shardFile(file, 'fragments', n, 'bin'), Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), ...parts]), HINT));
     await new Promise(setImmediate);
   }
   await Promise.all(writes);

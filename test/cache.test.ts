@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.js';
@@ -64,7 +64,7 @@ describe('build cache', () => {
     await build(s.opts);
     await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19 corrected', date: '2026-01-20', tags: ['Odd'] }, 'New body.'));
     const r = await build(s.opts);
-    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 7, fragments: 21, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items); fragments are not saved: a15–a19, a13, a11 in three formats
+    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 7, fragments: 3, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items); the other items' fragments were saved
     expect(r.write!.written.sort()).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'tags/odd/atom.xml', 'tags/odd/feed.json', 'tags/odd/feed.xml']);
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 19 corrected');
   });
@@ -145,14 +145,36 @@ describe('build cache', () => {
     expect(r.stats.parsed).toBe(1);
     const after = await stamp();
     const rewritten = [...after].filter(([f, t]) => before.get(f) !== t).map(([f]) => f.replace(/^build-[0-9a-f]+/, ''));
-    // One shard of the index and one of the renders (a19 is in the main feed), plus the outputs and the proof.
+    // One shard of the index, one of the renders and one of the feed items (a19 is in the main feed), plus the outputs and the proof.
     expect(rewritten.filter((f) => f.startsWith('.files-'))).toHaveLength(1);
     expect(rewritten.filter((f) => f.startsWith('.renders-'))).toHaveLength(1);
-    expect(rewritten.length).toBeLessThanOrEqual(4);
+    expect(rewritten.filter((f) => f.startsWith('.fragments-'))).toHaveLength(1);
+    expect(rewritten.length).toBeLessThanOrEqual(5);
     // And what was saved is what the next build reads: nothing is parsed again.
     await settle(s.contentDir);
     const next = await build({ ...s.opts, now: new Date(NOW.getTime() + 1) });
     expect(next.stats.parsed).toBe(0);
+  });
+
+  it('saves the feed items: a new process serialises only the edited article\'s, and gives the bytes of a cold build', async () => {
+    const s = await cachedSite();
+    expect((await build(s.opts)).stats.fragments).toBe(30);
+    await writeFile(path.join(s.contentDir, 'a17.md'), article({ title: 'Story 17 & “corrected”', date: '2026-01-18', tags: ['Odd'] }, 'New body, ü 東京.'));
+    const r = await build(s.opts); // a fresh BuildCache, loaded from cacheDir, as each `feedpipe build` does
+    expect(r.stats).toMatchObject({ parsed: 1, rendered: 1, serialized: 7, fragments: 3 });
+    const { cacheDir: _, ...noCache } = s.opts;
+    const cold = await build({ ...noCache, write: false });
+    for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
+    // A damaged shard of saved items is ignored, never published: its items are made again.
+    const dir = path.join(s.root, '.cache');
+    for (const f of (await readdir(dir)).filter((f) => f.includes('.fragments-'))) {
+      const bytes = await readFile(path.join(dir, f));
+      await writeFile(path.join(dir, f), bytes.subarray(0, bytes.length - 1));
+    }
+    await rm(path.join(s.outDir, 'feed.xml'));
+    const again = await build(s.opts);
+    expect(again.stats).toMatchObject({ serialized: 3, fragments: 15 }); // main's five items in three formats
+    for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
   });
 
   it('starts over when the config changes', async () => {
@@ -232,7 +254,6 @@ describe('build cache', () => {
     const r = await build({ ...opts, cache, changedPaths: [added] });
     expect(r.stats).toMatchObject({ parsed: 1, reused: 20 });
     expect(r.visible[0]!.title).toBe('Breaking');
-    const { rm } = await import('node:fs/promises');
     await rm(added);
     const gone = await build({ ...opts, cache, changedPaths: [added] });
     expect(gone.visible.map((a) => a.title)).not.toContain('Breaking');
@@ -252,7 +273,6 @@ describe('build cache', () => {
     for (const [rel, text] of r.files) expect(text, rel).toBe(cold.files.get(rel));
     expect(r.files.get('tags/odd/feed.json')).toContain('Story 17 corrected');
     // A feed made again for another reason (its file was removed behind our back) reuses every item.
-    const { rm } = await import('node:fs/promises');
     await rm(path.join(s.outDir, 'tags/even/atom.xml'));
     const again = await build({ ...opts, cache, changedPaths: [] });
     expect(again.stats).toMatchObject({ serialized: 3, fragments: 0 });

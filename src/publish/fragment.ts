@@ -16,7 +16,7 @@ import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { FeedFormat, FeedModel } from './model.js';
 import type { FeedContent, RenderedMap } from './shared.js';
-import type { XmlStrings } from './text.js';
+import { compact, type XmlStrings } from './text.js';
 import { invalid, rootStartTag, verifyFrame, verifyJsonFragment, verifyXmlFragment, type ParseError } from './verify.js';
 
 export interface Frame {
@@ -168,17 +168,4 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
   }
   ctx.store.setFragment(path, hash, format, { text, verifiedIn: root });
   return { text };
-}
-
-const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
-
-/**
- * The same string, held one byte a character when it can be. V8 keeps a
- * string made from one with any character beyond U+00FF (our placeholders,
- * src/publish/text.ts) two bytes a character, and so every file joined from
- * it: fragments are kept across builds, and an ASCII site's, and the files
- * joined from them, would take twice the memory.
- */
-export function compact(text: string): string {
-  return BEYOND_LATIN1.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
 }

@@ -6,7 +6,8 @@
 import type { StoredFragment } from '../cache.js';
 import type { Article } from '../content/schema.js';
 import { atomEntry, atomFrame } from './atom.js';
-import { compact, type FormatSerialiser } from './fragment.js';
+import type { FormatSerialiser } from './fragment.js';
+import { compact } from './text.js';
 import { jsonFrame, jsonItem } from './json.js';
 import type { FeedFormat, FeedModel } from './model.js';
 import { rssFrame, rssItem } from './rss.js';
