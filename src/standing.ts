@@ -86,10 +86,14 @@ export function standingFile(cacheFile: string): string {
 
 /** Digest of the content files' stats, or undefined if one is too fresh to trust its stat. */
 export function digestInputs(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallNow = Date.now()): string | undefined {
-  const hash = createHash('sha256');
+  // A just-edited file is the common case after an edit: look for one before hashing anything.
   for (const p of paths) {
     const st = stats.get(p);
     if (!st || isRacy(st, wallNow)) return undefined;
+  }
+  const hash = createHash('sha256');
+  for (const p of paths) {
+    const st = stats.get(p)!;
     hash.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
   }
   return hash.digest('hex');
