@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredFragment, type StoredRender } from './cache.js';
+import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredArticle, type StoredFragment, type StoredRender } from './cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
 import { findMarkdownFiles, toDisplayPath } from './content/load.js';
 import { findCollisions, type Article } from './content/schema.js';
@@ -12,6 +12,7 @@ import type { RenderedMap } from './publish/shared.js';
 import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
 import { digestInputs, holdsAt, isRacy, windowOf, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from './standing.js';
+import { changedSince, flatStats, loadSummary, samePlace, saveSummary, shortHash, summaryFile, type SiteSummary, type StoredModel } from './summary.js';
 import { version } from './version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
 
@@ -48,6 +49,8 @@ export interface BuildOptions {
    * Before loading anything, check whether the last build's result still stands (needs `cacheDir`;
    * see src/standing.ts). If it does, nothing is loaded or written and the report has `counts` and
    * `lastBuildStands`, but empty `articles`, `visible`, `scheduled` and `drafts` and no `cache`.
+   * If not, but the only files that changed kept their place in the site (src/summary.ts), only
+   * they are loaded: the report has `changedOnly`, and is as thin.
    * For one-off builds (`feedpipe build`); a long-running publisher wants the site in memory.
    */
   reuseLastResult?: boolean;
@@ -122,6 +125,12 @@ export interface BuildReport {
    * and everything else are as the last build reported them.
    */
   lastBuildStands?: boolean;
+  /**
+   * Only the content files that changed since the last build were loaded (see `reuseLastResult`
+   * and src/summary.ts): `articles`, `visible`, `scheduled` and `drafts` are empty and there is no
+   * `cache`; `counts` and everything else are complete.
+   */
+  changedOnly?: boolean;
   feeds: FeedSummary[];
   /**
    * Files serialised by this build, by path relative to outDir (all of them unless a cache proved
@@ -166,16 +175,16 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const report: BuildReport = { ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
   const done = () => {
     report.ok = !hasErrors(report.diagnostics);
-    if (!report.lastBuildStands) report.counts = countsOf(report);
+    if (!report.lastBuildStands && !report.changedOnly) report.counts = countsOf(report);
     report.durationMs = performance.now() - started;
     return report;
   };
   const resolved = await resolveConfig(options);
   report.diagnostics.push(...resolved.diagnostics);
-  const config = resolved.config;
-  if (!config) return done();
-  report.config = config;
+  if (!resolved.config) return done();
+  const config: Config = resolved.config; // also in the stages below, which TypeScript does not narrow
   const { contentDir, outDir } = resolved;
+  report.config = config;
   report.outDir = outDir;
 
   const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir, cwd }));
@@ -199,19 +208,33 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       return done();
     }
   }
+  const aborted = () => {
+    if (!options.signal?.aborted) return false;
+    report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything', hint: 'the published feeds are unchanged' }));
+    return true;
+  };
   // From here on, the last build's result no longer stands until this build says it does.
   if (standingPath) await saveStanding(standingPath, undefined).catch(() => undefined);
+  const summaryPath = standingPath ? summaryFile(cacheFile!) : undefined;
+  if (summaryPath && prescan && !prescan.found.diagnostics.length) {
+    // 0b. Or only a few files changed, each keeping its place in the site: only they are loaded.
+    const summary = await loadSummary(summaryPath, key);
+    const changed = summary && holdsAt(summary, now.getTime()) ? changedSince(summary, prescan.found.files, prescan.stats) : undefined;
+    if (summary && changed && changed.length <= CHANGED_ONLY_MAX) {
+      try {
+        const published = await changedOnly(summary, changed, prescan);
+        if (published) return published;
+      } finally {
+        await closePool();
+      }
+    }
+  }
   const cache = options.cache ?? (cacheFile ? await BuildCache.load(cacheFile, key).catch(async (e: unknown) => {
     await pool?.close();
     throw e;
   }) : new BuildCache(key));
   cache.useKey(key);
   report.cache = cache;
-  const aborted = () => {
-    if (!options.signal?.aborted) return false;
-    report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything', hint: 'the published feeds are unchanged' }));
-    return true;
-  };
 
   // 1. Load and validate, reusing every article whose bytes did not change.
   const ctx: LoadContext = { config, contentDir, cwd, cache, stats, startedWall: prescan?.wall ?? Date.now(), ...(prescan ? { fileStats: prescan.stats } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
@@ -224,9 +247,62 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
       if (l.article) report.articles.push(l.article);
     }
-    return await publishStage(scan);
+    return await selectStage(scan);
   } finally {
     await closePool();
+  }
+
+  /**
+   * The build of src/summary.ts: parses the `changed` files only and, if each kept its place in
+   * the site, publishes the last build's feeds with their new versions. Undefined (nothing done,
+   * nothing written) otherwise: the full build follows.
+   */
+  async function changedOnly(summary: SiteSummary, changed: readonly number[], scanned: NonNullable<typeof prescan>): Promise<BuildReport | undefined> {
+    const { paths } = summary;
+    const cache = await BuildCache.load(cacheFile!, key, changed.map((i) => paths[i]!));
+    const refOfPath = refMaker(contentDir, cwd);
+    const fresh = new Map<number, { hash: string; article: StoredArticle; diagnostics: Diagnostic[]; entry: FileEntry }>();
+    for (const i of changed) {
+      const ref = refOfPath(paths[i]!);
+      const st = scanned.stats.get(ref.absPath)!;
+      if (st.size > config.limits.maxFileBytes) return undefined;
+      const r = parseFile(ref, config);
+      if (!r.hash || !r.article || hasErrors(r.diagnostics)) return undefined;
+      if (shortHash(r.hash) !== summary.hashes[i]) {
+        // New bytes: the version the summary was made from must be the one the cache has, in the same place.
+        const old = cache.files.get(ref.absPath);
+        if (!old?.article || shortHash(old.hash) !== summary.hashes[i] || !samePlace(old.article, r.article)) return undefined;
+      }
+      const entry: FileEntry = { ...statOf(st), hash: r.hash, racy: isRacy(st, scanned.wall), diagnostics: r.diagnostics, article: r.article };
+      fresh.set(i, { hash: r.hash, article: r.article, diagnostics: r.diagnostics, entry });
+    }
+    if (aborted()) return done();
+    // Every check passed: from here on this is the build.
+    report.changedOnly = true;
+    stats.parsed = [...fresh].filter(([i, f]) => shortHash(f.hash) !== summary.hashes[i]).length;
+    stats.reused = paths.length - stats.parsed;
+    for (const [i, f] of fresh) cache.files.set(paths[i]!, f.entry);
+    const changedFiles = new Set([...fresh.keys()].map((i) => refOfPath(paths[i]!).displayPath));
+    report.diagnostics.push(...summary.diagnostics.filter((d) => !d.file || !changedFiles.has(d.file)), ...[...fresh.values()].flatMap((f) => f.diagnostics));
+    report.counts = summary.counts;
+    if (summary.nextDue) {
+      report.nextDue = new Date(summary.nextDue.date);
+      report.nextDueFile = summary.nextDue.file;
+    }
+    const stored = new Map<Article, { hash: string; article: StoredArticle }>();
+    const carried = summary.carried.map(([i, hash, article]) => {
+      const f = fresh.get(i);
+      const a = restoreArticle(f?.article ?? article, refOfPath(paths[i]!));
+      stored.set(a, f ?? { hash, article });
+      return a;
+    });
+    const models = summary.models.map((m): FeedModel => ({ ...m, updated: new Date(m.updated), items: m.items.map((k) => carried[k]!) }));
+    const hashes = summary.hashes.slice();
+    for (const [i, f] of fresh) hashes[i] = shortHash(f.hash);
+    const loaderDiagnostics = report.diagnostics.slice();
+    return publishStage(cache, models, (a) => stored.get(a)!, (r) =>
+      summaryOf(r, summary, loaderDiagnostics, paths, hashes, scanned, models, (a) => stored.get(a)!),
+    );
   }
 
   async function closePool(): Promise<void> {
@@ -237,7 +313,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     await closing.close();
   }
 
-  async function publishStage(scan: { paths: string[] }): Promise<BuildReport> {
+  async function selectStage(scan: { paths: string[] }): Promise<BuildReport> {
   // 2. Decide what is public: one place, one clock. A publisher that rebuilds after an edit that
   //    moved no article (same ids, URLs, dates, drafts) reuses its last selection.
   const { selection, collisions } = reuseSelection(cache.selection, report.articles, now) ?? { selection: partition(report.articles, now), collisions: findCollisions(report.articles) };
@@ -249,13 +325,31 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (selection.nextDue) report.nextDue = selection.nextDue;
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
   if (hasErrors(report.diagnostics)) return done();
+  const models = buildFeedModels(report.visible, config);
+  const loaderDiagnostics = report.diagnostics.slice();
+  const entryOf = (a: Article) => cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle };
+  const window = windowOf(report.visible, report.nextDue);
+  return publishStage(cache, models, entryOf, (r) =>
+    prescan ? summaryOf(r, { key, ...window, counts: countsOf(r) }, loaderDiagnostics, scan.paths, scan.paths.map((p) => shortHash(cache.files.get(p)?.hash ?? '')), prescan, models, entryOf) : undefined,
+  );
+  }
 
+  /**
+   * Steps 3 to 6 for `models`, with each item's stored article and the hash of its bytes from
+   * `entryOf`; `summarise` gives what the next build needs (src/summary.ts), once it published.
+   */
+  async function publishStage(
+    cache: BuildCache,
+    models: FeedModel[],
+    entryOf: (a: Article) => { hash: string; article: StoredArticle },
+    summarise: (r: BuildReport) => SiteSummary | undefined,
+  ): Promise<BuildReport> {
   // 3. Model the feeds; a feed whose fingerprint matches the file on disk is not serialised again.
-  const models = buildFeedModels(report.visible, ctx.config);
+  const hashOf = (a: Article) => entryOf(a).hash;
   const keep = new Set<string>();
   const pending: { model: FeedModel; fingerprint: string }[] = [];
   for (const model of models) {
-    const fingerprint = fingerprintOf(model, cache);
+    const fingerprint = fingerprintOf(model, cache, hashOf);
     const files = (Object.keys(FEED_FILES) as FeedFormat[]).map((f) => model.dir + FEED_FILES[f]);
     report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files });
     for (const f of files) report.updated.set(f, model.updated);
@@ -265,7 +359,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   // The page for people and the stylesheet, by the same rule: not made again when their inputs did not change.
   const main = models[0]!;
   const pages = [
-    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.map((m) => [m.kind, m.dir, m.title]), main: fingerprintOf(main, cache) })) },
+    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.map((m) => [m.kind, m.dir, m.title]), main: fingerprintOf(main, cache, hashOf) })) },
     { rel: STYLESHEET_FILE, fingerprint: sha256(JSON.stringify({ page: STYLESHEET_FILE })) },
   ].filter((p) => {
     if (!(write && !options.renderAll && allUnchanged([p.rel], p.fingerprint, outDir, cache))) return true;
@@ -286,10 +380,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const withItems = !options.renderAll && pending.find((p) => p.model.items.length)?.model;
   const roots = withItems ? (await import('./publish/items.js')).rootsOf(withItems) : undefined;
   for (const a of toRender) {
-    const entry = cache.files.get(a.source.absPath)!;
+    const entry = entryOf(a);
     const r = await cache.render(a.source.absPath, entry.hash);
     if (r) renders.set(a, r);
-    else tasks.push({ a, task: { ref: refOf(a), article: entry.article!, hash: entry.hash, ...(roots ? { roots } : {}) } });
+    else tasks.push({ a, task: { ref: refOf(a), article: entry.article, hash: entry.hash, ...(roots ? { roots } : {}) } });
   }
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
   const results = await runChunked<RenderTask, RenderResult | { error: Diagnostic }>('render', tasks.map((t) => t.task), renderFile, poolFor(tasks.length, PARALLEL_MIN.render), {
@@ -340,7 +434,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
       import('./publish/page.js'),
       import('./publish/xsl.js'),
     ]);
-    const fragments = fragmentContext(SERIALISERS, cache, rendered, (a) => cache.files.get(a.source.absPath)!.hash);
+    const fragments = fragmentContext(SERIALISERS, cache, rendered, hashOf);
     for (const { model, fingerprint } of pending) {
       for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
         const rel = model.dir + FEED_FILES[format];
@@ -353,7 +447,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     }
     stats.fragments += fragments.made;
     for (const { rel, fingerprint } of pages) {
-      const text = rel === INDEX_FILE ? renderIndexPage(models, ctx.config, rendered) : FEED_STYLESHEET;
+      const text = rel === INDEX_FILE ? renderIndexPage(models, config, rendered) : FEED_STYLESHEET;
       stats.serialized++;
       report.diagnostics.push(...verifyOutput(rel, text));
       emit(rel, text);
@@ -387,10 +481,17 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   }
   await savingContent;
   await cache.save().catch(() => undefined);
-  if (standingPath) await saveStanding(standingPath, standingOf(report, key, scan.paths, prescan?.stats, prescan?.wall)).catch(() => undefined);
+  if (standingPath && summaryPath) {
+    const summary = report.write && !hasErrors(report.diagnostics) ? summarise(report) : undefined;
+    await saveStanding(standingPath, summary && standingOf(report, summary, prescan)).catch(() => undefined);
+    await saveSummary(summaryPath, summary).catch(() => undefined);
+  }
   return done();
   }
 }
+
+/** Above this many changed files, the full build (which parses in parallel) is no slower. */
+const CHANGED_ONLY_MAX = 64;
 
 /** Validates everything, renders every article, writes nothing. */
 export function check(options: Omit<BuildOptions, 'write' | 'renderAll'> = {}): Promise<BuildReport> {
@@ -472,9 +573,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
   const { cache, config, stats } = ctx;
   const loaded: Loaded[] = new Array(scan.paths.length);
   const toParse: { i: number; ref: FileRef; stat: FileStat }[] = [];
-  // path.relative costs microseconds; for 10 000 files under the same folders a prefix test does.
-  const cwdPrefix = ctx.cwd.endsWith(path.sep) ? ctx.cwd : ctx.cwd + path.sep;
-  const displayPathOf = (abs: string) => (abs.startsWith(cwdPrefix) && path.sep === '/' ? abs.slice(cwdPrefix.length) : toDisplayPath(abs, ctx.cwd));
+  const refOfPath = refMaker(ctx.contentDir, ctx.cwd);
   const reuse = (ref: FileRef, e: FileEntry): Loaded => {
     stats.reused++;
     const memo = cache.articles.get(ref.absPath);
@@ -508,7 +607,7 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
       loaded[i] = memo;
       continue;
     }
-    const ref = { absPath, relPath: relativeTo(ctx.contentDir, absPath), displayPath: displayPathOf(absPath) };
+    const ref = refOfPath(absPath);
     let st;
     try {
       // Synchronous stat is several times cheaper than its promise form for thousands of small files.
@@ -570,18 +669,26 @@ export async function mapConcurrently<T, R>(items: readonly T[], limit: number, 
   return results;
 }
 
+/** A content file's paths from its absolute path. */
+function refMaker(contentDir: string, cwd: string): (absPath: string) => FileRef {
+  // path.relative costs microseconds; for 10 000 files under the same folders a prefix test does.
+  const cwdPrefix = cwd.endsWith(path.sep) ? cwd : cwd + path.sep;
+  const displayPathOf = (abs: string) => (abs.startsWith(cwdPrefix) && path.sep === '/' ? abs.slice(cwdPrefix.length) : toDisplayPath(abs, cwd));
+  return (absPath) => ({ absPath, relPath: relativeTo(contentDir, absPath), displayPath: displayPathOf(absPath) });
+}
+
 function refOf(a: Article): FileRef {
   return { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath };
 }
 
 /** Everything a feed file's bytes depend on (the config and feedpipe's version are in the cache key). */
-function fingerprintOf(model: FeedModel, cache: BuildCache): string {
+function fingerprintOf(model: FeedModel, cache: BuildCache, hashOf: (a: Article) => string): string {
   const { items, ...meta } = model;
   const metaJson = JSON.stringify(meta);
   // An article object is replaced whenever its file's bytes change: the same objects, the same items.
   const last = cache.fingerprints.get(model.key);
   if (last && last.meta === metaJson && last.items.length === items.length && last.items.every((a, i) => a === items[i])) return last.fingerprint;
-  const fingerprint = sha256(JSON.stringify({ meta, items: items.map((a) => [a.source.relPath, cache.files.get(a.source.absPath)?.hash ?? '']) }));
+  const fingerprint = sha256(JSON.stringify({ meta, items: items.map((a) => [a.source.relPath, hashOf(a)]) }));
   cache.fingerprints.set(model.key, { meta: metaJson, items, fingerprint });
   return fingerprint;
 }
@@ -618,29 +725,74 @@ function restoreStanding(report: BuildReport, standing: Standing): void {
 }
 
 /** What the next build needs to prove this one's result still stands; undefined if it cannot be proven. */
-function standingOf(report: BuildReport, key: string, paths: readonly string[], stats: ReadonlyMap<string, FileStat> | undefined, statWall?: number): Standing | undefined {
-  if (hasErrors(report.diagnostics) || !report.write || !stats || !report.outDir) return undefined;
+function standingOf(report: BuildReport, summary: SiteSummary, scanned: { stats: ReadonlyMap<string, FileStat>; wall: number } | undefined): Standing | undefined {
+  if (!report.write || !scanned || !report.outDir) return undefined;
+  const inputs = digestInputs(summary.paths, scanned.stats, scanned.wall);
+  if (!inputs) return undefined;
   try {
-    return standingFrom(report, report.write, report.outDir, key, paths, stats, statWall);
+    return {
+      key: summary.key,
+      inputs,
+      validFrom: summary.validFrom,
+      ...(summary.validUntil !== undefined ? { validUntil: summary.validUntil } : {}),
+      counts: summary.counts,
+      ...(summary.nextDue ? { nextDue: summary.nextDue } : {}),
+      feeds: report.feeds.map((f) => ({ ...f, updated: f.updated.getTime() })),
+      updated: [...report.updated].map(([rel, d]) => [rel, d.getTime()]),
+      diagnostics: report.diagnostics,
+      outputs: outputStats(report.outDir, [...report.write.written, ...report.write.unchanged]),
+    };
   } catch {
     return undefined; // an output gone already (not while the lock is held): no proof
   }
 }
 
-function standingFrom(report: BuildReport, write: WriteResult, outDir: string, key: string, paths: readonly string[], stats: ReadonlyMap<string, FileStat>, statWall?: number): Standing | undefined {
-  const inputs = digestInputs(paths, stats, statWall);
-  if (!inputs) return undefined;
-  const written = [...write.written, ...write.unchanged];
+/**
+ * What the next one-off build needs to load only what changes (src/summary.ts). `base` gives the
+ * key, clock window and counts; the report, its next due article.
+ */
+function summaryOf(
+  report: BuildReport,
+  base: Pick<SiteSummary, 'key' | 'validFrom' | 'validUntil' | 'counts'>,
+  diagnostics: Diagnostic[],
+  paths: string[],
+  hashes: string[],
+  scanned: { stats: ReadonlyMap<string, FileStat>; wall: number },
+  models: readonly FeedModel[],
+  entryOf: (a: Article) => { hash: string; article: StoredArticle },
+): SiteSummary | undefined {
+  const stats = flatStats(paths, scanned.stats, scanned.wall);
+  if (!stats) return undefined;
+  const index = new Map(paths.map((p, i) => [p, i]));
+  const numbered = new Map<Article, number>();
+  const carried: SiteSummary['carried'] = [];
+  const storedModels = models.map(
+    (m): StoredModel => ({
+      ...m, // the same key order as the model: its fingerprint is taken from its JSON
+      updated: m.updated.getTime(),
+      items: m.items.map((a) => {
+        let k = numbered.get(a);
+        if (k === undefined) {
+          const e = entryOf(a);
+          numbered.set(a, (k = carried.length));
+          carried.push([index.get(a.source.absPath)!, e.hash, e.article]);
+        }
+        return k;
+      }),
+    }),
+  );
   return {
-    key,
-    inputs,
-    ...windowOf(report.visible, report.nextDue),
-    counts: countsOf(report),
+    key: base.key,
+    validFrom: base.validFrom,
+    ...(base.validUntil !== undefined ? { validUntil: base.validUntil } : {}),
+    paths,
+    stats,
+    hashes,
+    carried,
+    models: storedModels,
+    counts: base.counts,
     ...(report.nextDue && report.nextDueFile ? { nextDue: { date: report.nextDue.getTime(), file: report.nextDueFile } } : {}),
-    feeds: report.feeds.map((f) => ({ ...f, updated: f.updated.getTime() })),
-    updated: [...report.updated].map(([rel, d]) => [rel, d.getTime()]),
-    diagnostics: report.diagnostics,
-    outputs: outputStats(outDir, written),
+    diagnostics,
   };
 }
 

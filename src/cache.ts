@@ -165,10 +165,15 @@ export class BuildCache {
     this.file = undefined;
   }
 
-  /** Reads a saved cache; a missing, torn or foreign file (or shard) gives an empty cache (or shard). */
-  static async load(file: string, key: string): Promise<BuildCache> {
+  /**
+   * Reads a saved cache; a missing, torn or foreign file (or shard) gives an empty cache (or shard).
+   * With `only`, just the shards of the index that hold those paths: enough to look at and update
+   * them, not to build the site.
+   */
+  static async load(file: string, key: string, only?: readonly string[]): Promise<BuildCache> {
     const cache = new BuildCache(key, file);
-    const [saved, files] = await Promise.all([readJson<{ key?: string; outputs?: [string, OutputEntry][] }>(file), loadShards<FileEntry>(file, 'files', key)]);
+    const shards = only && new Set(only.map(shardOf));
+    const [saved, files] = await Promise.all([readJson<{ key?: string; outputs?: [string, OutputEntry][] }>(file), loadShards<FileEntry>(file, 'files', key, shards)]);
     if (saved?.key === key && Array.isArray(saved.outputs)) cache.outputs = new Map(saved.outputs);
     cache.files = files;
     return cache;
@@ -277,8 +282,8 @@ function shardFile(file: string, kind: string, n: number, ext = 'json'): string 
   return file.replace(/\.json$/, `.${kind}-${n.toString(16)}.${ext}`);
 }
 
-async function loadShards<V>(file: string, kind: string, key: string): Promise<ShardedMap<V>> {
-  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => readJson<{ key?: string; entries?: [string, V][] }>(shardFile(file, kind, n))));
+async function loadShards<V>(file: string, kind: string, key: string, only?: ReadonlySet<number>): Promise<ShardedMap<V>> {
+  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => (only && !only.has(n) ? undefined : readJson<{ key?: string; entries?: [string, V][] }>(shardFile(file, kind, n)))));
   const map = new ShardedMap<V>();
   shards.forEach((saved) => {
     if (saved?.key === key && Array.isArray(saved.entries)) for (const [k, v] of saved.entries) map.set(k, v);

@@ -398,7 +398,8 @@ describe('a build whose last result still stands', () => {
     await build(s.opts);
     const again = await build(s.opts);
     expect(again.lastBuildStands).toBeUndefined();
-    expect(again.visible.map((a) => a.title)).toContain('Fresh');
+    expect(again.stats.parsed).toBe(0); // read again, and found unchanged
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Fresh');
   });
 
   it('does not stand after a failed build', async () => {
@@ -415,5 +416,113 @@ describe('a build whose last result still stands', () => {
     const r = await build(s.opts);
     expect(r.lastBuildStands).toBeUndefined();
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('a one-off build after a few files changed', () => {
+  /** A site built once by `feedpipe build`'s path; `cold()` is what a build from nothing makes of the content now. */
+  async function builtSite() {
+    const s = await cachedSite(20);
+    await writeFile(path.join(s.contentDir, 'later.md'), article({ title: 'Embargoed', date: '2026-11-25T15:00:00Z', tags: ['Odd'] }));
+    await writeFile(path.join(s.contentDir, 'raw.md'), article({ title: 'Raw', date: '2026-01-20T12:00', tags: ['Even'] }, 'Text <b>raw</b>.'));
+    await settle(s.contentDir);
+    const opts = { ...s.opts, reuseLastResult: true };
+    const first = await build(opts);
+    expect(first.ok).toBe(true);
+    const { cacheDir: _, reuseLastResult: __, ...plain } = opts;
+    const cold = async (now = NOW) => (await build({ ...plain, now, write: false })).files;
+    const expectCold = async (now = NOW) => {
+      for (const [rel, text] of await cold(now)) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
+    };
+    const edit = (name: string, fields: Record<string, unknown>, body: string) => writeFile(path.join(s.contentDir, name), article(fields, body));
+    return { ...s, opts, first, expectCold, edit };
+  }
+
+  it('loads only an edited article that kept its place, writes only the feeds that carry it, and gives the bytes of a cold build', async () => {
+    const s = await builtSite();
+    await s.edit('a19.md', { title: 'Story 19 & “corrected”', date: '2026-01-20', tags: ['Odd'] }, 'New body, ü 東京.');
+    const r = await build(s.opts);
+    expect(r.changedOnly).toBe(true);
+    expect(r.stats).toMatchObject({ parsed: 1, reused: 21, rendered: 1, fragments: 3 });
+    expect(r.articles).toEqual([]);
+    expect(r.counts).toEqual(s.first.counts);
+    expect(r.nextDue).toEqual(s.first.nextDue);
+    expect(r.nextDueFile).toBe(s.first.nextDueFile);
+    expect(r.feeds.map((f) => f.key)).toEqual(s.first.feeds.map((f) => f.key));
+    expect(r.write!.written.sort()).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'tags/odd/atom.xml', 'tags/odd/feed.json', 'tags/odd/feed.xml']);
+    await s.expectCold();
+    // The render warning of an unchanged article in a feed made again is reported, as by a full build.
+    expect(r.diagnostics.map((d) => [d.code, d.file])).toContainEqual(['raw-html-removed', expect.stringContaining('raw.md')]);
+    // And it chains: the next edit starts from what this build saved.
+    await s.edit('a18.md', { title: 'Story 18, v2', date: '2026-01-19', tags: ['Even'] }, 'Body 18 v2.');
+    const next = await build(s.opts);
+    expect(next.changedOnly).toBe(true);
+    await s.expectCold();
+    expect(await readFile(path.join(s.outDir, 'tags/even/feed.xml'), 'utf8')).toContain('Story 18, v2');
+  });
+
+  it('writes nothing for an edit no feed carries, and re-reads a touched file without parsing it as new', async () => {
+    const s = await builtSite();
+    await s.edit('a0.md', { title: 'Story 0, an old one, corrected', date: '2026-01-01', tags: ['Even'] }, 'Body 0 v2.');
+    const r = await build(s.opts);
+    expect(r.changedOnly).toBe(true);
+    expect(r.write!.written).toEqual([]);
+    await utimes(path.join(s.contentDir, 'a5.md'), new Date(), new Date(Date.now() - 30_000));
+    const touched = await build(s.opts);
+    expect(touched.changedOnly).toBe(true);
+    expect(touched.stats.parsed).toBe(0);
+    await s.expectCold();
+  });
+
+  it('falls back to the full build for every edit that moves an article in the site', async () => {
+    const moves: [string, Record<string, unknown>][] = [
+      ['date', { title: 'Story 19', date: '2026-01-02', tags: ['Odd'] }],
+      ['updated', { title: 'Story 19', date: '2026-01-20', updated: '2026-02-01', tags: ['Odd'] }],
+      ['tags', { title: 'Story 19', date: '2026-01-20', tags: ['Odd', 'New'] }],
+      ['tag spelling', { title: 'Story 19', date: '2026-01-20', tags: ['odd'] }],
+      ['section', { title: 'Story 19', date: '2026-01-20', tags: ['Odd'], section: 'World' }],
+      ['draft', { title: 'Story 19', date: '2026-01-20', tags: ['Odd'], draft: true }],
+      ['id', { title: 'Story 19', date: '2026-01-20', tags: ['Odd'], id: 'urn:x:19' }],
+      ['slug', { title: 'Story 19', date: '2026-01-20', tags: ['Odd'], slug: 'story-nineteen' }],
+    ];
+    for (const [what, fields] of moves) {
+      const s = await builtSite();
+      await s.edit('a19.md', fields, 'Body 19.');
+      const r = await build(s.opts);
+      expect(r.changedOnly, what).toBeUndefined();
+      expect(r.ok, what).toBe(true);
+      await s.expectCold();
+    }
+  });
+
+  it('falls back to the full build for an added or removed file, an error, a due article or another clock', async () => {
+    const s = await builtSite();
+    await writeFile(path.join(s.contentDir, 'added.md'), article({ title: 'Added', date: '2026-02-01' }));
+    expect((await build(s.opts)).changedOnly).toBeUndefined();
+    await rm(path.join(s.contentDir, 'added.md'));
+    expect((await build(s.opts)).changedOnly).toBeUndefined();
+    await s.expectCold();
+    await s.edit('a3.md', { title: 'Story 3', date: '2026-02-30' }, 'Body 3.');
+    const broken = await build(s.opts);
+    expect(broken.changedOnly).toBeUndefined();
+    expect(broken.ok).toBe(false);
+    await s.edit('a3.md', { title: 'Story 3, fixed', date: '2026-01-04', tags: ['Odd'] }, 'Body 3.');
+    const due = await build({ ...s.opts, now: new Date('2026-11-25T15:00:00Z') });
+    expect(due.changedOnly).toBeUndefined();
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Embargoed');
+    await s.expectCold(new Date('2026-11-25T15:00:00Z'));
+  });
+
+  it('never takes the last version from a cache that another build updated since', async () => {
+    const s = await builtSite();
+    // A library build with the same cache, not asked to reuse anything, publishes a19 moved to another date.
+    await s.edit('a19.md', { title: 'Story 19', date: '2026-01-02', tags: ['Odd'] }, 'Body 19.');
+    const { reuseLastResult: _, ...library } = s.opts;
+    expect((await build(library)).ok).toBe(true);
+    // Then a19 is edited again, staying where it moved: compared with what the last `feedpipe build` read, it moved.
+    await s.edit('a19.md', { title: 'Story 19, v3', date: '2026-01-02', tags: ['Odd'] }, 'Body 19.');
+    const r = await build(s.opts);
+    expect(r.changedOnly).toBeUndefined();
+    await s.expectCold();
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * What a one-off build needs to re-process only the files that changed since
+ * the last one (`feedpipe build`, with `reuseLastResult`). Saved beside the
+ * standing proof (src/standing.ts) after every such build that published:
+ *
+ * - every content file's path, stat and hash, as that build read it;
+ * - the feeds it published, each with its items (the articles, as stored);
+ * - the counts, the next due article and the diagnostics of loading.
+ *
+ * A later build that finds some files changed (by stat) parses only those.
+ * If each either has the same bytes as then, or still has the same place in
+ * the site (id, URL, dates, draft flag, section and tags: everything
+ * selection and grouping read), and the clock is in the same window, then
+ * every feed carries the same articles in the same order as then, and only
+ * the items of the changed articles, and the frames of the feeds carrying
+ * them, can differ. So the build serialises those feeds from the summary
+ * instead of loading, selecting and grouping 10 000 articles. Anything else
+ * (a file added, removed, moved in the site, or with an error) falls back to
+ * the full build.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import type { StoredArticle } from './cache.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { FeedModel } from './publish/model.js';
+import { writeAtomically } from './publish/write.js';
+import { isRacy, type ClockWindow, type Counts, type FileStat } from './standing.js';
+
+/** Hashes are kept to this many hex digits (128 bits): enough to tell two versions of a file apart. */
+const HASH_DIGITS = 32;
+
+export type StoredModel = Omit<FeedModel, 'items' | 'updated'> & { updated: number; items: number[] };
+
+export interface SiteSummary extends ClockWindow {
+  key: string;
+  /** Every content file, sorted. */
+  paths: string[];
+  /** Per path: size, mtime, ctime and inode, flattened; the mtime is negative when the stat was too fresh to trust. */
+  stats: number[];
+  /** Per path: the first HASH_DIGITS of the hash of the bytes it was built from. */
+  hashes: string[];
+  /** The articles some feed carries: their path's index, full hash, and the article as stored. */
+  carried: [index: number, hash: string, article: StoredArticle][];
+  /** The feeds, each item an index into `carried`. */
+  models: StoredModel[];
+  counts: Counts;
+  nextDue?: { date: number; file: string };
+  /** What loading and validating reported (not rendering: that is reported by the build that renders). */
+  diagnostics: Diagnostic[];
+}
+
+export function summaryFile(cacheFile: string): string {
+  return cacheFile.replace(/\.json$/, '.summary.json');
+}
+
+export async function loadSummary(file: string, key: string): Promise<SiteSummary | undefined> {
+  try {
+    const s = JSON.parse(await readFile(file, 'utf8')) as SiteSummary;
+    const n = s.paths?.length;
+    return s.key === key && Array.isArray(s.paths) && s.stats?.length === n * 4 && s.hashes?.length === n && Array.isArray(s.carried) && Array.isArray(s.models) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function saveSummary(file: string, summary: SiteSummary | undefined): Promise<void> {
+  if (summary) await writeAtomically(file, Buffer.from(JSON.stringify(summary)), { durable: false });
+  else await rm(file, { force: true });
+}
+
+export function shortHash(hash: string): string {
+  return hash.slice(0, HASH_DIGITS);
+}
+
+/** Flattens `paths`' stats for a summary; undefined if one is missing. */
+export function flatStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number): number[] | undefined {
+  const out = new Array<number>(paths.length * 4);
+  for (let i = 0; i < paths.length; i++) {
+    const st = stats.get(paths[i]!);
+    if (!st) return undefined;
+    out[i * 4] = st.size;
+    out[i * 4 + 1] = isRacy(st, wallAtStat) ? -st.mtimeMs : st.mtimeMs;
+    out[i * 4 + 2] = st.ctimeMs;
+    out[i * 4 + 3] = st.ino;
+  }
+  return out;
+}
+
+/**
+ * The indexes of the files whose stat changed since `summary` (or could not
+ * be trusted then); undefined if the files are not the same ones.
+ */
+export function changedSince(summary: SiteSummary, paths: readonly string[], stats: ReadonlyMap<string, FileStat>): number[] | undefined {
+  if (paths.length !== summary.paths.length) return undefined;
+  const changed: number[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    if (paths[i] !== summary.paths[i]) return undefined;
+    const st = stats.get(paths[i]!);
+    if (!st) return undefined;
+    const s = summary.stats;
+    if (st.size !== s[i * 4] || st.mtimeMs !== s[i * 4 + 1] || st.ctimeMs !== s[i * 4 + 2] || st.ino !== s[i * 4 + 3]) changed.push(i);
+  }
+  return changed;
+}
+
+/** Whether two versions of an article have the same place in the site: what selection, sorting, grouping and duplicate checks read. */
+export function samePlace(a: StoredArticle, b: StoredArticle): boolean {
+  return (
+    a.id === b.id &&
+    a.url === b.url &&
+    a.date === b.date &&
+    a.updated === b.updated &&
+    a.draft === b.draft &&
+    a.section === b.section &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((t, i) => t === b.tags[i])
+  );
+}
