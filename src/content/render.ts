@@ -25,35 +25,61 @@ const schema: Schema = {
 const processor = remark().use(remarkGfm).use(remarkHtml, { sanitize: schema });
 
 /**
- * The same processor without GFM's e-mail autolink literal, for bodies with no
- * `@`. That construct can only match text containing an `@`, yet micromark
- * tries it at the start of every word, which costs a third of all parsing; the
- * trees are identical (test/render.test.ts checks this differentially).
+ * GFM constructs a body cannot contain, left out of its parser: micromark
+ * tries them everywhere, and the trees are identical without them
+ * (test/render.test.ts checks this differentially).
+ *
+ * - The e-mail autolink literal can only match text with an `@`, yet is tried
+ *   at the start of every word: a third of all parsing.
+ * - A table needs a delimiter row: a line of only `-`, `:`, `|` and blanks,
+ *   with a `-` and a `:` or `|` (`a` over `:-` is a one-column table), after
+ *   the `>` and indentation of the containers it sits in. The construct is
+ *   tried at every paragraph line and scans it: another quarter of parsing.
  */
-const processorWithoutEmail = remark()
-  .use(remarkGfm)
-  .use(function withoutEmailAutolinks(this: { data(): unknown }) {
-    const data = this.data() as { micromarkExtensions?: MicromarkExtension[] };
-    data.micromarkExtensions = (data.micromarkExtensions ?? []).map((ext) => withoutConstruct(ext, 'emailAutolink'));
-  })
-  .use(remarkHtml, { sanitize: schema });
+const SKIPPABLE = {
+  emailAutolink: (body: string) => !body.includes('@'),
+  table: (body: string) => !/^[ \t>]*(?=[-:| \t\r]*-)(?=[-:| \t\r]*[:|])[-:| \t\r]+$/m.test(body),
+};
+
+const processors = new Map<string, typeof processor>([['', processor]]);
+
+function processorWithout(names: readonly string[]): typeof processor {
+  const key = names.join(',');
+  let p = processors.get(key);
+  if (!p) {
+    p = remark()
+      .use(remarkGfm)
+      .use(function withoutConstructs(this: { data(): unknown }) {
+        const data = this.data() as { micromarkExtensions?: MicromarkExtension[] };
+        data.micromarkExtensions = (data.micromarkExtensions ?? []).map((ext) => withoutConstruct(ext, names));
+      })
+      .use(remarkHtml, { sanitize: schema });
+    processors.set(key, p);
+  }
+  return p;
+}
 
 type Construct = { name?: string };
-type MicromarkExtension = { text?: Record<string, Construct | Construct[] | undefined> } & Record<string, unknown>;
+type MicromarkExtension = Record<string, Record<string, Construct | Construct[] | undefined> | unknown>;
 
-function withoutConstruct(ext: MicromarkExtension, name: string): MicromarkExtension {
-  if (!ext.text) return ext;
-  const text: Record<string, Construct[]> = {};
-  for (const [code, value] of Object.entries(ext.text)) {
-    const kept = (Array.isArray(value) ? value : value ? [value] : []).filter((c) => c.name !== name);
-    if (kept.length) text[code] = kept;
+function withoutConstruct(ext: MicromarkExtension, names: readonly string[]): MicromarkExtension {
+  const out: MicromarkExtension = { ...ext };
+  for (const kind of ['text', 'flow'] as const) {
+    const table = ext[kind] as Record<string, Construct | Construct[] | undefined> | undefined;
+    if (!table) continue;
+    const kept: Record<string, Construct[]> = {};
+    for (const [code, value] of Object.entries(table)) {
+      const list = (Array.isArray(value) ? value : value ? [value] : []).filter((c) => !names.includes(c.name ?? ''));
+      if (list.length) kept[code] = list;
+    }
+    out[kind] = kept;
   }
-  return { ...ext, text };
+  return out;
 }
 
 /** The processor for `body`: exported for the differential test. */
 export function processorFor(body: string): typeof processor {
-  return body.includes('@') ? processor : processorWithoutEmail;
+  return processorWithout((Object.keys(SKIPPABLE) as (keyof typeof SKIPPABLE)[]).filter((name) => SKIPPABLE[name](body)));
 }
 
 export interface RenderedArticle {
