@@ -181,6 +181,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   };
   const resolved = await resolveConfig(options);
   report.diagnostics.push(...resolved.diagnostics);
+  // What the standing proof and the summary replay comes after these: a build reports its config's diagnostics itself.
+  const fromConfig = report.diagnostics.length;
   if (!resolved.config) return done();
   const config: Config = resolved.config; // also in the stages below, which TypeScript does not narrow
   const { contentDir, outDir } = resolved;
@@ -299,7 +301,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     const models = summary.models.map((m): FeedModel => ({ ...m, updated: new Date(m.updated), items: m.items.map((k) => carried[k]!) }));
     const hashes = summary.hashes.slice();
     for (const [i, f] of fresh) hashes[i] = shortHash(f.hash);
-    const loaderDiagnostics = report.diagnostics.slice();
+    const loaderDiagnostics = report.diagnostics.slice(fromConfig);
     return publishStage(cache, models, (a) => stored.get(a)!, (r) =>
       summaryOf(r, summary, loaderDiagnostics, paths, hashes, scanned, models, (a) => stored.get(a)!),
     );
@@ -326,7 +328,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
   if (hasErrors(report.diagnostics)) return done();
   const models = buildFeedModels(report.visible, config);
-  const loaderDiagnostics = report.diagnostics.slice();
+  const loaderDiagnostics = report.diagnostics.slice(fromConfig);
   const entryOf = (a: Article) => cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle };
   const window = windowOf(report.visible, report.nextDue);
   return publishStage(cache, models, entryOf, (r) =>
@@ -482,8 +484,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   await savingContent;
   await cache.save().catch(() => undefined);
   if (standingPath && summaryPath) {
-    const summary = report.write && !hasErrors(report.diagnostics) ? summarise(report) : undefined;
-    await saveStanding(standingPath, summary && standingOf(report, summary, prescan)).catch(() => undefined);
+    // Neither is used while the scan reports something (a symbolic link): nor saved, so none replays it once it is gone.
+    const summary = report.write && !hasErrors(report.diagnostics) && !prescan?.found.diagnostics.length ? summarise(report) : undefined;
+    await saveStanding(standingPath, summary && standingOf(report, summary, prescan, fromConfig)).catch(() => undefined);
     await saveSummary(summaryPath, summary).catch(() => undefined);
   }
   return done();
@@ -725,7 +728,7 @@ function restoreStanding(report: BuildReport, standing: Standing): void {
 }
 
 /** What the next build needs to prove this one's result still stands; undefined if it cannot be proven. */
-function standingOf(report: BuildReport, summary: SiteSummary, scanned: { stats: ReadonlyMap<string, FileStat>; wall: number } | undefined): Standing | undefined {
+function standingOf(report: BuildReport, summary: SiteSummary, scanned: { stats: ReadonlyMap<string, FileStat>; wall: number } | undefined, fromConfig: number): Standing | undefined {
   if (!report.write || !scanned || !report.outDir) return undefined;
   const inputs = digestInputs(summary.paths, scanned.stats, scanned.wall);
   if (!inputs) return undefined;
@@ -739,7 +742,7 @@ function standingOf(report: BuildReport, summary: SiteSummary, scanned: { stats:
       ...(summary.nextDue ? { nextDue: summary.nextDue } : {}),
       feeds: report.feeds.map((f) => ({ ...f, updated: f.updated.getTime() })),
       updated: [...report.updated].map(([rel, d]) => [rel, d.getTime()]),
-      diagnostics: report.diagnostics,
+      diagnostics: report.diagnostics.slice(fromConfig),
       outputs: outputStats(report.outDir, [...report.write.written, ...report.write.unchanged]),
     };
   } catch {

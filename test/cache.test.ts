@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.js';
@@ -523,6 +523,26 @@ describe('a one-off build after a few files changed', () => {
     await s.edit('a19.md', { title: 'Story 19, v3', date: '2026-01-02', tags: ['Odd'] }, 'Body 19.');
     const r = await build(s.opts);
     expect(r.changedOnly).toBeUndefined();
+    await s.expectCold();
+  });
+
+  it('does not report a warning about a symbolic link that is gone, whether the rest changed or not', async () => {
+    const s = await builtSite();
+    await writeFile(path.join(s.root, 'outside.md'), article({ title: 'Outside', date: '2026-01-03' }));
+    await symlink(path.join(s.root, 'outside.md'), path.join(s.contentDir, 'link.md'));
+    expect((await build(s.opts)).diagnostics.map((d) => d.code)).toContain('symlink-skipped');
+    await rm(path.join(s.contentDir, 'link.md'));
+    const unchanged = await build(s.opts);
+    expect(unchanged.ok).toBe(true);
+    expect(unchanged.diagnostics.map((d) => d.code)).not.toContain('symlink-skipped');
+    await symlink(path.join(s.root, 'outside.md'), path.join(s.contentDir, 'link.md'));
+    expect((await build(s.opts)).diagnostics.map((d) => d.code)).toContain('symlink-skipped');
+    // The link is removed and one article edited in place.
+    await rm(path.join(s.contentDir, 'link.md'));
+    await s.edit('a19.md', { title: 'Story 19, v2', date: '2026-01-20', tags: ['Odd'] }, 'Body 19 v2.');
+    const edited = await build(s.opts);
+    expect(edited.ok).toBe(true);
+    expect(edited.diagnostics.map((d) => d.code)).not.toContain('symlink-skipped');
     await s.expectCold();
   });
 });
