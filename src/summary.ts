@@ -35,7 +35,7 @@ export interface SiteSummary extends ClockWindow {
   /** Every content file, sorted. */
   paths: string[];
   /** Per path: size, mtime, ctime and inode, flattened; the mtime is negative when the stat was too fresh to trust. */
-  stats: number[];
+  stats: Float64Array;
   /** Per path: the first HASH_DIGITS of the hash of the bytes it was built from. */
   hashes: string[];
   /** The articles some feed carries: their path's index, full hash, and the article as stored. */
@@ -52,19 +52,41 @@ export function summaryFile(cacheFile: string): string {
   return cacheFile.replace(/\.json$/, '.summary.json');
 }
 
+/**
+ * The file is one line of JSON (everything but the three per-file lists),
+ * then the paths (UTF-8, one a line), the stats (float64s) and the hashes
+ * (HASH_DIGITS ASCII characters each): at 100 000 files, 15 MB of JSON took
+ * 0.4 s to write; this takes a tenth of that.
+ */
+type Header = Omit<SiteSummary, 'paths' | 'stats' | 'hashes'> & { files: number; pathBytes: number };
+
 export async function loadSummary(file: string, key: string): Promise<SiteSummary | undefined> {
   try {
-    const s = JSON.parse(await readFile(file, 'utf8')) as SiteSummary;
-    const n = s.paths?.length;
-    return s.key === key && Array.isArray(s.paths) && s.stats?.length === n * 4 && s.hashes?.length === n && Array.isArray(s.carried) && Array.isArray(s.models) ? s : undefined;
+    const buf = await readFile(file);
+    const newline = buf.indexOf(10);
+    const header = JSON.parse(buf.toString('utf8', 0, newline)) as Header;
+    const { files: n, pathBytes, ...rest } = header;
+    let at = newline + 1;
+    const paths = n ? buf.toString('utf8', at, (at += pathBytes)).split('\n') : [];
+    const stats = new Float64Array(n * 4);
+    Buffer.from(stats.buffer).set(buf.subarray(at, (at += stats.byteLength)));
+    const hashText = buf.toString('latin1', at, (at += n * HASH_DIGITS));
+    if (rest.key !== key || paths.length !== n || at !== buf.length || !Array.isArray(rest.carried) || !Array.isArray(rest.models)) return undefined;
+    const hashes = Array.from({ length: n }, (_, i) => hashText.slice(i * HASH_DIGITS, (i + 1) * HASH_DIGITS));
+    return { ...rest, paths, stats, hashes };
   } catch {
-    return undefined;
+    return undefined; // none, torn or foreign: the full build
   }
 }
 
 export async function saveSummary(file: string, summary: SiteSummary | undefined): Promise<void> {
-  if (summary) await writeAtomically(file, Buffer.from(JSON.stringify(summary)), { durable: false });
-  else await rm(file, { force: true });
+  // A path with a line break cannot be listed one a line: no summary (the next build is a full one).
+  if (!summary || summary.paths.some((p) => p.includes('\n'))) return rm(file, { force: true });
+  const { paths, stats, hashes, ...rest } = summary;
+  const pathText = Buffer.from(paths.join('\n'));
+  const header: Header = { ...rest, files: paths.length, pathBytes: pathText.length };
+  const hashText = Buffer.from(hashes.map((h) => h.padEnd(HASH_DIGITS, '-')).join(''), 'latin1');
+  await writeAtomically(file, Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), pathText, Buffer.from(stats.buffer, stats.byteOffset, stats.byteLength), hashText]), { durable: false });
 }
 
 export function shortHash(hash: string): string {
@@ -72,8 +94,8 @@ export function shortHash(hash: string): string {
 }
 
 /** Flattens `paths`' stats for a summary; undefined if one is missing. */
-export function flatStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number): number[] | undefined {
-  const out = new Array<number>(paths.length * 4);
+export function flatStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number): Float64Array | undefined {
+  const out = new Float64Array(paths.length * 4);
   for (let i = 0; i < paths.length; i++) {
     const st = stats.get(paths[i]!);
     if (!st) return undefined;
