@@ -360,7 +360,7 @@ async function saveFragmentShards(file: string, key: string, map: ShardedMap<Fra
       header.entries.push([path, hash, saved]);
     }
     // JSON.stringify escapes newlines in strings: the header is one line.
-    writes.push(writeAtomically(shardFile(file, 'fragments', n, 'bin'), Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), ...parts]), HINT));
+    writes.push(writeAtomically(shardFile(file, 'fragments', n, 'bin'), [Buffer.from(JSON.stringify(header) + '\n'), ...parts], HINT));
     await new Promise(setImmediate);
   }
   await Promise.all(writes);
