@@ -5,12 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, makeSite, NOW } from './helpers/site.js';
+import { baseConfig, madeSites, makeSite, NOW } from './helpers/site.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const BUNDLE = path.join(root, 'lib', 'bundle');
@@ -76,6 +77,19 @@ describe('the bundled CLI', () => {
     const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };
     expect(stdout.trim()).toBe(pkg.version);
   });
+});
+
+describe('the bundle script', () => {
+  it('bundles in a checkout whose path has a space', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe checkout '));
+    madeSites.push(dir);
+    for (const f of ['scripts', 'package.json']) await cp(path.join(root, f), path.join(dir, f), { recursive: true });
+    await cp(path.join(root, 'lib'), path.join(dir, 'lib'), { recursive: true, filter: (src) => src !== BUNDLE });
+    await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    await promisify(execFile)(process.execPath, ['scripts/bundle.mjs'], { cwd: dir });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, 'lib', 'bundle', 'cli.js'), '--version']);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  }, 30_000);
 });
 
 describe('the bundled worker', () => {
