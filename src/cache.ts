@@ -79,6 +79,8 @@ export interface StoredFragment {
 interface SavedFragment {
   bytes: Buffer;
   verifiedIn: string;
+  /** First 16 hex digits of the bytes' sha256, checked when decoded. */
+  digest: string;
 }
 
 interface FragmentEntry {
@@ -230,6 +232,10 @@ export class BuildCache {
     if (!f || f.hash !== hash) return undefined;
     const stored = f.formats[format];
     if (!stored || !('bytes' in stored)) return stored;
+    if (sha256(stored.bytes).slice(0, 16) !== stored.digest) {
+      delete f.formats[format]; // damaged on disk: made again
+      return undefined;
+    }
     // Decoded on first use: most saved fragments are not needed by an edit build.
     const text = compact(stored.bytes.toString('utf8'));
     return (f.formats[format] = { text, verifiedIn: stored.verifiedIn });
@@ -309,8 +315,10 @@ async function saveShards<V>(file: string, kind: string, key: string, map: Shard
  * per format the root it was verified under and its length in bytes), then
  * the fragments' UTF-8 bytes back to back in that order. Lengths that do not
  * add up to the file's size mean a foreign or damaged file: it is ignored.
+ * Each fragment's digest is checked when it is decoded: the file is written
+ * without an fsync, and a crash could leave it the right size but zeroed.
  */
-type FragmentHeader = { key: string; entries: [path: string, hash: string, formats: [format: FeedFormat, verifiedIn: string, length: number][]][] };
+type FragmentHeader = { key: string; entries: [path: string, hash: string, formats: [format: FeedFormat, verifiedIn: string, length: number, digest: string][]][] };
 
 async function loadFragmentShards(file: string, key: string): Promise<ShardedMap<FragmentEntry>> {
   const map = new ShardedMap<FragmentEntry>();
@@ -329,8 +337,8 @@ async function loadFragmentShards(file: string, key: string): Promise<ShardedMap
     let at = newline + 1;
     for (const [path, hash, formats] of header.entries) {
       const entry: FragmentEntry = { hash, formats: {} };
-      for (const [format, verifiedIn, length] of formats) {
-        entry.formats[format] = { bytes: buf.subarray(at, at + length), verifiedIn };
+      for (const [format, verifiedIn, length, digest] of formats) {
+        entry.formats[format] = { bytes: buf.subarray(at, at + length), verifiedIn, digest: String(digest) };
         at += length;
       }
       entries.push([path, entry]);
@@ -354,13 +362,13 @@ async function saveFragmentShards(file: string, key: string, map: ShardedMap<Fra
       const saved: FragmentHeader['entries'][number][2] = [];
       for (const [format, f] of Object.entries(formats) as [FeedFormat, StoredFragment | SavedFragment][]) {
         const bytes = 'bytes' in f ? f.bytes : Buffer.from(f.text, 'utf8');
-        saved.push([format, f.verifiedIn, bytes.length]);
+        saved.push([format, f.verifiedIn, bytes.length, 'digest' in f ? f.digest : sha256(bytes).slice(0, 16)]);
         parts.push(bytes);
       }
       header.entries.push([path, hash, saved]);
     }
     // JSON.stringify escapes newlines in strings: the header is one line.
-    writes.push(writeAtomically(shardFile(file, 'fragments', n, 'bin'), [Buffer.from(JSON.stringify(header) + '\n'), ...parts], HINT));
+    writes.push(writeAtomically(shardFile(file, 'fragments', n, 'bin'), Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), ...parts]), HINT));
     await new Promise(setImmediate);
   }
   await Promise.all(writes);

@@ -177,6 +177,23 @@ describe('build cache', () => {
     for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
   });
 
+  it('never publishes a saved feed item whose bytes were damaged in place', async () => {
+    const s = await cachedSite();
+    await build(s.opts);
+    const dir = path.join(s.root, '.cache');
+    for (const f of (await readdir(dir)).filter((f) => f.includes('.fragments-'))) {
+      const bytes = await readFile(path.join(dir, f));
+      bytes.fill(0, bytes.indexOf(10) + 1); // the header intact, the items zeroed (a crash after a rename without fsync, bit rot)
+      await writeFile(path.join(dir, f), bytes);
+    }
+    await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19, corrected', date: '2026-01-20', tags: ['Odd'] }, 'Body 19.'));
+    const r = await build(s.opts); // main and odd made again, around a15–a18's saved items
+    expect(r.ok).toBe(true);
+    const { cacheDir: _, ...noCache } = s.opts;
+    const cold = await build({ ...noCache, write: false });
+    for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
+  });
+
   it('starts over when the config changes', async () => {
     const s = await cachedSite(3);
     await build(s.opts);
