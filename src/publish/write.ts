@@ -188,16 +188,14 @@ async function removeEmptyParents(dir: string, stop: string): Promise<void> {
  * fsyncs, for files that are only a hint (the build cache: a file lost in a
  * crash costs a slower build, and a torn one is detected and ignored).
  */
-/** Writes `bytes` (or these parts, one after another: no copy joins them) to a temp file renamed over `target`. */
-export async function writeAtomically(target: string, bytes: Buffer | readonly Buffer[], options: { syncFolder?: boolean; durable?: boolean } = {}): Promise<void> {
+export async function writeAtomically(target: string, bytes: Buffer, options: { syncFolder?: boolean; durable?: boolean } = {}): Promise<void> {
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(tmp, 'wx', 0o644);
     try {
-      if (Buffer.isBuffer(bytes)) await handle.writeFile(bytes);
-      else for (const part of bytes) await handle.writeFile(part); // writeFile writes all of each, from the handle's position
+      await handle.writeFile(bytes);
       if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
