@@ -469,6 +469,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   if (publishing) {
     try {
       report.write = await publishing;
+      output.clear(); // written: their bytes (tens of MB on a cold build) need not wait for the cache to be saved
       for (const rel of [...report.write.written, ...report.write.unchanged]) {
         const fingerprint = fingerprints.get(rel);
         if (!fingerprint) continue;
