@@ -177,11 +177,11 @@ describe('build cache', () => {
     for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
   });
 
-  it('never publishes a saved feed item whose bytes were damaged in place', async () => {
+  it('never publishes a saved feed item or render whose bytes were damaged in place', async () => {
     const s = await cachedSite();
     await build(s.opts);
     const dir = path.join(s.root, '.cache');
-    for (const f of (await readdir(dir)).filter((f) => f.includes('.fragments-'))) {
+    for (const f of (await readdir(dir)).filter((f) => f.includes('.fragments-') || f.includes('.renders-'))) {
       const bytes = await readFile(path.join(dir, f));
       bytes.fill(0, bytes.indexOf(10) + 1); // the header intact, the items zeroed (a crash after a rename without fsync, bit rot)
       await writeFile(path.join(dir, f), bytes);
