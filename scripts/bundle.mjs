@@ -7,6 +7,9 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+// The cache key's record of the packages, taken from those this bundle is made of (src/version.ts).
+const { dependencyVersions } = await import(new URL('lib/version.js', root).href);
+const dependencies = dependencyVersions(fileURLToPath(new URL('lib/version.js', root)));
 await build({
   absWorkingDir: fileURLToPath(root),
   entryPoints: ['lib/cli.js', 'lib/worker.js'],
@@ -17,7 +20,7 @@ await build({
   target: 'node20',
   // Some dependencies are CommonJS and call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __feedpipeRequire } from 'node:module'; const require = __feedpipeRequire(import.meta.url);" },
-  define: { FEEDPIPE_VERSION: JSON.stringify(version) },
+  define: { FEEDPIPE_VERSION: JSON.stringify(version), FEEDPIPE_DEPENDENCIES: JSON.stringify(dependencies) },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -13,7 +13,7 @@ import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
 import { digestInputs, holdsAt, isRacy, windowOf, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from './standing.js';
 import { changedSince, flatStats, loadSummary, samePlace, saveSummary, shortHash, summaryFile, type SiteSummary, type StoredModel } from './summary.js';
-import { version } from './version.js';
+import { dependencyVersions, version } from './version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
 
 export interface BuildOptions {
@@ -189,7 +189,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   report.config = config;
   report.outDir = outDir;
 
-  const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), config, contentDir, outDir, cwd }));
+  const key = sha256(JSON.stringify({ format: CACHE_FORMAT, version: version(), dependencies: dependencyVersions(), config, contentDir, outDir, cwd }));
   const cacheFile = options.cacheDir ? path.join(path.resolve(resolved.baseDir, options.cacheDir), `build-${sha256(`${contentDir}\0${outDir}`).slice(0, 16)}.json`) : undefined;
   // 0. A one-off build first asks whether the last build's result still stands: then it loads nothing.
   const standingPath = cacheFile && options.reuseLastResult && !options.cache && write && !options.renderAll && !options.changedPaths ? standingFile(cacheFile) : undefined;

@@ -72,6 +72,13 @@ describe('the bundled CLI', () => {
     await expectSame();
   }, 60_000);
 
+  it('carries the record of the packages it was made from, for the cache key', async () => {
+    const { dependencyVersions } = await lib<typeof import('../src/version.js')>('version.js');
+    const stamp = dependencyVersions();
+    expect(stamp).toMatch(/^[0-9a-f]{16}$/);
+    expect(await readFile(path.join(BUNDLE, 'cli.js'), 'utf8')).toContain(JSON.stringify(stamp));
+  });
+
   it('reports its package version (the cache key carries it)', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(BUNDLE, 'cli.js'), '--version']);
     const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string };

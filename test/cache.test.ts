@@ -1,9 +1,11 @@
-import { readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../src/build.js';
 import { BuildCache } from '../src/cache.js';
-import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { dependencyVersions } from '../src/version.js';
+import { article, baseConfig, madeSites, makeSite, NOW } from './helpers/site.js';
 
 /** Backdates every content file so its stat can be trusted (files written in the last 2 s are "racy" and always re-read). */
 async function settle(dir: string): Promise<void> {
@@ -192,6 +194,21 @@ describe('build cache', () => {
     const { cacheDir: _, ...noCache } = s.opts;
     const cold = await build({ ...noCache, write: false });
     for (const [rel, text] of cold.files) expect(await readFile(path.join(s.outDir, rel), 'utf8'), rel).toBe(text);
+  });
+
+  it('is keyed on the installed packages too: upgrading one in place starts afresh', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-deps-'));
+    madeSites.push(dir);
+    const from = path.join(dir, 'node_modules', 'feedpipe', 'lib', 'version.js');
+    const record = path.join(dir, 'node_modules', '.package-lock.json');
+    await mkdir(path.dirname(from), { recursive: true });
+    const installed = (feed: string) => JSON.stringify({ packages: { '': {}, 'node_modules/feed': { version: feed }, 'node_modules/remark': { version: '15.0.1' } } });
+    await writeFile(record, installed('6.0.0'));
+    const before = dependencyVersions(from);
+    expect(before).toMatch(/^[0-9a-f]{16}$/);
+    expect(dependencyVersions(from)).toBe(before);
+    await writeFile(record, installed('6.0.1'));
+    expect(dependencyVersions(from)).not.toBe(before);
   });
 
   it('starts over when the config changes', async () => {
