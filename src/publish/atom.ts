@@ -1,36 +1,15 @@
-import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
 import type { Article } from '../content/schema.js';
-import { cutFrame, cutItem, type Frame, type XmlLayout } from './fragment.js';
+import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
-import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent, type RenderedMap } from './shared.js';
+import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
 
-/**
- * Atom 1.0 (RFC 4287), as one document. The build assembles the same bytes
- * from atomFrame and atomEntry (test/fragment.test.ts holds the two to byte identity).
- */
-export function renderAtom(model: FeedModel, rendered: RenderedMap): string {
-  const x = new XmlStrings();
-  const feed = new Feed(feedOptions(x, model));
-  for (const a of model.items) feed.addItem(entry(x, a, rendered.get(a.id)!));
-  return finishHead(x.restore(feed.atom1()), model) + '\n';
-}
-
-/** Everything of the feed's Atom document but its entries (see rssFrame). */
-export function atomFrame(model: FeedModel): Frame {
-  const x = new XmlStrings();
-  return cutFrame(ATOM_LAYOUT, x, new Feed(feedOptions(x, model)), model.items.length > 0, (head) => finishHead(head, model));
-}
-
-/** One `<entry>…</entry>` element with its indentation and trailing newline, as in any feed that carries it. */
-export function atomEntry(a: Article, content: FeedContent): string {
-  const x = new XmlStrings();
-  return cutItem(ATOM_LAYOUT, x, entry(x, a, content));
-}
-
 const ATOM_LAYOUT: XmlLayout = { element: 'entry', indent: 4, closing: '\n</feed>', serialise: (feed) => feed.atom1() };
+
+/** Atom 1.0 (RFC 4287): the document, its frame and one `<entry>` (see xmlFormat). */
+export const { render: renderAtom, frame: atomFrame, item: atomEntry } = xmlFormat(ATOM_LAYOUT, feedOptions, entry, finishHead);
 
 function feedOptions(x: XmlStrings, model: FeedModel) {
   return {

@@ -10,13 +10,13 @@
  * atom.ts and json.ts make frames and fragments; the `feed` package still
  * serialises the XML of both, and this module cuts them out of its output.
  */
-import { Feed, type Item } from 'feed';
+import { Feed, type FeedOptions, type Item } from 'feed';
 import type { StoredFragment } from '../cache.js';
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { FeedFormat, FeedModel } from './model.js';
 import type { FeedContent, RenderedMap } from './shared.js';
-import { compact, type XmlStrings } from './text.js';
+import { compact, XmlStrings } from './text.js';
 import { invalid, rootStartTag, verifyFrame, verifyJsonFragment, verifyXmlFragment, type ParseError } from './verify.js';
 
 export interface Frame {
@@ -81,11 +81,45 @@ export interface XmlLayout {
 }
 
 /**
- * The frame of an XML feed: the whole document when it has no items, or the
- * document cut around a marker item (see MARKER_ITEM). `finishHead` applies the
- * format's fixes to the head (stylesheet line, hub links, xml:lang).
+ * An XML format (rss.ts, atom.ts) from where its items sit, its channel and
+ * item options for the feed package, and its fixes to the document's head
+ * (stylesheet line, hub links, xml:lang):
+ * - `render`: the whole document in one piece, the reference the assembled
+ *   files are held to (test/fragment.test.ts);
+ * - `frame`: everything but the items;
+ * - `item`: one item's element with its indentation and trailing newline,
+ *   exactly as it appears in any feed that carries it (xml-js indents by
+ *   depth, and nothing in an item depends on its channel or its neighbours).
  */
-export function cutFrame(layout: XmlLayout, x: XmlStrings, feed: Feed, hasItems: boolean, finishHead: (head: string) => string): Frame {
+export function xmlFormat(
+  layout: XmlLayout,
+  channel: (x: XmlStrings, model: FeedModel) => FeedOptions,
+  itemOf: (x: XmlStrings, a: Article, content: FeedContent) => Item,
+  finishHead: (head: string, model: FeedModel) => string,
+): FormatSerialiser & { render(model: FeedModel, rendered: RenderedMap): string } {
+  return {
+    render(model, rendered) {
+      const x = new XmlStrings();
+      const feed = new Feed(channel(x, model));
+      for (const a of model.items) feed.addItem(itemOf(x, a, rendered.get(a.id)!));
+      return finishHead(x.restore(layout.serialise(feed)), model) + '\n';
+    },
+    frame(model) {
+      const x = new XmlStrings();
+      return cutFrame(layout, x, new Feed(channel(x, model)), model.items.length > 0, (head) => finishHead(head, model));
+    },
+    item(a, content) {
+      const x = new XmlStrings();
+      return cutItem(layout, x, itemOf(x, a, content));
+    },
+  };
+}
+
+/**
+ * The frame of an XML feed: the whole document when it has no items, or the
+ * document cut around a marker item (see MARKER_ITEM).
+ */
+function cutFrame(layout: XmlLayout, x: XmlStrings, feed: Feed, hasItems: boolean, finishHead: (head: string) => string): Frame {
   if (!hasItems) return { head: finishHead(x.restore(layout.serialise(feed))) + '\n', tail: '', separator: '' };
   feed.addItem(MARKER_ITEM);
   const { before, after } = cutLastElement(layout.serialise(feed), layout.element, layout.indent, layout.closing);
@@ -93,7 +127,7 @@ export function cutFrame(layout: XmlLayout, x: XmlStrings, feed: Feed, hasItems:
 }
 
 /** One item's element, cut from a one-item document of the fixed ITEM_HOST channel. */
-export function cutItem(layout: XmlLayout, x: XmlStrings, item: Item): string {
+function cutItem(layout: XmlLayout, x: XmlStrings, item: Item): string {
   const feed = new Feed(ITEM_HOST);
   feed.addItem(item);
   return x.restore(cutLastElement(layout.serialise(feed), layout.element, layout.indent, layout.closing).element);

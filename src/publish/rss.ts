@@ -1,49 +1,22 @@
-import { Feed } from 'feed';
 import { escapeHtml } from '../content/render.js';
 import type { Article } from '../content/schema.js';
-import { cutFrame, cutItem, type Frame, type XmlLayout } from './fragment.js';
+import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
-import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent, type RenderedMap } from './shared.js';
+import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
 
 const MEDIA_NS = 'http://search.yahoo.com/mrss/';
 /** Plain-text fields: see XmlStrings.put. */
 const HEX = { hex: true };
 
-/**
- * RSS 2.0 (RSS Advisory Board), with content:encoded, dc:creator and atom:link rel=self,
- * as one document. The build assembles the same bytes from rssFrame and rssItem
- * (test/fragment.test.ts holds the two to byte identity).
- */
-export function renderRss(model: FeedModel, rendered: RenderedMap): string {
-  const x = new XmlStrings();
-  const feed = new Feed(channel(x, model));
-  for (const a of model.items) feed.addItem(item(x, a, rendered.get(a.id)!));
-  return finishHead(x.restore(feed.rss2()), model) + '\n';
-}
-
-/**
- * Everything of the feed's RSS document but its items: the channel up to the
- * last item's place, and the closing tags. The feed package declares the
- * dc and content namespaces only when an item has content (all of ours do),
- * so the frame of a non-empty feed is cut from a document with one marker item.
- */
-export function rssFrame(model: FeedModel): Frame {
-  const x = new XmlStrings();
-  return cutFrame(RSS_LAYOUT, x, new Feed(channel(x, model)), model.items.length > 0, (head) => finishHead(head, model));
-}
-
-/**
- * One item's `<item>…</item>` element with its indentation and trailing
- * newline, exactly as it appears in any feed that carries it: xml-js indents
- * by depth, and nothing in an item depends on its channel or its neighbours.
- */
-export function rssItem(a: Article, content: FeedContent): string {
-  const x = new XmlStrings();
-  return cutItem(RSS_LAYOUT, x, item(x, a, content));
-}
-
 const RSS_LAYOUT: XmlLayout = { element: 'item', indent: 8, closing: '\n    </channel>\n</rss>', serialise: (feed) => feed.rss2() };
+
+/**
+ * RSS 2.0 (RSS Advisory Board), with content:encoded, dc:creator and atom:link rel=self.
+ * The feed package declares the dc and content namespaces only when an item has content
+ * (all of ours do), so the frame of a non-empty feed is cut from a document with one marker item.
+ */
+export const { render: renderRss, frame: rssFrame, item: rssItem } = xmlFormat(RSS_LAYOUT, channel, item, finishHead);
 
 function channel(x: XmlStrings, model: FeedModel) {
   return {
