@@ -263,7 +263,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
     const { paths } = summary;
     const cache = await BuildCache.load(cacheFile!, key, changed.map((i) => paths[i]!));
     const refOfPath = refMaker(contentDir, cwd);
-    const fresh = new Map<number, { hash: string; article: StoredArticle; diagnostics: Diagnostic[]; entry: FileEntry }>();
+    const fresh = new Map<number, FileEntry & { article: StoredArticle }>();
     for (const i of changed) {
       const ref = refOfPath(paths[i]!);
       const st = scanned.stats.get(ref.absPath)!;
@@ -275,15 +275,14 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
         const old = cache.files.get(ref.absPath);
         if (!old?.article || shortHash(old.hash) !== summary.hashes[i] || !samePlace(old.article, r.article)) return undefined;
       }
-      const entry: FileEntry = { ...statOf(st), hash: r.hash, racy: isRacy(st, scanned.wall), diagnostics: r.diagnostics, article: r.article };
-      fresh.set(i, { hash: r.hash, article: r.article, diagnostics: r.diagnostics, entry });
+      fresh.set(i, { ...statOf(st), hash: r.hash, racy: isRacy(st, scanned.wall), diagnostics: r.diagnostics, article: r.article });
     }
     if (aborted()) return done();
     // Every check passed: from here on this is the build.
     report.changedOnly = true;
     stats.parsed = [...fresh].filter(([i, f]) => shortHash(f.hash) !== summary.hashes[i]).length;
     stats.reused = paths.length - stats.parsed;
-    for (const [i, f] of fresh) cache.files.set(paths[i]!, f.entry);
+    for (const [i, f] of fresh) cache.files.set(paths[i]!, f);
     const changedFiles = new Set([...fresh.keys()].map((i) => refOfPath(paths[i]!).displayPath));
     report.diagnostics.push(...summary.diagnostics.filter((d) => !d.file || !changedFiles.has(d.file)), ...[...fresh.values()].flatMap((f) => f.diagnostics));
     report.counts = summary.counts;
