@@ -21,8 +21,8 @@ const sizes = values.sizes.split(',').map(Number);
 const NOW = '2026-11-25T12:00:00Z';
 
 if (!existsSync(path.join(root, 'lib', 'bundle', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-const { build } = await import(path.join(root, 'lib', 'build.js'));
-const { BuildCache } = await import(path.join(root, 'lib', 'cache.js'));
+const { build } = await import(path.join(root, 'lib', 'build', 'build.js'));
+const { BuildCache } = await import(path.join(root, 'lib', 'incremental', 'cache.js'));
 
 // Runs the CLI in a fresh process and returns its wall time and peak RSS (from the child itself).
 function runCli(dir, args) {

@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { build } from '../lib/build.js';
-import { createFeedServer } from '../lib/serve.js';
+import { build } from '../lib/build/build.js';
+import { createFeedServer } from '../lib/serve/server.js';
 
 const root = process.argv[2];
 const outDir = path.join(root, 'dist');

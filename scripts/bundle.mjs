@@ -8,11 +8,11 @@ import { build } from 'esbuild';
 const root = new URL('..', import.meta.url);
 const { version } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 // The cache key's record of the packages, taken from those this bundle is made of (src/version.ts).
-const { dependencyVersions } = await import(new URL('lib/version.js', root).href);
-const dependencies = dependencyVersions(fileURLToPath(new URL('lib/version.js', root)));
+const { dependencyVersions } = await import(new URL('lib/util/version.js', root).href);
+const dependencies = dependencyVersions(fileURLToPath(new URL('lib/util/version.js', root)));
 await build({
   absWorkingDir: fileURLToPath(root),
-  entryPoints: ['lib/cli.js', 'lib/worker.js'],
+  entryPoints: { cli: 'lib/cli/main.js', worker: 'lib/build/worker.js' },
   outdir: 'lib/bundle',
   bundle: true,
   platform: 'node',

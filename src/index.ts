@@ -1,10 +1,10 @@
-export { build, check, type BuildOptions, type BuildReport, type FeedSummary } from './build.js';
-export { configSchema, loadConfig, type Config, type ConfigInput } from './config.js';
-export { formatDiagnostics, type Diagnostic, type Severity } from './diagnostics.js';
+export { build, check, type BuildOptions, type BuildReport, type FeedSummary } from './build/build.js';
+export { configSchema, loadConfig, type Config, type ConfigInput } from './config/config.js';
+export { formatDiagnostics, type Diagnostic, type Severity } from './diagnostics/diagnostics.js';
 export { frontmatterSchema, type Article, type Frontmatter, type Person } from './content/schema.js';
 export { selectVisible, selectScheduled, nextDue } from './publish/select.js';
-export { runCli } from './cli.js';
-export { Publisher, type BuildOutcome, type Clock, type PublisherOptions, type Timers, type Trigger } from './publisher.js';
-export { runPublisher, type StartOptions } from './start.js';
-export { createFeedServer, type FeedServer, type FeedServerOptions, type ReloadResult } from './serve.js';
-export { announcePublish, changedFeedUrls, pingHubs, type PingOptions, type PingResult } from './websub.js';
+export { runCli } from './cli/main.js';
+export { Publisher, type BuildOutcome, type Clock, type PublisherOptions, type Timers, type Trigger } from './start/publisher.js';
+export { runPublisher, type StartOptions } from './start/start.js';
+export { createFeedServer, type FeedServer, type FeedServerOptions, type ReloadResult } from './serve/server.js';
+export { announcePublish, changedFeedUrls, pingHubs, type PingOptions, type PingResult } from './start/websub.js';

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
-import { createFeedServer, type FeedServer } from '../src/serve.js';
+import { build } from '../src/build/build.js';
+import { createFeedServer, type FeedServer } from '../src/serve/server.js';
 
 /**
  * What a person sees, in a real headless Chromium (Debian's `chromium`,

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
-import { BuildCache } from '../src/cache.js';
-import { dependencyVersions } from '../src/version.js';
+import { build } from '../src/build/build.js';
+import { BuildCache } from '../src/incremental/cache.js';
+import { dependencyVersions } from '../src/util/version.js';
 import { article, baseConfig, madeSites, makeSite, NOW } from './helpers/site.js';
 
 /** Backdates every content file so its stat can be trusted (files written in the last 2 s are "racy" and always re-read). */
@@ -199,7 +199,7 @@ describe('build cache', () => {
   it('is keyed on the installed packages too: upgrading one in place starts afresh', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-deps-'));
     madeSites.push(dir);
-    const from = path.join(dir, 'node_modules', 'feedpipe', 'lib', 'version.js');
+    const from = path.join(dir, 'node_modules', 'feedpipe', 'lib', 'util', 'version.js');
     const record = path.join(dir, 'node_modules', '.package-lock.json');
     await mkdir(path.dirname(from), { recursive: true });
     const installed = (feed: string) => JSON.stringify({ packages: { '': {}, 'node_modules/feed': { version: feed }, 'node_modules/remark': { version: '15.0.1' } } });

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import { acquireOutputLock } from '../src/lock.js';
+import { runCli } from '../src/cli/main.js';
+import { acquireOutputLock } from '../src/start/lock.js';
 import { article, makeSite } from './helpers/site.js';
 
 async function run(argv: string[], cwd: string) {

@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, type BuildReport } from '../src/build.js';
-import type { ConfigInput } from '../src/config.js';
+import { build, type BuildReport } from '../src/build/build.js';
+import type { ConfigInput } from '../src/config/config.js';
 import {
   atomRulesBeyondRelaxNg,
   parseWithFeedParser,

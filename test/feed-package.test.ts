@@ -7,7 +7,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { Feed } from 'feed';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
+import { build } from '../src/build/build.js';
 import { verifyOutput } from '../src/publish/verify.js';
 import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../src/http/headers.js';
-import { resolveRequestPath } from '../src/http/path.js';
+import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../src/serve/headers.js';
+import { resolveRequestPath } from '../src/serve/path.js';
 import { parseManifest, publishFiles, readManifest } from '../src/publish/write.js';
 import { makeSite } from './helpers/site.js';
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
+import { build } from '../src/build/build.js';
 import { findMarkdownFiles, splitSource } from '../src/content/load.js';
 import { baseConfig, makeSite } from './helpers/site.js';
 

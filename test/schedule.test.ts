@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, validateConfig } from '../src/config.js';
-import { formatDiagnostics } from '../src/diagnostics.js';
-import { cronExpressionProblem, DEFAULT_CRON } from '../src/schedule.js';
+import { loadConfig, validateConfig } from '../src/config/config.js';
+import { formatDiagnostics } from '../src/diagnostics/diagnostics.js';
+import { cronExpressionProblem, DEFAULT_CRON } from '../src/start/cron.js';
 import { baseConfig, makeSite } from './helpers/site.js';
 
 describe('schedule.cron in the config', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config.js';
+import { configSchema } from '../src/config/config.js';
 import { splitSource } from '../src/content/load.js';
 import { findCollisions, slugFromPath, validateArticle, type Article } from '../src/content/schema.js';
 import { baseConfig } from './helpers/site.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
+import { runCli } from '../src/cli/main.js';
 import { request } from './helpers/http.js';
 import { article, makeSite } from './helpers/site.js';
 

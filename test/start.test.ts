@@ -1,8 +1,8 @@
 import { readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build.js';
-import { LOCK_FILE } from '../src/lock.js';
+import { build } from '../src/build/build.js';
+import { LOCK_FILE } from '../src/start/lock.js';
 import { launch } from './helpers/publisher.js';
 import { article, makeSite } from './helpers/site.js';
 

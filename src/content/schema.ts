@@ -1,11 +1,11 @@
 import path from 'node:path';
 import * as z from 'zod';
-import type { Config } from '../config.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { zodIssuesToDiagnostics } from '../validate.js';
-import { parseYaml, type ParsedYaml } from '../yaml.js';
-import { parseYamlFast } from '../yaml-fast.js';
-import { parseDate, zonedParts } from './dates.js';
+import type { Config } from '../config/config.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { zodIssuesToDiagnostics } from '../util/validate.js';
+import { parseYaml, type ParsedYaml } from '../util/yaml.js';
+import { parseYamlFast } from './yaml-fast.js';
+import { parseDate, zonedParts } from '../util/dates.js';
 import type { SourceFile } from './load.js';
 
 const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;

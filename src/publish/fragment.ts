@@ -11,9 +11,9 @@
  * serialises the XML of both, and this module cuts them out of its output.
  */
 import { Feed, type FeedOptions, type Item } from 'feed';
-import type { StoredFragment } from '../cache.js';
+import type { StoredFragment } from '../incremental/cache.js';
 import type { Article } from '../content/schema.js';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { FeedFormat, FeedModel } from './model.js';
 import type { FeedContent, RenderedMap } from './shared.js';
 import { compact, XmlStrings } from './text.js';

@@ -3,7 +3,7 @@
  * workers also serialise and verify each article's three fragments, so that
  * work is shared by the threads instead of left to the main thread afterwards.
  */
-import type { StoredFragment } from '../cache.js';
+import type { StoredFragment } from '../incremental/cache.js';
 import type { Article } from '../content/schema.js';
 import { atomEntry, atomFrame } from './atom.js';
 import type { FormatSerialiser } from './fragment.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { Article, Person } from '../content/schema.js';
 import { slugify } from '../content/schema.js';
 

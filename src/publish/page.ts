@@ -1,5 +1,5 @@
-import type { Config } from '../config.js';
-import { zonedParts } from '../content/dates.js';
+import type { Config } from '../config/config.js';
+import { zonedParts } from '../util/dates.js';
 import { escapeHtml } from '../content/render.js';
 import { FEED_FILES, INDEX_ITEMS, MIME, type FeedFormat, type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';

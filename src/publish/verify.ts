@@ -1,5 +1,5 @@
 import { SaxesParser } from 'saxes';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 
 /**
  * Every file is re-parsed in memory before anything is written: a document a

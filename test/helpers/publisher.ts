@@ -1,4 +1,4 @@
-import { runPublisher, type StartOptions } from '../../src/start.js';
+import { runPublisher, type StartOptions } from '../../src/start/start.js';
 
 /** Runs the publisher in this process, cron off, and collects what it prints. */
 export function launch(root: string, options: Partial<StartOptions> = {}, timeoutMs = 3000) {

@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConfigInput } from '../../src/config.js';
+import type { ConfigInput } from '../../src/config/config.js';
 
 /** Folders made by makeSite in this test file; test/helpers/cleanup.ts removes them after the file. */
 export const madeSites: string[] = [];

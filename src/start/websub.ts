@@ -1,5 +1,5 @@
-import type { BuildReport } from './build.js';
-import { FEED_FILES } from './publish/model.js';
+import type { BuildReport } from '../build/build.js';
+import { FEED_FILES } from '../publish/model.js';
 
 /**
  * WebSub publishing (https://www.w3.org/TR/websub/): after a build that

@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml, type Coding } from './http/headers.js';
-import { resolveRequestPath } from './http/path.js';
-import { FEED_FILES, MIME } from './publish/model.js';
-import { MANIFEST, parseManifest } from './publish/write.js';
+import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml, type Coding } from './headers.js';
+import { resolveRequestPath } from './path.js';
+import { FEED_FILES, MIME } from '../publish/model.js';
+import { MANIFEST, parseManifest } from '../publish/write.js';
 
 export interface FeedServerOptions {
   /** The output folder: only the files its manifest lists are served. */

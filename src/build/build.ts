@@ -1,19 +1,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredArticle, type StoredFragment, type StoredRender } from './cache.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from './config.js';
-import { findMarkdownFiles, toDisplayPath } from './content/load.js';
-import { findCollisions, type Article } from './content/schema.js';
-import { diagnostic, hasErrors, type Diagnostic } from './diagnostics.js';
-import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from './publish/model.js';
-import { partition, type Selection } from './publish/select.js';
-import type { RenderedMap } from './publish/shared.js';
-import { MANIFEST, publishFiles, type WriteResult } from './publish/write.js';
+import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredArticle, type StoredFragment, type StoredRender } from '../incremental/cache.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from '../config/config.js';
+import { findMarkdownFiles, toDisplayPath } from '../content/load.js';
+import { findCollisions, type Article } from '../content/schema.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from '../publish/model.js';
+import { partition, type Selection } from '../publish/select.js';
+import type { RenderedMap } from '../publish/shared.js';
+import { MANIFEST, publishFiles, type WriteResult } from '../publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
-import { digestInputs, holdsAt, isRacy, windowOf, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from './standing.js';
-import { changedSince, flatStats, loadSummary, samePlace, saveSummary, shortHash, summaryFile, type SiteSummary, type StoredModel } from './summary.js';
-import { dependencyVersions, version } from './version.js';
+import { digestInputs, holdsAt, isRacy, windowOf, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from '../incremental/standing.js';
+import { changedSince, flatStats, loadSummary, samePlace, saveSummary, shortHash, summaryFile, type SiteSummary, type StoredModel } from '../incremental/summary.js';
+import { dependencyVersions, version } from '../util/version.js';
 import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
 
 export interface BuildOptions {
@@ -379,7 +379,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   const tasks: { a: Article; task: RenderTask }[] = [];
   // What is rendered for a feed is also serialised, by the same thread: the fragments' root tags come from a feed with items.
   const withItems = !options.renderAll && pending.find((p) => p.model.items.length)?.model;
-  const roots = withItems ? (await import('./publish/items.js')).rootsOf(withItems) : undefined;
+  const roots = withItems ? (await import('../publish/items.js')).rootsOf(withItems) : undefined;
   for (const a of toRender) {
     const entry = entryOf(a);
     const r = await cache.render(a.source.absPath, entry.hash);
@@ -429,11 +429,11 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   };
   if (pending.length || pages.length) {
     const [{ SERIALISERS }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
-      import('./publish/items.js'),
-      import('./publish/fragment.js'),
-      import('./publish/verify.js'),
-      import('./publish/page.js'),
-      import('./publish/xsl.js'),
+      import('../publish/items.js'),
+      import('../publish/fragment.js'),
+      import('../publish/verify.js'),
+      import('../publish/page.js'),
+      import('../publish/xsl.js'),
     ]);
     const fragments = fragmentContext(SERIALISERS, cache, rendered, hashOf);
     for (const { model, fingerprint } of pending) {

@@ -3,14 +3,14 @@
  * they run the same on the main thread and in worker threads (src/worker.ts).
  */
 import { readFileSync } from 'node:fs';
-import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredFragment, type StoredRender } from './cache.js';
-import type { Roots } from './publish/items.js';
-import type { FeedFormat } from './publish/model.js';
-import type { Config } from './config.js';
-import { splitSource } from './content/load.js';
-import { validateArticle } from './content/schema.js';
-import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { findExcessiveNesting, MAX_NESTING } from './content/nesting.js';
+import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredFragment, type StoredRender } from '../incremental/cache.js';
+import type { Roots } from '../publish/items.js';
+import type { FeedFormat } from '../publish/model.js';
+import type { Config } from '../config/config.js';
+import { splitSource } from '../content/load.js';
+import { validateArticle } from '../content/schema.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { findExcessiveNesting, MAX_NESTING } from '../content/nesting.js';
 
 export interface FileRef {
   absPath: string;
@@ -73,8 +73,8 @@ export type RenderResult = StoredRender & { fragments?: Partial<Record<FeedForma
 
 /** Re-reads an article's body (checking it is still the version that was parsed) and renders it. */
 export async function renderFile(task: RenderTask): Promise<RenderResult | { error: Diagnostic }> {
-  const { renderArticle } = await import('./content/render.js');
-  const items = task.roots ? await import('./publish/items.js') : undefined;
+  const { renderArticle } = await import('../content/render.js');
+  const items = task.roots ? await import('../publish/items.js') : undefined;
   const changed = {
     error: diagnostic({ code: 'changed-during-build', file: task.ref.displayPath, message: 'file changed while the build was running', hint: 'nothing was published; the next build picks up the new version' }),
   };

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic } from './diagnostics.js';
-import { MANIFEST, writeAtomically } from './publish/write.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import { MANIFEST, writeAtomically } from '../publish/write.js';
 
 export interface FileStat {
   size: number;

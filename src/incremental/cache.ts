@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Article } from './content/schema.js';
-import type { Selection } from './publish/select.js';
+import type { Article } from '../content/schema.js';
+import type { Selection } from '../publish/select.js';
 import type { ClockWindow, FileStat } from './standing.js';
-import type { Diagnostic } from './diagnostics.js';
-import type { FeedFormat } from './publish/model.js';
-import { compact } from './publish/text.js';
-import { writeAtomically } from './publish/write.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import type { FeedFormat } from '../publish/model.js';
+import { compact } from '../publish/text.js';
+import { writeAtomically } from '../publish/write.js';
 
 /**
  * Bump when parsing, validation, rendering or serialisation changes output, so

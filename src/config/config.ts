@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { isValidTimeZone } from './content/dates.js';
-import { cronExpressionProblem, DEFAULT_CRON } from './schedule.js';
-import { zodIssuesToDiagnostics } from './validate.js';
-import { parseYaml } from './yaml.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { isValidTimeZone } from '../util/dates.js';
+import { cronExpressionProblem, DEFAULT_CRON } from '../start/cron.js';
+import { zodIssuesToDiagnostics } from '../util/validate.js';
+import { parseYaml } from '../util/yaml.js';
 
 export const DEFAULT_CONFIG_FILE = 'feedpipe.config.yaml';
 

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { closest, diagnostic, formatField, type Diagnostic } from './diagnostics.js';
+import { closest, diagnostic, formatField, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { ParsedYaml } from './yaml.js';
 
 /** Parameters a refinement attaches to its issue so the diagnostic gets a stable code and a hint. */

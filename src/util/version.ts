@@ -12,7 +12,7 @@ let cachedDependencies: string | undefined;
 
 /** feedpipe's own version, from package.json. */
 export function version(): string {
-  cached ??= typeof FEEDPIPE_VERSION === 'string' ? FEEDPIPE_VERSION : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  cached ??= typeof FEEDPIPE_VERSION === 'string' ? FEEDPIPE_VERSION : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return cached;
 }
 

@@ -3,12 +3,12 @@ import { realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build, check, resolveConfig, type BuildOptions, type BuildReport } from './build.js';
-import { toDisplayPath } from './content/load.js';
-import { formatDiagnostics } from './diagnostics.js';
-import { version } from './version.js';
-import { acquireOutputLock } from './lock.js';
-import type { LogFormat } from './start.js';
+import { build, check, resolveConfig, type BuildOptions, type BuildReport } from '../build/build.js';
+import { toDisplayPath } from '../content/load.js';
+import { formatDiagnostics } from '../diagnostics/diagnostics.js';
+import { version } from '../util/version.js';
+import { acquireOutputLock } from '../start/lock.js';
+import type { LogFormat } from '../start/start.js';
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -133,7 +133,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   if (!values.quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
   // Commands load what only they use: a no-op build should not pay for the server or the publisher.
   // After the files are written, and never changing the exit code: a hub that is down is a warning.
-  const { announcePublish } = await import('./websub.js');
+  const { announcePublish } = await import('../start/websub.js');
   const results = await (await announcePublish(report, { log: (m) => io.stderr(m + '\n') })).pings;
   if (results.length && !values.quiet) io.stdout(`WebSub: ${results.filter((r) => r.ok).length} of ${results.length} hub pings accepted\n`);
   return 0;
@@ -183,7 +183,7 @@ function stopSignal(io: CliIO): { signal: AbortSignal; detach: () => void } {
 async function start(options: BuildOptions, io: CliIO, logFormat: LogFormat, watch: boolean, quiet: boolean, serveOn?: { port?: number; host?: string }): Promise<number> {
   const { signal, detach } = stopSignal(io);
   try {
-    const { runPublisher } = await import('./start.js');
+    const { runPublisher } = await import('../start/start.js');
     return await runPublisher({
       build: options,
       signal,
@@ -205,7 +205,7 @@ async function serve(options: BuildOptions, listen: { port?: number; host?: stri
   if (!resolved.config) return 1;
   const shown = toDisplayPath(resolved.outDir, io.cwd ?? process.cwd());
   let listening = false;
-  const { createFeedServer } = await import('./serve.js');
+  const { createFeedServer } = await import('../serve/server.js');
   const server = createFeedServer({
     outDir: resolved.outDir,
     maxAge: resolved.config.server.maxAge,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Config } from './config.js';
+import type { Config } from '../config/config.js';
 
 export type TaskKind = 'parse' | 'render';
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Config } from './config.js';
+import type { Config } from '../config/config.js';
 import { parseFile, renderFile, type FileRef, type RenderTask } from './work.js';
 
 /** Worker thread: runs batches of parse or render tasks for src/pool.ts. */

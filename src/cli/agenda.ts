@@ -3,8 +3,8 @@
  * for the author's eyes, never written anywhere. Due times are shown in the
  * site's timezone (the one authors write dates in) and in UTC.
  */
-import type { BuildReport } from './build.js';
-import type { Article } from './content/schema.js';
+import type { BuildReport } from '../build/build.js';
+import type { Article } from '../content/schema.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

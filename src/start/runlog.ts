@@ -11,10 +11,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildReport } from './build.js';
-import type { Diagnostic } from './diagnostics.js';
-import { FEED_FILES } from './publish/model.js';
-import { MANIFEST } from './publish/write.js';
+import type { BuildReport } from '../build/build.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import { FEED_FILES } from '../publish/model.js';
+import { MANIFEST } from '../publish/write.js';
 
 /** Per feed, keyed by the path of its JSON Feed file: item id → the item as serialised. */
 export type FeedSnapshot = Map<string, Map<string, string>>;
