@@ -16,11 +16,12 @@ import { atomEntry, atomFrame, renderAtom } from '../src/publish/atom.js';
 import { BuildCache } from '../src/incremental/cache.js';
 import { assemble, fragmentContext, serialiseFeed, type FormatSerialiser } from '../src/publish/fragment.js';
 import { jsonFrame, jsonItem, renderJson } from '../src/publish/json.js';
-import { buildFeedModels, FEED_FILES, type FeedFormat, type FeedModel } from '../src/publish/model.js';
+import { buildFeedModels, type FeedModel } from '../src/publish/model.js';
 import { renderRss, rssFrame, rssItem } from '../src/publish/rss.js';
 import type { FeedContent, RenderedMap } from '../src/publish/shared.js';
 import { verifyOutput } from '../src/publish/verify.js';
 import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { FEED_FILES, type FeedFormat } from '../src/publish/files.js';
 
 // The build imports rss.js lazily; this lets one test make the RSS item of a chosen article unparseable.
 const corrupt = vi.hoisted(() => ({ title: undefined as string | undefined }));

@@ -7,9 +7,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { build, type BuildReport } from '../src/build/build.js';
 import type { ConfigInput } from '../src/config/config.js';
 import { createFeedServer, type FeedServer } from '../src/serve/server.js';
-import { publishFiles, readManifest } from '../src/publish/write.js';
+import { publishFiles } from '../src/publish/write.js';
 import { raw, request } from './helpers/http.js';
 import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { readManifest } from '../src/publish/manifest.js';
 
 const open: FeedServer[] = [];
 const roots: string[] = [];

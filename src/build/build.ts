@@ -1,20 +1,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredArticle, type StoredFragment, type StoredRender } from '../incremental/cache.js';
+import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredArticle, type StoredRender } from '../incremental/cache.js';
 import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from '../config/config.js';
-import { findMarkdownFiles, toDisplayPath } from '../content/load.js';
+import { findMarkdownFiles } from '../content/load.js';
 import { findCollisions, type Article } from '../content/schema.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
-import { buildFeedModels, FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, type FeedModel } from '../publish/model.js';
+import { buildFeedModels, type FeedModel } from '../publish/model.js';
 import { partition, type Selection } from '../publish/select.js';
 import type { RenderedMap } from '../publish/shared.js';
-import { MANIFEST, publishFiles, type WriteResult } from '../publish/write.js';
+import { publishFiles, type WriteResult } from '../publish/write.js';
 import { runChunked, WorkerPool } from './pool.js';
 import { digestInputs, holdsAt, isRacy, windowOf, loadStanding, outputStats, sameStat, saveStanding, standingFile, stands, statAll, statOf, type Counts, type FileStat, type Standing } from '../incremental/standing.js';
 import { changedSince, flatStats, loadSummary, samePlace, saveSummary, shortHash, summaryFile, type SiteSummary, type StoredModel } from '../incremental/summary.js';
 import { dependencyVersions, version } from '../util/version.js';
-import { parseFile, renderFile, type FileRef, type ParsedFile, type RenderResult, type RenderTask } from './work.js';
+import { parseFile, renderFile, type FileRef, type RenderResult, type RenderTask } from './work.js';
+import { isContentPath, isMarkdownName, toDisplayPath } from '../util/paths.js';
+import { FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, MANIFEST } from '../publish/files.js';
+import type { StoredFragment } from '../publish/fragment.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -530,8 +533,8 @@ async function scanContent(
       const abs = path.resolve(p);
       const rel = path.relative(contentDir, abs);
       if (rel.startsWith('..') || path.isAbsolute(rel)) continue; // not content (e.g. the config)
-      if (!abs.endsWith('.md') || rel.split(path.sep).some((s) => s.startsWith('.') || s.startsWith('_') || s === 'node_modules')) {
-        if (!abs.endsWith('.md')) simple = false; // a folder or rename: look at everything
+      if (!isContentPath(rel)) {
+        if (!isMarkdownName(abs)) simple = false; // a folder or rename: look at everything
         continue;
       }
       const st = await lstat(abs).catch(() => undefined);
@@ -656,20 +659,6 @@ async function loadArticles(scan: { paths: string[]; changed?: Set<string> }, ct
   }
   cache.loaded = { paths: scan.paths, entries: loaded, index: cache.loaded?.paths === scan.paths ? cache.loaded.index : new Map(scan.paths.map((p, i) => [p, i])) };
   return loaded;
-}
-
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** A content file's paths from its absolute path. */

@@ -3,14 +3,15 @@
  * they run the same on the main thread and in worker threads (src/worker.ts).
  */
 import { readFileSync } from 'node:fs';
-import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredFragment, type StoredRender } from '../incremental/cache.js';
+import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredRender } from '../incremental/cache.js';
 import type { Roots } from '../publish/items.js';
-import type { FeedFormat } from '../publish/model.js';
 import type { Config } from '../config/config.js';
 import { splitSource } from '../content/load.js';
 import { validateArticle } from '../content/schema.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { findExcessiveNesting, MAX_NESTING } from '../content/nesting.js';
+import type { FeedFormat } from '../publish/files.js';
+import type { StoredFragment } from '../publish/fragment.js';
 
 export interface FileRef {
   absPath: string;

@@ -4,11 +4,11 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, check, resolveConfig, type BuildOptions, type BuildReport } from '../build/build.js';
-import { toDisplayPath } from '../content/load.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
 import { version } from '../util/version.js';
 import { acquireOutputLock } from '../start/lock.js';
 import type { LogFormat } from '../start/start.js';
+import { toDisplayPath } from '../util/paths.js';
 
 export interface CliIO {
   stdout: (text: string) => void;

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { isIgnoredName, isMarkdownName } from '../util/paths.js';
 
 /** One Markdown file, read and split, not yet validated. */
 export interface SourceFile {
@@ -34,15 +35,15 @@ export function findMarkdownFiles(root: string): { files: string[]; diagnostics:
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      if (entry.name.startsWith('.') || entry.name.startsWith('_') || entry.name === 'node_modules') continue;
+      if (isIgnoredName(entry.name)) continue;
       const full = path.join(dir, entry.name);
       if (entry.isSymbolicLink()) {
         // A link could point outside the content folder; content stays inside it.
-        if (entry.name.endsWith('.md')) diagnostics.push(diagnostic({ code: 'symlink-skipped', severity: 'warning', file: full, message: 'symbolic link skipped', hint: 'copy the file into the content folder instead of linking it' }));
+        if (isMarkdownName(entry.name)) diagnostics.push(diagnostic({ code: 'symlink-skipped', severity: 'warning', file: full, message: 'symbolic link skipped', hint: 'copy the file into the content folder instead of linking it' }));
         continue;
       }
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.md')) files.push(full);
+      else if (entry.isFile() && isMarkdownName(entry.name)) files.push(full);
     }
   };
   walk(root);
@@ -89,9 +90,4 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
     source: { absPath, relPath, displayPath, frontmatter, frontmatterLine: 2, body: text.slice(bodyStart), bodyLine: 1 + (text.slice(0, bodyStart).match(/\n/g)?.length ?? 0) },
     diagnostics: [],
   };
-}
-
-export function toDisplayPath(absPath: string, cwd = process.cwd()): string {
-  const rel = path.relative(cwd, absPath);
-  return (rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absPath).split(path.sep).join('/');
 }

@@ -1,3 +1,4 @@
+import { escapeXml } from '../util/escape.js';
 import { remark } from 'remark';
 import remarkGfm from 'remark-gfm';
 import remarkHtml from 'remark-html';
@@ -140,9 +141,9 @@ export function renderArticle(article: Article, body = article.source.body): Ren
   let html = String(processor.stringify(hast as never)).trim();
   // Footnote links are generated after our walk as bare fragments; readers resolve
   // them against the feed, not the article, so they become absolute too.
-  html = html.replaceAll('href="#', `href="${escapeHtml(article.url)}#`);
+  html = html.replaceAll('href="#', `href="${escapeXml(article.url)}#`);
   if (article.image) {
-    html = `<figure><img src="${escapeHtml(article.image.url)}" alt="${escapeHtml(article.image.alt)}"></figure>\n${html}`;
+    html = `<figure><img src="${escapeXml(article.image.url)}" alt="${escapeXml(article.image.alt)}"></figure>\n${html}`;
   }
   const summary = article.summary ?? summarize(firstParagraphText(tree));
   return { html, summary, diagnostics };
@@ -195,6 +196,3 @@ function truncate(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}

@@ -4,9 +4,10 @@ import type { Article } from '../content/schema.js';
 import type { Selection } from '../publish/select.js';
 import type { ClockWindow, FileStat } from './standing.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import type { FeedFormat } from '../publish/model.js';
 import { compact } from '../publish/text.js';
-import { writeAtomically } from '../publish/write.js';
+import { writeAtomically } from '../util/atomic.js';
+import type { FeedFormat } from '../publish/files.js';
+import type { StoredFragment } from '../publish/fragment.js';
 
 /**
  * Bump when parsing, validation, rendering or serialisation changes output, so
@@ -66,13 +67,6 @@ export interface StoredRender {
   html: string;
   summary: string;
   diagnostics: Diagnostic[];
-}
-
-/** A feed item's serialised fragment (src/publish/fragment.ts), verified. */
-export interface StoredFragment {
-  text: string;
-  /** The XML root start tag it was verified under ('' for JSON): its in-scope namespaces. */
-  verifiedIn: string;
 }
 
 /** Text as read from a binary shard (saveBinaryShards): its UTF-8 bytes, decoded on first use once their digest checks. */

@@ -13,7 +13,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import { MANIFEST, writeAtomically } from '../publish/write.js';
+import { writeAtomically } from '../util/atomic.js';
+import { MANIFEST } from '../publish/files.js';
 
 export interface FileStat {
   size: number;

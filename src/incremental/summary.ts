@@ -22,7 +22,7 @@ import { readFile, rm } from 'node:fs/promises';
 import type { StoredArticle } from './cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { FeedModel } from '../publish/model.js';
-import { writeAtomically } from '../publish/write.js';
+import { writeAtomically } from '../util/atomic.js';
 import { isRacy, type ClockWindow, type Counts, type FileStat } from './standing.js';
 
 /** Hashes are kept to this many hex digits (128 bits): enough to tell two versions of a file apart. */

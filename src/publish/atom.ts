@@ -1,10 +1,10 @@
-import { escapeHtml } from '../content/render.js';
 import type { Article } from '../content/schema.js';
 import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
+import { escapeXml } from '../util/escape.js';
 
 const ATOM_LAYOUT: XmlLayout = { element: 'entry', indent: 4, closing: '\n</feed>', serialise: (feed) => feed.atom1() };
 
@@ -32,12 +32,12 @@ function feedOptions(x: XmlStrings, model: FeedModel) {
 function entry(x: XmlStrings, a: Article, r: FeedContent) {
   return {
     // feed declares titles and summaries type="html": plain text is escaped as HTML first.
-    title: x.put(escapeHtml(a.title)),
+    title: x.put(escapeXml(a.title)),
     link: a.url,
     id: a.id,
     date: a.updated ?? a.date,
     published: a.date,
-    description: x.put(escapeHtml(r.summary)),
+    description: x.put(escapeXml(r.summary)),
     content: x.put(r.html),
     ...(a.authors.length ? { author: a.authors.map((p) => person(x, p)) } : {}),
     category: categories(a).map((name) => ({ term: x.put(name) })),

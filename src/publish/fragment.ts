@@ -11,13 +11,21 @@
  * serialises the XML of both, and this module cuts them out of its output.
  */
 import { Feed, type FeedOptions, type Item } from 'feed';
-import type { StoredFragment } from '../incremental/cache.js';
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import type { FeedFormat, FeedModel } from './model.js';
+import type { FeedModel } from './model.js';
 import type { FeedContent, RenderedMap } from './shared.js';
 import { compact, XmlStrings } from './text.js';
 import { invalid, rootStartTag, verifyFrame, verifyJsonFragment, verifyXmlFragment, type ParseError } from './verify.js';
+import type { FeedFormat } from './files.js';
+
+/** A feed item's serialised fragment (below), verified. */
+export interface StoredFragment {
+  text: string;
+  /** The XML root start tag it was verified under ('' for JSON): its in-scope namespaces. */
+  verifiedIn: string;
+}
+
 
 export interface Frame {
   /** Everything before the first item (the whole document when the feed has no items). */

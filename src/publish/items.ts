@@ -3,16 +3,17 @@
  * workers also serialise and verify each article's three fragments, so that
  * work is shared by the threads instead of left to the main thread afterwards.
  */
-import type { StoredFragment } from '../incremental/cache.js';
 import type { Article } from '../content/schema.js';
 import { atomEntry, atomFrame } from './atom.js';
 import type { FormatSerialiser } from './fragment.js';
 import { compact } from './text.js';
 import { jsonFrame, jsonItem } from './json.js';
-import type { FeedFormat, FeedModel } from './model.js';
+import type { FeedModel } from './model.js';
 import { rssFrame, rssItem } from './rss.js';
 import type { FeedContent } from './shared.js';
 import { rootStartTag, verifyJsonFragment, verifyXmlFragment } from './verify.js';
+import type { FeedFormat } from './files.js';
+import type { StoredFragment } from './fragment.js';
 
 export const SERIALISERS: Record<FeedFormat, FormatSerialiser> = {
   rss: { frame: rssFrame, item: rssItem },

@@ -1,9 +1,10 @@
 import type { Config } from '../config/config.js';
 import { zonedParts } from '../util/dates.js';
-import { escapeHtml } from '../content/render.js';
-import { FEED_FILES, INDEX_ITEMS, MIME, type FeedFormat, type FeedModel } from './model.js';
+import { type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
+import { escapeXml } from '../util/escape.js';
+import { FEED_FILES, INDEX_ITEMS, MIME, type FeedFormat } from './files.js';
 
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
@@ -22,7 +23,7 @@ const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
 export function renderIndexPage(models: readonly FeedModel[], config: Config, rendered: RenderedMap): string {
   const { site } = config;
   const main = models.find((m) => m.kind === 'main')!;
-  const t = (s: string) => escapeHtml(cleanText(s));
+  const t = (s: string) => escapeXml(cleanText(s));
   const alternates = models.flatMap((m) =>
     FORMATS.map((f) => `<link rel="alternate" type="${MIME[f]}" title="${t(`${m.title} (${FORMAT_NAMES[f]})`)}" href="${t(m.dir + FEED_FILES[f])}"/>`),
   );

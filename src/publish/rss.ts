@@ -1,9 +1,9 @@
-import { escapeHtml } from '../content/render.js';
 import type { Article } from '../content/schema.js';
 import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
+import { escapeXml } from '../util/escape.js';
 
 const MEDIA_NS = 'http://search.yahoo.com/mrss/';
 /** Plain-text fields: see XmlStrings.put. */
@@ -47,7 +47,7 @@ function item(x: XmlStrings, a: Article, r: FeedContent) {
     date: a.updated ?? a.date,
     published: a.date,
     // description is HTML by convention: the plain summary is escaped as HTML.
-    description: x.put(escapeHtml(r.summary)),
+    description: x.put(escapeXml(r.summary)),
     content: x.put(r.html),
     category: categories(a).map((name) => ({ name: x.put(name, HEX) })),
     extensions,
@@ -69,7 +69,7 @@ function finishHead(xml: string, model: FeedModel): string {
  * avoided without breaking a reader.
  */
 export function rssTitle(x: XmlStrings, title: string): string {
-  return LOOKS_LIKE_MARKUP.test(title) ? x.put(escapeHtml(title)) : x.put(title, HEX);
+  return LOOKS_LIKE_MARKUP.test(title) ? x.put(escapeXml(title)) : x.put(title, HEX);
 }
 const LOOKS_LIKE_MARKUP = /<[A-Za-z/!?]|&(?:#\d|#x[0-9a-f]|[A-Za-z][A-Za-z0-9]*;|(?:amp|lt|gt|quot|apos|nbsp|copy|reg)(?![A-Za-z0-9]))/i;
 

@@ -1,5 +1,6 @@
-import { cleanText, escapeXml } from './text.js';
+import { cleanText } from './text.js';
 import type { RenderedArticle } from '../content/render.js';
+import { escapeXml } from '../util/escape.js';
 
 export const GENERATOR = 'feedpipe';
 

@@ -1,3 +1,5 @@
+import { escapeXml, escapeXmlHex } from '../util/escape.js';
+
 /**
  * Characters XML 1.0 cannot carry at all (C0 controls but tab, CR and LF; lone
  * surrogates; U+FFFE/U+FFFF), plus C1 controls and DEL, which XML allows but
@@ -13,14 +15,6 @@ const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDF
 
 export function cleanText(text: string): string {
   return SUSPECT.test(text) ? text.replace(UNWANTED, '') : text;
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-export function escapeXmlHex(text: string): string {
-  return text.replace(/&/g, '&#x26;').replace(/</g, '&#x3C;').replace(/>/g, '&#x3E;').replace(/"/g, '&#x22;');
 }
 
 /**

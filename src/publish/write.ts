@@ -1,31 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { syncFolder, writeAtomically } from '../util/atomic.js';
+import { mapLimit } from '../util/map-limit.js';
+import { isSafeRelative } from '../util/paths.js';
+import { MANIFEST } from './files.js';
+import { readManifest, type Manifest, type PublishedFile } from './manifest.js';
 
-export const MANIFEST = '.feedpipe-manifest.json';
+export { writeAtomically } from '../util/atomic.js';
 
 export interface WriteResult {
   written: string[];
   unchanged: string[];
   removed: string[];
-}
-
-/**
- * dist/.feedpipe-manifest.json. `files` is what feedpipe published (the
- * clean-up reads only it, as every version did); `published` adds, per file,
- * the SHA-256 of its bytes and its HTTP Last-Modified, for the server: the
- * manifest is renamed into place after every file it lists, so a reader that
- * finds a file's bytes matching the manifest's hash has a complete build.
- */
-export interface Manifest {
-  files: string[];
-  published: Record<string, PublishedFile>;
-}
-
-export interface PublishedFile {
-  sha256: string;
-  /** ISO 8601, whole seconds. */
-  lastModified: string;
 }
 
 export interface PublishOptions {
@@ -73,18 +60,16 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   };
   // A sliding window: most of a file's time is its fsync, which the disk overlaps with the others'.
   const folders = new Set<string>();
-  let next = 0;
   let failure: { error: unknown } | undefined;
   // After a failure no lane takes another file, and every write under way ends before the caller hears of it.
-  await Promise.all(Array.from({ length: Math.min(16, queue.length) }, async () => {
-    while (!failure && next < queue.length) {
-      try {
-        await one(queue[next++]!);
-      } catch (error) {
-        failure ??= { error };
-      }
+  await mapLimit(queue, 16, async (file) => {
+    if (failure) return;
+    try {
+      await one(file);
+    } catch (error) {
+      failure ??= { error };
     }
-  }));
+  });
   if (failure) throw failure.error;
   // The renames are durable once their folders are synced: once per folder, not once per file.
   await Promise.all([...folders].map(syncFolder));
@@ -138,34 +123,6 @@ function lastModified(previous: PublishedFile | undefined, updated: Date | undef
   return new Date(Math.max(seconds(now).getTime(), before.getTime() + 1000));
 }
 
-/** Reads and checks the manifest; anything unreadable or unsafe counts as absent. */
-export async function readManifest(outDir: string): Promise<Manifest> {
-  return parseManifest(await readFile(path.join(outDir, MANIFEST), 'utf8').catch(() => ''));
-}
-
-export function parseManifest(text: string): Manifest {
-  let parsed: { files?: unknown; published?: unknown };
-  try {
-    parsed = JSON.parse(text) as typeof parsed;
-  } catch {
-    return { files: [], published: {} };
-  }
-  const files = Array.isArray(parsed?.files) ? parsed.files.filter((f): f is string => typeof f === 'string' && isSafeRelative(f)) : [];
-  const published: Record<string, PublishedFile> = {};
-  const meta = parsed?.published && typeof parsed.published === 'object' ? (parsed.published as Record<string, unknown>) : {};
-  for (const rel of files) {
-    const m = Object.hasOwn(meta, rel) ? (meta[rel] as Partial<PublishedFile> | null) : undefined;
-    if (m && typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256) && typeof m.lastModified === 'string' && !Number.isNaN(Date.parse(m.lastModified))) {
-      published[rel] = { sha256: m.sha256, lastModified: m.lastModified };
-    }
-  }
-  return { files, published };
-}
-
-export function isSafeRelative(rel: string): boolean {
-  return rel !== '' && !path.isAbsolute(rel) && !rel.split(/[\\/]/).some((p) => p === '..' || p === '');
-}
-
 function resolveInside(outDir: string, rel: string): string {
   if (!isSafeRelative(rel)) throw new Error(`refusing to write outside the output folder: ${rel}`);
   return path.join(outDir, rel);
@@ -180,37 +137,4 @@ async function removeEmptyParents(dir: string, stop: string): Promise<void> {
       return;
     }
   }
-}
-
-/**
- * Replaces `target` with `bytes` through a temp file and a rename, so a reader
- * sees the old bytes or the new, never a mix. `durable: false` skips the
- * fsyncs, for files that are only a hint (the build cache: a file lost in a
- * crash costs a slower build, and a torn one is detected and ignored).
- */
-export async function writeAtomically(target: string, bytes: Buffer, options: { syncFolder?: boolean; durable?: boolean } = {}): Promise<void> {
-  const dir = path.dirname(target);
-  await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx', 0o644);
-    try {
-      await handle.writeFile(bytes);
-      if (options.durable !== false) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, target);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  // The rename itself is durable only once the folder is synced (the caller may do that once for many files).
-  if (options.syncFolder !== false && options.durable !== false) await syncFolder(dir);
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  const handle = await open(dir, 'r').catch(() => undefined);
-  await handle?.sync().catch(() => undefined);
-  await handle?.close();
 }

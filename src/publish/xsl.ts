@@ -9,7 +9,7 @@
  * string escaped as HTML (RSS titles and item descriptions, which readers read
  * as HTML; Atom entry titles and summaries, which we declare type="html"), the
  * template `text` undoes exactly the escapes
- * `escapeHtml` makes, and the result is output as text again. No
+ * `escapeXml` makes, and the result is output as text again. No
  * disable-output-escaping, which Firefox ignores and which would let feed
  * content write markup into the page.
  *
@@ -92,7 +92,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
         </li>
     </xsl:template>
 
-    <!-- Undoes escapeHtml (&amp; &lt; &gt; &quot;) and outputs text, never markup. -->
+    <!-- Undoes escapeXml (&amp; &lt; &gt; &quot;) and outputs text, never markup. -->
     <xsl:template name="text">
         <xsl:param name="s"/>
         <xsl:choose>

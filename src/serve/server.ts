@@ -7,9 +7,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml, type Coding } from './headers.js';
+import { mapLimit } from '../util/map-limit.js';
 import { resolveRequestPath } from './path.js';
-import { FEED_FILES, MIME } from '../publish/model.js';
-import { MANIFEST, parseManifest } from '../publish/write.js';
+import { FEED_FILES, MIME, MANIFEST } from '../publish/files.js';
+import { parseManifest } from '../publish/manifest.js';
 
 export interface FeedServerOptions {
   /** The output folder: only the files its manifest lists are served. */
@@ -203,7 +204,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     const resources = new Map<string, Resource>();
     let changed = 0;
     // Two files at a time: compression runs on libuv's threads, and the cores are shared with serving.
-    await eachLimited(manifest.files, 2, async (rel) => {
+    await mapLimit(manifest.files, 2, async (rel) => {
       const kind = kindOf(rel);
       if (!kind || rel.split('/').some((s) => s.startsWith('.'))) return;
       let real: string;
@@ -417,13 +418,6 @@ class BoundedCache<T> {
   }
 }
 
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -13,8 +13,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildReport } from '../build/build.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import { FEED_FILES } from '../publish/model.js';
-import { MANIFEST } from '../publish/write.js';
+import { FEED_FILES, MANIFEST } from '../publish/files.js';
 
 /** Per feed, keyed by the path of its JSON Feed file: item id → the item as serialised. */
 export type FeedSnapshot = Map<string, Map<string, string>>;

@@ -9,9 +9,9 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildCache } from '../incremental/cache.js';
-import { build, mapConcurrently, resolveConfig, type BuildOptions, type BuildProgress, type BuildReport } from '../build/build.js';
+import { build, resolveConfig, type BuildOptions, type BuildProgress, type BuildReport } from '../build/build.js';
 import { DEFAULT_CONFIG_FILE } from '../config/config.js';
-import { findMarkdownFiles, toDisplayPath } from '../content/load.js';
+import { findMarkdownFiles } from '../content/load.js';
 import { formatDiagnostics, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { acquireOutputLock, LOCK_REFRESH_MS, type OutputLock } from './lock.js';
 import { Publisher, systemClock, systemTimers, type BuildOutcome, type Clock, type Timers, type Trigger } from './publisher.js';
@@ -20,6 +20,8 @@ import { publishFiles } from '../publish/write.js';
 import { startCron, type CronHandle } from './cron.js';
 import { createFeedServer, type FeedServer } from '../serve/server.js';
 import { announcePublish, type PingOptions } from './websub.js';
+import { mapLimit } from '../util/map-limit.js';
+import { isIgnoredName, toDisplayPath } from '../util/paths.js';
 
 export type LogFormat = 'human' | 'json';
 
@@ -174,7 +176,7 @@ export async function runPublisher(options: StartOptions): Promise<number> {
     const fingerprint = async (): Promise<string> => {
       const found = findMarkdownFiles(contentDir);
       const files = configFile ? [...found.files, configFile] : found.files;
-      const stats = await mapConcurrently(files, 64, (f) =>
+      const stats = await mapLimit(files, 64, (f) =>
         stat(f, { bigint: true }).then(
           (st) => `${f}\0${st.ino}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}`,
           (e: NodeJS.ErrnoException) => `${f}\0${e.code}`,
@@ -319,8 +321,8 @@ export async function runPublisher(options: StartOptions): Promise<number> {
           say('warning', `cannot watch ${toDisplayPath(target, cwd)}: ${(e as Error).message}; cron still rebuilds`, { message: (e as Error).message });
         }
       };
-      // Like the loader: files and folders starting with . or _ are not content (editor swap files too).
-      watchOne(contentDir, true, (name) => !name.split(/[\\/]/).some((p) => p.startsWith('.') || p.startsWith('_')) && !(outInsideContent && (name === relOut || name.startsWith(relOut + path.sep))), true);
+      // The loader's rule: files and folders starting with . or _, and node_modules, are not content (editor swap files too).
+      watchOne(contentDir, true, (name) => !name.split(/[\\/]/).some(isIgnoredName) && !(outInsideContent && (name === relOut || name.startsWith(relOut + path.sep))), true);
       // The folder, not the file: editors save by renaming a new file over the old one.
       if (configFile) watchOne(path.dirname(configFile), false, (name) => name === path.basename(configFile), false);
       stopped.signal.addEventListener('abort', () => pending !== undefined && timers.clearTimeout(pending), { once: true });

@@ -1,5 +1,6 @@
+import { mapLimit } from '../util/map-limit.js';
 import type { BuildReport } from '../build/build.js';
-import { FEED_FILES } from '../publish/model.js';
+import { FEED_FILES } from '../publish/files.js';
 
 /**
  * WebSub publishing (https://www.w3.org/TR/websub/): after a build that
@@ -80,16 +81,7 @@ export async function announcePublish(report: BuildReport, options: AnnounceOpti
 
 export async function pingHubs(hubs: readonly string[], feedUrls: readonly string[], options: PingOptions = {}): Promise<PingResult[]> {
   const jobs = hubs.flatMap((hub) => feedUrls.map((url) => ({ hub, url })));
-  const results: PingResult[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await pingOne(jobs[i]!.hub, jobs[i]!.url, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, jobs.length) }, worker));
-  return results;
+  return mapLimit(jobs, options.concurrency ?? 4, (job) => pingOne(job.hub, job.url, options));
 }
 
 async function pingOne(hub: string, url: string, options: PingOptions): Promise<PingResult> {

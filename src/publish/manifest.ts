@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isSafeRelative } from '../util/paths.js';
+import { MANIFEST } from './files.js';
+
+/**
+ * dist/.feedpipe-manifest.json. `files` is what feedpipe published (the
+ * clean-up reads only it, as every version did); `published` adds, per file,
+ * the SHA-256 of its bytes and its HTTP Last-Modified, for the server: the
+ * manifest is renamed into place after every file it lists, so a reader that
+ * finds a file's bytes matching the manifest's hash has a complete build.
+ */
+export interface Manifest {
+  files: string[];
+  published: Record<string, PublishedFile>;
+}
+
+export interface PublishedFile {
+  sha256: string;
+  /** ISO 8601, whole seconds. */
+  lastModified: string;
+}
+
+/** Reads and checks the manifest; anything unreadable or unsafe counts as absent. */
+export async function readManifest(outDir: string): Promise<Manifest> {
+  return parseManifest(await readFile(path.join(outDir, MANIFEST), 'utf8').catch(() => ''));
+}
+
+export function parseManifest(text: string): Manifest {
+  let parsed: { files?: unknown; published?: unknown };
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    return { files: [], published: {} };
+  }
+  const files = Array.isArray(parsed?.files) ? parsed.files.filter((f): f is string => typeof f === 'string' && isSafeRelative(f)) : [];
+  const published: Record<string, PublishedFile> = {};
+  const meta = parsed?.published && typeof parsed.published === 'object' ? (parsed.published as Record<string, unknown>) : {};
+  for (const rel of files) {
+    const m = Object.hasOwn(meta, rel) ? (meta[rel] as Partial<PublishedFile> | null) : undefined;
+    if (m && typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256) && typeof m.lastModified === 'string' && !Number.isNaN(Date.parse(m.lastModified))) {
+      published[rel] = { sha256: m.sha256, lastModified: m.lastModified };
+    }
+  }
+  return { files, published };
+}
