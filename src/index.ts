@@ -1,8 +1,8 @@
-export { build, check, type BuildOptions, type BuildReport, type FeedSummary } from './build/build.js';
+export { build, check, type BuildOptions, type BuildReport, type FeedSummary, type FullReport, type ProvenReport } from './build/build.js';
 export { configSchema, loadConfig, type Config, type ConfigInput } from './config/config.js';
 export { formatDiagnostics, type Diagnostic, type Severity } from './diagnostics/diagnostics.js';
 export { frontmatterSchema, type Article, type Frontmatter, type Person } from './content/schema.js';
-export { selectVisible, selectScheduled, nextDue } from './publish/select.js';
+export { select, holdsAt, type ClockWindow, type Counts, type Selection } from './publish/select.js';
 export { runCli } from './cli/main.js';
 export { Publisher, type BuildOutcome, type Clock, type PublisherOptions, type Timers, type Trigger } from './start/publisher.js';
 export { runPublisher, type StartOptions } from './start/start.js';

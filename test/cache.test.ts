@@ -105,7 +105,7 @@ describe('build cache', () => {
     await utimes(file, before.atime, before.mtime); // size and mtime as before; ctime (and inode, for a copy) are not
     expect((await stat(file)).size).toBe(before.size);
     const r = await build(opts);
-    expect(r.lastBuildStands).toBeUndefined();
+    expect(r.kind).not.toBe('stands');
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story X');
   });
 
@@ -343,7 +343,7 @@ describe('a build whose last result still stands', () => {
     await build(s.opts);
     const { reuseLastResult: _, ...plain } = s.opts;
     const r = await build(plain);
-    expect(r.lastBuildStands).toBeUndefined();
+    expect(r.kind).not.toBe('stands');
     expect(r.articles).toHaveLength(5);
     expect(r.cache).toBeDefined();
   });
@@ -369,7 +369,7 @@ describe('a build whose last result still stands', () => {
     await writeFile(file, article({ title: 'Story 2 v2', date: '2026-01-03' }, 'Body 2.'));
     await utimes(file, mtime, mtime);
     const second = await build(s.opts);
-    expect(second.lastBuildStands).toBeUndefined();
+    expect(second.kind).not.toBe('stands');
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 2 v2');
   });
 
@@ -377,7 +377,7 @@ describe('a build whose last result still stands', () => {
     const s = await scheduledSite();
     const first = await build(s.opts);
     const second = await build(s.opts);
-    expect(second.lastBuildStands).toBe(true);
+    expect(second.kind).toBe('stands');
     expect(second.stats).toEqual({ parsed: 0, reused: 5, rendered: 0, serialized: 0, fragments: 0, workers: 0 });
     expect(second.articles).toEqual([]);
     expect(second.counts).toEqual({ articles: 5, visible: 4, scheduled: 1, drafts: 0 });
@@ -396,9 +396,9 @@ describe('a build whose last result still stands', () => {
     const s = await scheduledSite();
     await build(s.opts);
     const before = await build({ ...s.opts, now: new Date('2026-11-25T14:59:59.999Z') });
-    expect(before.lastBuildStands).toBe(true);
+    expect(before.kind).toBe('stands');
     const due = await build({ ...s.opts, now: new Date('2026-11-25T15:00:00Z') });
-    expect(due.lastBuildStands).toBeUndefined();
+    expect(due.kind).not.toBe('stands');
     expect(due.visible[0]!.title).toBe('Embargoed');
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Embargoed');
     expect(due.counts).toEqual({ articles: 5, visible: 5, scheduled: 0, drafts: 0 });
@@ -408,7 +408,7 @@ describe('a build whose last result still stands', () => {
     const s = await scheduledSite();
     await build(s.opts);
     const earlier = await build({ ...s.opts, now: new Date('2026-01-09T12:00:00Z') });
-    expect(earlier.lastBuildStands).toBeUndefined();
+    expect(earlier.kind).not.toBe('stands');
     expect(earlier.visible.map((a) => a.title)).not.toContain('Raw');
   });
 
@@ -417,12 +417,12 @@ describe('a build whose last result still stands', () => {
     await build(s.opts);
     const file = path.join(s.contentDir, 'a1.md');
     await utimes(file, new Date(), new Date(Date.now() - 30_000));
-    expect((await build(s.opts)).lastBuildStands).toBeUndefined();
-    expect((await build(s.opts)).lastBuildStands).toBe(true);
+    expect((await build(s.opts)).kind).not.toBe('stands');
+    expect((await build(s.opts)).kind).toBe('stands');
     await writeFile(path.join(s.contentDir, 'added.md'), article({ title: 'Added', date: '2026-02-01' }));
     await settle(s.contentDir);
     const added = await build(s.opts);
-    expect(added.lastBuildStands).toBeUndefined();
+    expect(added.kind).not.toBe('stands');
     expect(added.counts.articles).toBe(6);
   });
 
@@ -431,7 +431,7 @@ describe('a build whose last result still stands', () => {
     await writeFile(path.join(s.contentDir, 'a1.md'), article({ title: 'Fresh', date: '2026-01-02' }));
     await build(s.opts);
     const again = await build(s.opts);
-    expect(again.lastBuildStands).toBeUndefined();
+    expect(again.kind).not.toBe('stands');
     expect(again.stats.parsed).toBe(0); // read again, and found unchanged
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Fresh');
   });
@@ -448,7 +448,7 @@ describe('a build whose last result still stands', () => {
     await writeFile(file, good);
     await utimes(file, st.atime, st.mtime);
     const r = await build(s.opts);
-    expect(r.lastBuildStands).toBeUndefined();
+    expect(r.kind).not.toBe('stands');
     expect(r.ok).toBe(true);
   });
 });
@@ -476,7 +476,7 @@ describe('a one-off build after a few files changed', () => {
     const s = await builtSite();
     await s.edit('a19.md', { title: 'Story 19 & “corrected”', date: '2026-01-20', tags: ['Odd'] }, 'New body, ü 東京.');
     const r = await build(s.opts);
-    expect(r.changedOnly).toBe(true);
+    expect(r.kind).toBe('changed-only');
     expect(r.stats).toMatchObject({ parsed: 1, reused: 21, rendered: 1, fragments: 3 });
     expect(r.articles).toEqual([]);
     expect(r.counts).toEqual(s.first.counts);
@@ -490,7 +490,7 @@ describe('a one-off build after a few files changed', () => {
     // And it chains: the next edit starts from what this build saved.
     await s.edit('a18.md', { title: 'Story 18, v2', date: '2026-01-19', tags: ['Even'] }, 'Body 18 v2.');
     const next = await build(s.opts);
-    expect(next.changedOnly).toBe(true);
+    expect(next.kind).toBe('changed-only');
     await s.expectCold();
     expect(await readFile(path.join(s.outDir, 'tags/even/feed.xml'), 'utf8')).toContain('Story 18, v2');
   });
@@ -499,11 +499,11 @@ describe('a one-off build after a few files changed', () => {
     const s = await builtSite();
     await s.edit('a0.md', { title: 'Story 0, an old one, corrected', date: '2026-01-01', tags: ['Even'] }, 'Body 0 v2.');
     const r = await build(s.opts);
-    expect(r.changedOnly).toBe(true);
+    expect(r.kind).toBe('changed-only');
     expect(r.write!.written).toEqual([]);
     await utimes(path.join(s.contentDir, 'a5.md'), new Date(), new Date(Date.now() - 30_000));
     const touched = await build(s.opts);
-    expect(touched.changedOnly).toBe(true);
+    expect(touched.kind).toBe('changed-only');
     expect(touched.stats.parsed).toBe(0);
     await s.expectCold();
   });
@@ -523,7 +523,7 @@ describe('a one-off build after a few files changed', () => {
       const s = await builtSite();
       await s.edit('a19.md', fields, 'Body 19.');
       const r = await build(s.opts);
-      expect(r.changedOnly, what).toBeUndefined();
+      expect(r.kind, what).not.toBe('changed-only');
       expect(r.ok, what).toBe(true);
       await s.expectCold();
     }
@@ -532,17 +532,17 @@ describe('a one-off build after a few files changed', () => {
   it('falls back to the full build for an added or removed file, an error, a due article or another clock', async () => {
     const s = await builtSite();
     await writeFile(path.join(s.contentDir, 'added.md'), article({ title: 'Added', date: '2026-02-01' }));
-    expect((await build(s.opts)).changedOnly).toBeUndefined();
+    expect((await build(s.opts)).kind).not.toBe('changed-only');
     await rm(path.join(s.contentDir, 'added.md'));
-    expect((await build(s.opts)).changedOnly).toBeUndefined();
+    expect((await build(s.opts)).kind).not.toBe('changed-only');
     await s.expectCold();
     await s.edit('a3.md', { title: 'Story 3', date: '2026-02-30' }, 'Body 3.');
     const broken = await build(s.opts);
-    expect(broken.changedOnly).toBeUndefined();
+    expect(broken.kind).not.toBe('changed-only');
     expect(broken.ok).toBe(false);
     await s.edit('a3.md', { title: 'Story 3, fixed', date: '2026-01-04', tags: ['Odd'] }, 'Body 3.');
     const due = await build({ ...s.opts, now: new Date('2026-11-25T15:00:00Z') });
-    expect(due.changedOnly).toBeUndefined();
+    expect(due.kind).not.toBe('changed-only');
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Embargoed');
     await s.expectCold(new Date('2026-11-25T15:00:00Z'));
   });
@@ -556,7 +556,7 @@ describe('a one-off build after a few files changed', () => {
     // Then a19 is edited again, staying where it moved: compared with what the last `feedpipe build` read, it moved.
     await s.edit('a19.md', { title: 'Story 19, v3', date: '2026-01-02', tags: ['Odd'] }, 'Body 19.');
     const r = await build(s.opts);
-    expect(r.changedOnly).toBeUndefined();
+    expect(r.kind).not.toBe('changed-only');
     await s.expectCold();
   });
 

@@ -3,7 +3,7 @@
  * they run the same on the main thread and in worker threads (src/worker.ts).
  */
 import { readFileSync } from 'node:fs';
-import { sha256, restoreArticle, storeArticle, type StoredArticle, type StoredRender } from '../incremental/cache.js';
+import { type StoredRender } from '../incremental/cache.js';
 import type { Roots } from '../publish/items.js';
 import type { Config } from '../config/config.js';
 import { splitSource } from '../content/load.js';
@@ -12,6 +12,8 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { findExcessiveNesting, MAX_NESTING } from '../content/nesting.js';
 import type { FeedFormat } from '../publish/files.js';
 import type { StoredFragment } from '../publish/fragment.js';
+import { sha256 } from '../util/hash.js';
+import { restoreArticle, storeArticle, type StoredArticle } from '../incremental/stored.js';
 
 export interface FileRef {
   absPath: string;

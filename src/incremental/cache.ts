@@ -1,65 +1,19 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Article } from '../content/schema.js';
-import type { Selection } from '../publish/select.js';
-import type { ClockWindow, FileStat } from './standing.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import { compact } from '../publish/text.js';
-import { writeAtomically } from '../util/atomic.js';
 import type { FeedFormat } from '../publish/files.js';
 import type { StoredFragment } from '../publish/fragment.js';
+import { writeAtomically } from '../util/atomic.js';
+import type { SelectionMemo } from './selection.js';
+import { decode, HINT, loadBinaryShards, loadShards, readJson, saveBinaryShards, saveShards, shardOf, ShardedMap, type Saved } from './shards.js';
+import type { FileStat } from './stat.js';
+import type { StoredArticle } from './stored.js';
 
 /**
  * Bump when parsing, validation, rendering or serialisation changes output, so
  * a cache written by an older feedpipe is never trusted.
  */
-export const CACHE_FORMAT = 4;
+export const CACHE_FORMAT = 5;
 
-/**
- * The index and the renders are each kept in this many files, by a hash of the
- * source path: a build that changed one article rewrites one sixteenth of the
- * cache, not all of it (8 MB for 10 000 articles). Every entry is checked
- * against its file on use, so shards saved by different builds mix safely.
- */
-const SHARDS = 16;
-
-export function shardOf(key: string): number {
-  let h = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % SHARDS;
-}
-
-/** A Map that remembers which shards its changes touched. */
-export class ShardedMap<V> extends Map<string, V> {
-  dirty = new Set<number>();
-
-  override set(key: string, value: V): this {
-    super.set(key, value);
-    this.dirty?.add(shardOf(key)); // undefined while the Map constructor adds initial entries
-    return this;
-  }
-
-  override delete(key: string): boolean {
-    const had = super.delete(key);
-    if (had) this.dirty.add(shardOf(key));
-    return had;
-  }
-
-  override clear(): void {
-    super.clear();
-    for (let i = 0; i < SHARDS; i++) this.dirty.add(i);
-  }
-
-  /** The entries of each of `shards`, in one pass. */
-  entriesOf(shards: readonly number[]): Map<number, [string, V][]> {
-    const out = new Map(shards.map((n) => [n, [] as [string, V][]]));
-    for (const entry of this) out.get(shardOf(entry[0]))?.push(entry);
-    return out;
-  }
-}
-
-/** An article as stored: dates as epoch ms, no body (it is re-read when a render is needed). */
-export type StoredArticle = Omit<Article, 'source' | 'date' | 'updated'> & { date: number; updated?: number; frontmatterLine: number; bodyLine: number };
 
 export interface StoredRender {
   /** Hash of the source file it was rendered from. */
@@ -69,30 +23,12 @@ export interface StoredRender {
   diagnostics: Diagnostic[];
 }
 
-/** Text as read from a binary shard (saveBinaryShards): its UTF-8 bytes, decoded on first use once their digest checks. */
-interface Saved {
-  bytes: Buffer;
-  /** First 16 hex digits of the bytes' sha256. */
-  digest: string;
-}
-
-/** The text, or undefined if the bytes are not those saved (the file is written without fsync: a crash can zero it). */
-function decode(saved: Saved): string | undefined {
-  return sha256(saved.bytes).slice(0, 16) === saved.digest ? compact(saved.bytes.toString('utf8')) : undefined;
-}
-
 type SavedFragment = Saved & { verifiedIn: string };
 type SavedRender = Omit<StoredRender, 'html'> & { html: Saved };
 
 interface FragmentEntry {
   hash: string;
   formats: Partial<Record<FeedFormat, StoredFragment | SavedFragment>>;
-}
-
-export interface SelectionMemo extends ClockWindow {
-  articles: readonly Article[];
-  selection: Selection;
-  collisions: Diagnostic[];
 }
 
 export interface FileEntry extends FileStat {
@@ -287,91 +223,6 @@ export class BuildCache {
   }
 }
 
-/** The cache is a hint: it is written atomically but not synced to disk (see writeAtomically). */
-const HINT = { durable: false };
-
-function shardFile(file: string, kind: string, n: number, ext = 'json'): string {
-  return file.replace(/\.json$/, `.${kind}-${n.toString(16)}.${ext}`);
-}
-
-async function loadShards<V>(file: string, kind: string, key: string, only?: ReadonlySet<number>): Promise<ShardedMap<V>> {
-  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => (only && !only.has(n) ? undefined : readJson<{ key?: string; entries?: [string, V][] }>(shardFile(file, kind, n)))));
-  const map = new ShardedMap<V>();
-  shards.forEach((saved) => {
-    if (saved?.key === key && Array.isArray(saved.entries)) for (const [k, v] of saved.entries) map.set(k, v);
-  });
-  map.dirty.clear();
-  return map;
-}
-
-async function saveShards<V>(file: string, kind: string, key: string, map: ShardedMap<V>): Promise<void> {
-  if (!map.dirty.size) return;
-  const shards = map.entriesOf([...map.dirty]);
-  map.dirty.clear();
-  // One shard at a time: its bytes are let go before the next is made (the peak memory of a cold build is here).
-  for (const [n, entries] of shards) await writeAtomically(shardFile(file, kind, n), Buffer.from(JSON.stringify({ key, entries })), HINT);
-}
-
-/**
- * A binary shard: one line of JSON (the key, and per path some metadata and
- * the length and digest of each of its texts), then the texts' UTF-8 bytes
- * back to back. No JSON escaping of HTML and XML, and nothing decoded until
- * used: an edit build reads the 20 MB of saved feed items of a 10 000-article
- * site in about 10 ms. Lengths that do not add up to the file's size mean a
- * foreign or torn file: it is ignored. Digests are checked on decode.
- */
-type BinaryHeader<M> = { key: string; entries: [path: string, meta: M, texts: [length: number, digest: string][]][] };
-
-async function loadBinaryShards<M, V>(file: string, kind: string, key: string, make: (meta: M, texts: Saved[]) => V): Promise<ShardedMap<V>> {
-  const map = new ShardedMap<V>();
-  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => readFile(shardFile(file, kind, n, 'bin')).catch(() => undefined)));
-  for (const buf of shards) {
-    if (!buf) continue;
-    const newline = buf.indexOf(10);
-    try {
-      const header = JSON.parse(buf.toString('utf8', 0, newline < 0 ? buf.length : newline)) as BinaryHeader<M>;
-      if (newline < 0 || header?.key !== key || !Array.isArray(header.entries)) continue;
-      const entries: [string, V][] = [];
-      let at = newline + 1;
-      for (const [path, meta, texts] of header.entries) {
-        const saved = texts.map(([length, digest]) => {
-          if (!Number.isSafeInteger(length) || length < 0) throw new Error('not a length');
-          return { bytes: buf.subarray(at, (at += length)), digest: String(digest) };
-        });
-        entries.push([path, make(meta, saved)]);
-      }
-      if (at !== buf.length) continue;
-      for (const [path, v] of entries) map.set(path, v);
-    } catch {
-      // a foreign or torn shard: as if there were none
-    }
-  }
-  map.dirty.clear();
-  return map;
-}
-
-async function saveBinaryShards<V, M>(file: string, kind: string, key: string, map: ShardedMap<V>, split: (v: V) => [M, (Saved | string)[]]): Promise<void> {
-  if (!map.dirty.size) return;
-  const shards = map.entriesOf([...map.dirty]);
-  map.dirty.clear();
-  // One shard at a time: its bytes are let go before the next is made.
-  for (const [n, entries] of shards) {
-    const header: BinaryHeader<M> = { key, entries: [] };
-    const parts: Buffer[] = [];
-    for (const [path, v] of entries) {
-      const [meta, texts] = split(v);
-      const lengths = texts.map((t): [number, string] => {
-        const saved = typeof t === 'string' ? { bytes: Buffer.from(t, 'utf8'), digest: '' } : t;
-        parts.push(saved.bytes);
-        return [saved.bytes.length, saved.digest || sha256(saved.bytes).slice(0, 16)];
-      });
-      header.entries.push([path, meta, lengths]);
-    }
-    // JSON.stringify escapes line breaks in strings: the header is one line.
-    await writeAtomically(shardFile(file, kind, n, 'bin'), Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), ...parts]), HINT);
-  }
-}
-
 type FragmentMeta = [hash: string, formats: [format: FeedFormat, verifiedIn: string][]];
 
 function fragmentToShard(entry: FragmentEntry): [FragmentMeta, (Saved | string)[]] {
@@ -393,61 +244,4 @@ function renderToShard(r: StoredRender | SavedRender): [RenderMeta, (Saved | str
 function renderFromShard(meta: RenderMeta, [html, ...rest]: Saved[]): SavedRender {
   if (!html || rest.length) throw new Error('not a renders shard');
   return { hash: meta.hash, summary: meta.summary, diagnostics: meta.diagnostics, html: html! };
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined; // no cache, or one cut short by a crash: start cold
-  }
-}
-
-export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-export function storeArticle(a: Article): StoredArticle {
-  const { source, date, updated, ...rest } = a;
-  return { ...rest, date: date.getTime(), ...(updated ? { updated: updated.getTime() } : {}), frontmatterLine: source.frontmatterLine, bodyLine: source.bodyLine };
-}
-
-/**
- * One string object per distinct tag or section name: articles that arrive from
- * a worker (or the cache file) each carry their own copies, which cost memory
- * and make every Map lookup in grouping compare characters instead of pointers.
- */
-const interned = new Map<string, string>();
-function intern(name: string): string {
-  let s = interned.get(name);
-  if (s === undefined) {
-    if (interned.size > 100_000) interned.clear();
-    interned.set(name, (s = name));
-  }
-  return s;
-}
-
-/**
- * Every article gets the same fields in the same order, absent ones as
- * undefined: one hidden class, so the loops over 10 000 of them in select and
- * model stay monomorphic (a spread of optional fields made up to 32 shapes and
- * made those loops several times slower).
- */
-export function restoreArticle(s: StoredArticle, source: Omit<Article['source'], 'frontmatter' | 'body' | 'frontmatterLine' | 'bodyLine'>): Article {
-  return {
-    source: { absPath: source.absPath, relPath: source.relPath, displayPath: source.displayPath, frontmatter: '', body: undefined, frontmatterLine: s.frontmatterLine, bodyLine: s.bodyLine },
-    title: s.title,
-    date: new Date(s.date),
-    updated: s.updated !== undefined ? new Date(s.updated) : undefined,
-    id: s.id,
-    slug: s.slug,
-    url: s.url,
-    summary: s.summary,
-    section: s.section === undefined ? undefined : intern(s.section),
-    tags: s.tags.map(intern),
-    authors: s.authors,
-    draft: s.draft,
-    image: s.image,
-    lang: s.lang,
-  };
 }

@@ -19,19 +19,22 @@
  * the full build.
  */
 import { readFile, rm } from 'node:fs/promises';
-import type { StoredArticle } from './cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { FeedModel } from '../publish/model.js';
 import { writeAtomically } from '../util/atomic.js';
-import { isRacy, type ClockWindow, type Counts, type FileStat } from './standing.js';
+import { sameToSelect, type ClockWindow, type Counts } from '../publish/select.js';
+import { isRacy, type FileStat } from './stat.js';
+import type { StoredArticle } from './stored.js';
 
 /** Hashes are kept to this many hex digits (128 bits): enough to tell two versions of a file apart. */
 const HASH_DIGITS = 32;
 
 export type StoredModel = Omit<FeedModel, 'items' | 'updated'> & { updated: number; items: number[] };
 
-export interface SiteSummary extends ClockWindow {
+export interface SiteSummary {
   key: string;
+  /** The window of the selection the build published. */
+  window: ClockWindow;
   /** Every content file, sorted. */
   paths: string[];
   /** Per path: size, mtime, ctime and inode, flattened; the mtime is negative when the stat was too fresh to trust. */
@@ -71,7 +74,7 @@ export async function loadSummary(file: string, key: string): Promise<SiteSummar
     const stats = new Float64Array(n * 4);
     Buffer.from(stats.buffer).set(buf.subarray(at, (at += stats.byteLength)));
     const hashText = buf.toString('latin1', at, (at += n * HASH_DIGITS));
-    if (rest.key !== key || paths.length !== n || at !== buf.length || !Array.isArray(rest.carried) || !Array.isArray(rest.models)) return undefined;
+    if (rest.key !== key || typeof rest.window?.validFrom !== 'number' || paths.length !== n || at !== buf.length || !Array.isArray(rest.carried) || !Array.isArray(rest.models)) return undefined;
     const hashes = Array.from({ length: n }, (_, i) => hashText.slice(i * HASH_DIGITS, (i + 1) * HASH_DIGITS));
     return { ...rest, paths, stats, hashes };
   } catch {
@@ -124,14 +127,16 @@ export function changedSince(summary: SiteSummary, paths: readonly string[], sta
   return changed;
 }
 
-/** Whether two versions of an article have the same place in the site: what selection, sorting, grouping and duplicate checks read. */
+/**
+ * Whether two versions of an article have the same place in the site: select sees them alike
+ * (sameToSelect), and so do what sorts, groups and checks duplicates after it (URL, `updated`,
+ * section, tags in their exact spelling).
+ */
 export function samePlace(a: StoredArticle, b: StoredArticle): boolean {
   return (
-    a.id === b.id &&
+    sameToSelect(a, b) &&
     a.url === b.url &&
-    a.date === b.date &&
     a.updated === b.updated &&
-    a.draft === b.draft &&
     a.section === b.section &&
     a.tags.length === b.tags.length &&
     a.tags.every((t, i) => t === b.tags[i])

@@ -36,7 +36,7 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
     if (!list.length) return [];
     return [`<h3>${heading}</h3>`, '<ul class="feeds">', ...list.map((m) => feedRow(m, m.title.slice(site.title.length + 2) || m.title)), '</ul>'];
   };
-  const items = main.items.slice(0, INDEX_ITEMS).map((a) => {
+  const items = indexItems(main).map((a) => {
     const { yyyy, mm, dd } = zonedParts(a.date, site.timezone);
     const summary = rendered.get(a.id)?.summary ?? '';
     return `<li><a href="${t(a.url)}">${t(a.title)}</a> <time datetime="${a.date.toISOString()}">${yyyy}-${mm}-${dd}</time>${summary ? `<p>${t(summary)}</p>` : ''}</li>`;
@@ -78,4 +78,9 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
     '</html>',
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The main feed's newest items the page lists (also what a build renders for it). */
+export function indexItems<T>(main: { items: readonly T[] }): T[] {
+  return main.items.slice(0, INDEX_ITEMS);
 }

@@ -1,0 +1,151 @@
+/** What a build is asked to do, and what it reports. */
+import type { Config, ConfigInput } from '../config/config.js';
+import type { Article } from '../content/schema.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import type { BuildCache } from '../incremental/cache.js';
+import type { ClockWindow, Counts } from '../publish/select.js';
+import type { WriteResult } from '../publish/write.js';
+
+export interface BuildOptions {
+  /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
+  configPath?: string;
+  /** Config as an object, instead of a file (relative folders resolve against `cwd`). */
+  config?: ConfigInput;
+  /** Override the config's content folder (relative to `cwd`). */
+  contentDir?: string;
+  /** Override the config's output folder (relative to `cwd`). */
+  outDir?: string;
+  /** The clock: what is published is what is public at this instant. Default: now. */
+  now?: Date;
+  /** Write files (build) or only validate (check). Default true. */
+  write?: boolean;
+  /** Render every article, not only those a feed carries, to report every warning (check). */
+  renderAll?: boolean;
+  cwd?: string;
+  /**
+   * Work kept between builds. A long-running publisher passes the same object
+   * every time; the CLI uses `cacheDir`. Without either, every build is cold.
+   */
+  cache?: BuildCache;
+  /** Folder of the persistent cache, relative to the config file's folder (the CLI uses `.feedpipe-cache`). */
+  cacheDir?: string;
+  /**
+   * Absolute paths a watcher saw change since the last build with this
+   * `cache`: only they are looked at. Anything not a Markdown file (a folder,
+   * a rename) makes the build scan the whole content folder.
+   */
+  changedPaths?: readonly string[];
+  /**
+   * Before loading anything, check whether the last build's result still stands (needs `cacheDir`;
+   * see src/incremental/standing.ts). If it does, nothing is loaded or written and the report's kind
+   * is `stands`: it has `counts`, but empty `articles`, `visible`, `scheduled` and `drafts` and no `cache`.
+   * If not, but the only files that changed kept their place in the site (src/incremental/summary.ts),
+   * only they are loaded: the report's kind is `changed-only`, and it is as thin.
+   * For one-off builds (`feedpipe build`); a long-running publisher wants the site in memory.
+   */
+  reuseLastResult?: boolean;
+  /**
+   * Keep the serialised files in `report.files` (default true). A one-off build that only writes
+   * them passes false: each file is then held as its UTF-8 bytes until written, not as a string
+   * (which V8 keeps at two bytes a character once a file has one character beyond U+00FF).
+   */
+  keepFiles?: boolean;
+  /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
+  parallel?: boolean;
+  /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
+  signal?: AbortSignal;
+  /** Progress of the long stages, for a terminal display on big sites. */
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+export interface BuildProgress {
+  stage: 'load' | 'validate' | 'render';
+  done: number;
+  total: number;
+}
+
+export interface FeedSummary {
+  key: string;
+  items: number;
+  updated: Date;
+  files: string[];
+}
+
+export interface BuildStats {
+  /** Files read and parsed this build. */
+  parsed: number;
+  /** Articles reused from the cache without parsing. */
+  reused: number;
+  /** Articles rendered this build. */
+  rendered: number;
+  /** Files serialised this build (an unchanged feed is not). */
+  serialized: number;
+  /** Feed items serialised this build: once per article and format, not again while its file is unchanged (in the same process). */
+  fragments: number;
+  /** Worker threads used (0: all on the main thread). */
+  workers: number;
+}
+
+interface ReportCommon {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  config?: Config;
+  outDir?: string;
+  /** The sizes of articles, visible, scheduled and drafts (also when those are not loaded: see ProvenReport). */
+  counts: Counts;
+  nextDue?: Date;
+  /** The clocks at which this build's selection holds (select's window): the same content built at any of them publishes the same. */
+  window?: ClockWindow;
+  /** The article that falls due at `nextDue`. */
+  nextDueFile?: string;
+  feeds: FeedSummary[];
+  /**
+   * Files serialised by this build, by path relative to outDir (all of them unless a cache proved
+   * some unchanged): the feeds, index.html and feed.xsl. Empty with `keepFiles: false`.
+   */
+  files: Map<string, string>;
+  /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
+  updated: Map<string, Date>;
+  write?: WriteResult;
+  stats: BuildStats;
+  now: Date;
+  durationMs: number;
+}
+
+/** A build that loaded the site: every article, and what select made of it. */
+export interface FullReport extends ReportCommon {
+  kind: 'full';
+  articles: Article[];
+  /** Public at `now`, newest first. */
+  visible: Article[];
+  /** Not yet public, soonest first. */
+  scheduled: Article[];
+  drafts: Article[];
+  /** The cache this build used and updated: pass it back as `cache` to keep work in memory across builds. */
+  cache?: BuildCache;
+}
+
+/**
+ * A build that proved a shortcut (src/incremental/) and so loaded no article lists: `stands` — the last
+ * build's result still stands, nothing was loaded or written; `changed-only` — only the content files
+ * that changed since the last build were loaded, each keeping its place in the site. `counts` and
+ * everything else are complete.
+ */
+export interface ProvenReport extends ReportCommon {
+  kind: 'stands' | 'changed-only';
+  articles: never[];
+  visible: never[];
+  scheduled: never[];
+  drafts: never[];
+  cache?: undefined;
+}
+
+export type BuildReport = FullReport | ProvenReport;
+
+/** The report while a build fills it in; `kind` is settled by whichever path publishes. */
+export type ReportInProgress = Omit<FullReport, 'kind'> & { kind: BuildReport['kind'] };
+
+export function emptyReport(now: Date): ReportInProgress {
+  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, fragments: 0, workers: 0 };
+  return { kind: 'full', ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
+}

@@ -1,0 +1,56 @@
+/**
+ * Step 5: serialise and re-parse every file in memory before anything is
+ * written. A feed file is a frame around one fragment per item; each fragment
+ * is made and verified once per format, however many feeds carry it, and kept
+ * in the cache while its article's file is unchanged.
+ */
+import type { Article } from '../content/schema.js';
+import type { BuildCache } from '../incremental/cache.js';
+import { FEED_FILES, INDEX_FILE, type FeedFormat } from '../publish/files.js';
+import type { FeedModel } from '../publish/model.js';
+import type { RenderedMap } from '../publish/shared.js';
+import type { PublishPlan } from './plan.js';
+import type { BuildRun } from './run.js';
+
+export interface Serialised {
+  /** What to write, by path: text, or UTF-8 bytes when the report does not keep the files. */
+  output: Map<string, string | Buffer>;
+  /** What each file was made from, for the next build's reuse check. */
+  fingerprints: Map<string, string>;
+}
+
+export async function serialiseStage(run: BuildRun, cache: BuildCache, plan: PublishPlan, models: readonly FeedModel[], rendered: RenderedMap, hashOf: (a: Article) => string): Promise<Serialised> {
+  const { report } = run;
+  const result: Serialised = { output: new Map(), fingerprints: new Map() };
+  if (!plan.pending.length && !plan.pages.length) return result;
+  const keepFiles = run.options.keepFiles !== false || !run.write;
+  const emit = (rel: string, text: string, fingerprint: string) => {
+    report.stats.serialized++;
+    if (keepFiles) report.files.set(rel, text);
+    result.output.set(rel, keepFiles ? text : Buffer.from(text, 'utf8'));
+    result.fingerprints.set(rel, fingerprint);
+  };
+  const [{ SERIALISERS }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
+    import('../publish/items.js'),
+    import('../publish/fragment.js'),
+    import('../publish/verify.js'),
+    import('../publish/page.js'),
+    import('../publish/xsl.js'),
+  ]);
+  const fragments = fragmentContext(SERIALISERS, cache, rendered, hashOf);
+  for (const { model, fingerprint } of plan.pending) {
+    for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
+      const rel = model.dir + FEED_FILES[format];
+      const { text, diagnostics } = serialiseFeed(model, format, rel, fragments);
+      report.diagnostics.push(...diagnostics);
+      emit(rel, text, fingerprint);
+    }
+  }
+  report.stats.fragments += fragments.made;
+  for (const { rel, fingerprint } of plan.pages) {
+    const text = rel === INDEX_FILE ? renderIndexPage(models, run.config, rendered) : FEED_STYLESHEET;
+    report.diagnostics.push(...verifyOutput(rel, text));
+    emit(rel, text, fingerprint);
+  }
+  return result;
+}

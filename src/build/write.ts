@@ -1,0 +1,47 @@
+/**
+ * Step 6, the one write path: every file feedpipe publishes goes out through
+ * `writeOutput` (a build's, and a build prepared before a due time), atomically,
+ * with the cache of articles and renders saved meanwhile (CPU while the writes
+ * wait for the disk).
+ */
+import { diagnostic } from '../diagnostics/diagnostics.js';
+import type { BuildCache } from '../incremental/cache.js';
+import { recordOutputs } from '../incremental/outputs.js';
+import { publishFiles, type WriteResult } from '../publish/write.js';
+import { toDisplayPath } from '../util/paths.js';
+import type { BuildRun } from './run.js';
+import type { Serialised } from './serialise.js';
+
+/** Publishes `output` (and `keep`, unchanged) into `outDir`; the result, or a `write-failed` diagnostic's fields. */
+export async function writeOutput(
+  outDir: string,
+  output: ReadonlyMap<string, string | Buffer>,
+  options: { keep?: ReadonlySet<string>; updated: ReadonlyMap<string, Date>; now: Date; cwd: string },
+): Promise<{ write: WriteResult } | { failed: ReturnType<typeof diagnostic> }> {
+  try {
+    return { write: await publishFiles(outDir, output, { ...(options.keep ? { keep: options.keep } : {}), updated: options.updated, now: options.now }) };
+  } catch (e) {
+    return {
+      failed: diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, options.cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }),
+    };
+  }
+}
+
+/** Writes a build's files (when it writes) and saves its cache; the report gets `write` or the failure. */
+export async function writeStage(run: BuildRun, cache: BuildCache, serialised: Serialised, keep: ReadonlySet<string>, carried: ReadonlySet<string>): Promise<void> {
+  const { report } = run;
+  cache.pruneRenders(carried);
+  cache.pruneFragments(carried);
+  const publishing = run.write ? writeOutput(run.outDir, serialised.output, { keep, updated: report.updated, now: run.now, cwd: run.cwd }) : undefined;
+  const savingContent = cache.saveContent().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
+  if (publishing) {
+    const written = await publishing;
+    if ('write' in written) {
+      report.write = written.write;
+      serialised.output.clear(); // written: their bytes (tens of MB on a cold build) need not wait for the cache to be saved
+      recordOutputs(cache, run.outDir, written.write, serialised.fingerprints);
+    } else report.diagnostics.push(written.failed);
+  }
+  await savingContent;
+  await cache.save().catch(() => undefined);
+}
