@@ -1,0 +1,188 @@
+/**
+ * Every shortcut equals a cold build. Random sequences of edits, moves, deletions, additions,
+ * drafts, date changes and clock steps (forward and back) drive three incremental paths side by
+ * side, and after every step each must publish byte for byte what a cold build of the same content
+ * publishes at the same instant, and never carry an article that select hides:
+ * - a one-off `feedpipe build` (cacheDir + reuseLastResult: the standing proof, the changed-only
+ *   build, the on-disk cache);
+ * - the long-running publisher (one BuildCache in memory, the watcher's changed paths: the reused
+ *   selection, the reused articles, unchanged feeds not serialised again);
+ * - a build prepared at the previous step's clock, published now only where its proof holds.
+ * FEEDPIPE_PROPERTY_RUNS=200 runs a deeper search than the default.
+ */
+import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { build, type BuildReport } from '../../src/build/build.js';
+import { BuildCache } from '../../src/incremental/cache.js';
+import { inputsDigest, preparedHolds, type PreparedProof } from '../../src/incremental/prepared.js';
+import { parseManifest } from '../../src/publish/manifest.js';
+import { baseConfig, makeSite } from '../helpers/site.js';
+
+const T0 = Date.parse('2026-11-25T12:00:00Z');
+const HOUR = 3_600_000;
+const RUNS = Number(process.env.FEEDPIPE_PROPERTY_RUNS ?? 12);
+/** How often each shortcut was taken over the whole run: a property that never takes one proves nothing. */
+const taken = { stands: 0, changedOnly: 0, publisherReused: 0, prepared: 0 };
+
+interface Story {
+  /** A token unique to the story, in its title and body, so a leak is found wherever it lands. */
+  name: string;
+  rev: number;
+  /** Hours from T0. */
+  hours: number;
+  draft: boolean;
+  tags: string[];
+  section?: string;
+}
+
+type Op =
+  | { op: 'edit'; pick: number }
+  | { op: 'redate'; pick: number; hours: number }
+  | { op: 'draft'; pick: number; draft: boolean }
+  | { op: 'retag'; pick: number; tags: string[]; section?: string }
+  | { op: 'move'; pick: number; folder: string; rename: boolean }
+  | { op: 'remove'; pick: number }
+  | { op: 'add'; hours: number; tags: string[] }
+  | { op: 'clock'; hours: number };
+
+const tagsArb = fc.subarray(['Alpha', 'Beta', 'R&D', 'Gamma']);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('edit' as const), pick: fc.nat() }),
+  fc.record({ op: fc.constant('redate' as const), pick: fc.nat(), hours: fc.integer({ min: -48, max: 48 }) }),
+  fc.record({ op: fc.constant('draft' as const), pick: fc.nat(), draft: fc.boolean() }),
+  fc.record({ op: fc.constant('retag' as const), pick: fc.nat(), tags: tagsArb, section: fc.constantFrom(undefined, 'World', 'Sport') }, { requiredKeys: ['op', 'pick', 'tags'] }),
+  fc.record({ op: fc.constant('move' as const), pick: fc.nat(), folder: fc.constantFrom('', '2026', 'archive/old'), rename: fc.boolean() }),
+  fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
+  fc.record({ op: fc.constant('add' as const), hours: fc.integer({ min: -48, max: 48 }), tags: tagsArb }),
+  fc.record({ op: fc.constant('clock' as const), hours: fc.integer({ min: -30, max: 30 }) }),
+);
+
+function text(s: Story): string {
+  const fields = [`title: Story ${s.name} r${s.rev}`, `date: ${new Date(T0 + s.hours * HOUR).toISOString()}`, `draft: ${s.draft}`, `tags: ${JSON.stringify(s.tags)}`];
+  if (s.section) fields.push(`section: ${s.section}`);
+  return `---\n${fields.join('\n')}\n---\nThe story of ${s.name}, revision ${s.rev}.\n`;
+}
+
+/** One random sequence, on a fresh site, checked after every step. */
+async function runSequence(ops: Op[]): Promise<void> {
+  const site = await makeSite({});
+  const stories = new Map<string, Story>(); // by path relative to content/
+  let serial = 0;
+  let mtime = Math.floor(T0 / 1000) - 10 * 86400; // backdated, so no stat is too fresh to trust
+  const put = async (rel: string, s: Story) => {
+    const file = path.join(site.contentDir, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text(s));
+    mtime += 7;
+    await utimes(file, mtime, mtime);
+  };
+  for (let i = 0; i < 4; i++) {
+    const s: Story = { name: `k${String(serial++).padStart(3, '0')}`, rev: 0, hours: (i - 2) * 10, draft: false, tags: i % 2 ? ['Alpha'] : [] };
+    stories.set(`${s.name}.md`, s);
+    await put(`${s.name}.md`, s);
+  }
+  let now = new Date(T0);
+  const config = { ...baseConfig, feeds: { limit: 3 } };
+  const base = { config, contentDir: site.contentDir, cwd: site.root, parallel: false };
+  const oneOff = { ...base, outDir: path.join(site.root, 'one-off'), cacheDir: path.join(site.root, '.cache'), reuseLastResult: true };
+  const publisher = { ...base, outDir: path.join(site.root, 'publisher'), cache: new BuildCache('') };
+  let prepared: { proof: PreparedProof; report: BuildReport } | undefined;
+
+  for (const step of [{ op: 'clock', hours: 0 } as Op, ...ops]) {
+    const touched = await apply(step);
+    const cold = await build({ ...base, outDir: path.join(site.root, 'cold'), now, write: false });
+    const a = await build({ ...oneOff, now });
+    const b = await build({ ...publisher, now, ...(touched ? { changedPaths: touched } : {}) });
+    const what = `after ${JSON.stringify(step)} at ${now.toISOString()}`;
+    expect(a.ok, what).toBe(cold.ok);
+    expect(b.ok, what).toBe(cold.ok);
+    if (a.kind === 'stands') taken.stands++;
+    if (a.kind === 'changed-only') taken.changedOnly++;
+    if (b.stats.reused > 0) taken.publisherReused++;
+    if (cold.ok) {
+      await expectSameAsCold(oneOff.outDir, cold, `one-off build ${what}`);
+      await expectSameAsCold(publisher.outDir, cold, `publisher ${what}`);
+      if (prepared && preparedHolds(prepared.proof, inputsDigest(site.contentDir), now)) {
+        taken.prepared++;
+        expect(new Map(prepared.report.files), `prepared build ${what}`).toEqual(cold.files);
+      }
+      const inputs = inputsDigest(site.contentDir);
+      const report = await build({ ...base, outDir: path.join(site.root, 'prepared'), now, write: false });
+      prepared = { proof: { inputs, window: report.window }, report };
+    }
+  }
+
+  /** Applies one step; the content files it touched (for the publisher's watcher), or undefined. */
+  async function apply(step: Op): Promise<string[] | undefined> {
+    const rels = [...stories.keys()].sort();
+    const pickRel = (n: number) => rels[n % rels.length];
+    const abs = (rel: string) => path.join(site.contentDir, rel);
+    if (step.op === 'clock') {
+      now = new Date(now.getTime() + step.hours * HOUR);
+      return undefined;
+    }
+    if (step.op === 'add') {
+      const s: Story = { name: `k${String(serial++).padStart(3, '0')}`, rev: 0, hours: step.hours, draft: false, tags: step.tags };
+      stories.set(`${s.name}.md`, s);
+      await put(`${s.name}.md`, s);
+      return [abs(`${s.name}.md`)];
+    }
+    const rel = pickRel(step.pick);
+    if (!rel) return undefined;
+    const s = stories.get(rel)!;
+    if (step.op === 'remove') {
+      stories.delete(rel);
+      await rm(abs(rel));
+      return [abs(rel)];
+    }
+    if (step.op === 'move') {
+      const to = path.posix.join(step.folder, step.rename ? `${s.name}-moved.md` : path.posix.basename(rel));
+      if (to === rel || stories.has(to)) return undefined;
+      await mkdir(path.dirname(abs(to)), { recursive: true });
+      await rename(abs(rel), abs(to));
+      stories.delete(rel);
+      stories.set(to, s);
+      return [abs(rel), abs(to)];
+    }
+    if (step.op === 'edit') s.rev++;
+    if (step.op === 'redate') s.hours = step.hours;
+    if (step.op === 'draft') s.draft = step.draft;
+    if (step.op === 'retag') {
+      s.tags = step.tags;
+      if (step.section) s.section = step.section;
+      else delete s.section;
+    }
+    await put(rel, s);
+    return [abs(rel)];
+  }
+}
+
+async function expectSameAsCold(outDir: string, cold: BuildReport, what: string): Promise<void> {
+  const manifest = parseManifest(await readFile(path.join(outDir, '.feedpipe-manifest.json'), 'utf8'));
+  expect(manifest.files.slice().sort(), what).toEqual([...cold.files.keys()].sort());
+  const hidden = [...cold.scheduled, ...cold.drafts].map((a) => a.title.split(' ')[1]!);
+  for (const [rel, text] of cold.files) {
+    const published = await readFile(path.join(outDir, rel), 'utf8');
+    expect(published, `${what}: ${rel}`).toBe(text);
+    for (const name of hidden) expect(published.includes(name), `${what}: ${rel} carries hidden ${name}`).toBe(false);
+  }
+}
+
+describe('every shortcut build equals a cold build of the same content at the same instant', () => {
+  it(
+    'over random sequences of edits, moves, deletions, drafts, date changes and clock steps',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 14 }), (ops) => runSequence(ops)),
+        { numRuns: RUNS },
+      );
+      expect(taken.stands, 'the standing proof was never taken').toBeGreaterThan(0);
+      expect(taken.changedOnly, 'the changed-only build was never taken').toBeGreaterThan(0);
+      expect(taken.publisherReused, 'the publisher never reused an article').toBeGreaterThan(0);
+      expect(taken.prepared, 'a prepared build was never published').toBeGreaterThan(0);
+    },
+    120_000,
+  );
+});
