@@ -343,9 +343,12 @@ describe('a build whose last result still stands', () => {
     await build(s.opts);
     const { reuseLastResult: _, ...plain } = s.opts;
     const r = await build(plain);
-    expect(r.kind).not.toBe('stands');
+    // Loaded (every article, from the cache: nothing parsed again), selected, and nothing written anew.
+    expect(r.kind).toBe('full');
     expect(r.articles).toHaveLength(5);
-    expect(r.cache).toBeDefined();
+    expect(r.stats).toMatchObject({ parsed: 0, reused: 5 });
+    expect(r.cache?.files.size).toBe(5);
+    expect(r.write?.written).toEqual([]);
   });
 
   it('is not proven from a stat taken while the file was too fresh to trust, however long the build', async () => {
