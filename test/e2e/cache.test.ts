@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build/build.js';
-import { BuildCache } from '../src/incremental/cache.js';
-import { dependencyVersions } from '../src/util/version.js';
-import { article, baseConfig, madeSites, makeSite, NOW } from './helpers/site.js';
+import { build } from '../../src/build/build.js';
+import { BuildCache } from '../../src/incremental/cache.js';
+import { dependencyVersions } from '../../src/util/version.js';
+import { article, baseConfig, madeSites, makeSite, NOW } from '../helpers/site.js';
 
 /** Backdates every content file so its stat can be trusted (files written in the last 2 s are "racy" and always re-read). */
 async function settle(dir: string): Promise<void> {

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from '../src/build/build.js';
-import { createFeedServer, type FeedServer } from '../src/serve/server.js';
+import { build } from '../../src/build/build.js';
+import { createFeedServer, type FeedServer } from '../../src/serve/server.js';
 
 /**
  * What a person sees, in a real headless Chromium (Debian's `chromium`,
@@ -22,7 +22,7 @@ import { createFeedServer, type FeedServer } from '../src/serve/server.js';
  * test that silently skips would hide exactly that.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FIXTURE = fileURLToPath(new URL('./fixtures/websub/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/websub/', import.meta.url));
 
 let browser: Browser;
 let context: BrowserContext;

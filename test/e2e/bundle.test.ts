@@ -11,9 +11,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseConfig, madeSites, makeSite, NOW } from './helpers/site.js';
+import { baseConfig, madeSites, makeSite, NOW } from '../helpers/site.js';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(import.meta.dirname, '../..');
 const BUNDLE = path.join(root, 'lib', 'bundle');
 const lib = async <T>(rel: string) => (await import(path.join(root, 'lib', rel))) as T;
 
@@ -50,7 +50,7 @@ async function filesIn(dir: string): Promise<Map<string, Buffer>> {
 describe('the bundled CLI', () => {
   it('publishes byte-identical files to the library build, cold and after an edit (which loads only that file)', async () => {
     const site = await siteWith(150); // over the render threshold: the bundled CLI starts its bundled worker
-    const { build } = await lib<typeof import('../src/build/build.js')>('build/build.js');
+    const { build } = await lib<typeof import('../../src/build/build.js')>('build/build.js');
     const run = () => promisify(execFile)(process.execPath, [path.join(BUNDLE, 'cli.js'), 'build', '--now', NOW.toISOString()], { cwd: site.root });
     const expectSame = async () => {
       const reference = path.join(site.root, 'reference');
@@ -73,7 +73,7 @@ describe('the bundled CLI', () => {
   }, 60_000);
 
   it('carries the record of the packages it was made from, for the cache key', async () => {
-    const { dependencyVersions } = await lib<typeof import('../src/util/version.js')>('util/version.js');
+    const { dependencyVersions } = await lib<typeof import('../../src/util/version.js')>('util/version.js');
     const stamp = dependencyVersions();
     expect(stamp).toMatch(/^[0-9a-f]{16}$/);
     expect(await readFile(path.join(BUNDLE, 'cli.js'), 'utf8')).toContain(JSON.stringify(stamp));
@@ -102,9 +102,9 @@ describe('the bundle script', () => {
 describe('the bundled worker', () => {
   it('parses and renders exactly as lib/build/work.js does on the main thread', async () => {
     const site = await siteWith(12);
-    const { validateConfig } = await lib<typeof import('../src/config/config.js')>('config/config.js');
-    const { parseFile, renderFile } = await lib<typeof import('../src/build/work.js')>('build/work.js');
-    const { rootsOf } = await lib<typeof import('../src/publish/items.js')>('publish/items.js');
+    const { validateConfig } = await lib<typeof import('../../src/config/config.js')>('config/config.js');
+    const { parseFile, renderFile } = await lib<typeof import('../../src/build/work.js')>('build/work.js');
+    const { rootsOf } = await lib<typeof import('../../src/publish/items.js')>('publish/items.js');
     const config = validateConfig(baseConfig, '<config>').config!;
     const refs = (await readdir(site.contentDir, { recursive: true }))
       .filter((f) => f.endsWith('.md'))
@@ -126,9 +126,9 @@ describe('the bundled worker', () => {
     try {
       const parsed = refs.map((r) => parseFile(r, config));
       expect(await ask('parse', refs)).toEqual(parsed);
-      const { build } = await lib<typeof import('../src/build/build.js')>('build/build.js');
+      const { build } = await lib<typeof import('../../src/build/build.js')>('build/build.js');
       const report = await build({ config: baseConfig, contentDir: site.contentDir, now: NOW, write: false });
-      const { buildFeedModels } = await lib<typeof import('../src/publish/model.js')>('publish/model.js');
+      const { buildFeedModels } = await lib<typeof import('../../src/publish/model.js')>('publish/model.js');
       const roots = rootsOf(buildFeedModels(report.visible, config)[0]!);
       const tasks = refs.map((ref, i) => ({ ref, article: parsed[i]!.article!, hash: parsed[i]!.hash, roots }));
       const here = await Promise.all(tasks.map((t) => renderFile(t)));

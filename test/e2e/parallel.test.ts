@@ -3,15 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeSite } from './helpers/site.js';
+import { makeSite } from '../helpers/site.js';
 
 // Worker threads run compiled code: this test uses lib/, which `npm test` compiles first.
-const LIB = new URL('../lib/build/build.js', import.meta.url);
+const LIB = new URL('../../lib/build/build.js', import.meta.url);
 
 describe('worker threads', () => {
   it('give byte-identical feeds to a single-threaded build', async () => {
     expect(existsSync(LIB), 'lib/ is missing: run `npm test` (it compiles lib/ first)').toBe(true);
-    const { build } = (await import(LIB.href)) as typeof import('../src/build/build.js');
+    const { build } = (await import(LIB.href)) as typeof import('../../src/build/build.js');
     const site = await makeSite({});
     // Enough files to cross both thresholds (5000 to parse, 100 to render), small enough to stay quick.
     const tags = Array.from({ length: 12 }, (_, i) => `Tag ${i}`);
@@ -37,8 +37,8 @@ describe('worker threads', () => {
   }, 60_000);
 
   it('do again on the main thread a chunk a worker failed on', async () => {
-    const { WorkerPool, runChunked } = (await import(new URL('../lib/build/pool.js', import.meta.url).href)) as typeof import('../src/build/pool.js');
-    const { configSchema } = await import('../src/config/config.js');
+    const { WorkerPool, runChunked } = (await import(new URL('../../lib/build/pool.js', import.meta.url).href)) as typeof import('../../src/build/pool.js');
+    const { configSchema } = await import('../../src/config/config.js');
     const pool = WorkerPool.create(configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } }), 1)!;
     try {
       // A task the worker cannot run (no file reference): it reports an error instead of results.
@@ -52,9 +52,9 @@ describe('worker threads', () => {
   });
 
   it('report progress for every chunk, and stop at once when aborted', async () => {
-    const { WorkerPool, runChunked } = (await import(new URL('../lib/build/pool.js', import.meta.url).href)) as typeof import('../src/build/pool.js');
-    const { parseFile } = (await import(new URL('../lib/build/work.js', import.meta.url).href)) as typeof import('../src/build/work.js');
-    const { configSchema } = await import('../src/config/config.js');
+    const { WorkerPool, runChunked } = (await import(new URL('../../lib/build/pool.js', import.meta.url).href)) as typeof import('../../src/build/pool.js');
+    const { parseFile } = (await import(new URL('../../lib/build/work.js', import.meta.url).href)) as typeof import('../../src/build/work.js');
+    const { configSchema } = await import('../../src/config/config.js');
     const config = configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } });
     const site = await makeSite({});
     const refs = [];

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build/build.js';
+import { build } from '../../src/build/build.js';
 
 /**
  * Golden fixtures: test/fixtures/<case>/ holds a config, content/ and expected/.
@@ -10,7 +10,7 @@ import { build } from '../src/build/build.js';
  *   UPDATE_GOLDEN=1 npx vitest run test/golden.test.ts
  * and review the diff like any other change.
  */
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const NOW = new Date('2026-11-25T12:00:00Z');
 
 async function listFiles(dir: string, base = dir): Promise<string[]> {

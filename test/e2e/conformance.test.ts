@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, type BuildReport } from '../src/build/build.js';
-import type { ConfigInput } from '../src/config/config.js';
+import { build, type BuildReport } from '../../src/build/build.js';
+import type { ConfigInput } from '../../src/config/config.js';
 import {
   atomRulesBeyondRelaxNg,
   parseWithFeedParser,
@@ -25,7 +25,7 @@ import {
   validateJsonFeed,
   validateXmlStrict,
   type PythonFeedparserResult,
-} from './helpers/validators.js';
+} from '../helpers/validators.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const SITE = 'https://news.example.com/';
@@ -533,7 +533,7 @@ describe('links, content and what is never published', () => {
 
 describe('the repository sample site', () => {
   it('every file it publishes passes every validator (read-only build, nothing written)', async () => {
-    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
     const report = await build({ configPath: path.join(repo, 'feedpipe.config.yaml'), cwd: repo, now: NOW, write: false });
     expect(report.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'output-invalid')).toEqual([]);
     const files = [...report.files].sort(([a], [b]) => (a < b ? -1 : 1));

@@ -1,10 +1,10 @@
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build, check } from '../src/build/build.js';
-import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
-import { groupBy } from '../src/publish/model.js';
-import type { Article } from '../src/content/schema.js';
+import { build, check } from '../../src/build/build.js';
+import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
+import { groupBy } from '../../src/publish/model.js';
+import type { Article } from '../../src/content/schema.js';
 
 async function snapshot(dir: string): Promise<Record<string, { bytes: string; mtimeMs: number }>> {
   const out: Record<string, { bytes: string; mtimeMs: number }> = {};
