@@ -49,7 +49,7 @@ async function fullBuild(run: BuildRun): Promise<void> {
   const scan = await scanContent(run.contentDir, cache, options.changedPaths, run.prescan?.found);
   report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, run.cwd) } : {}) })));
   const loaded = await loadArticles(run, scan, cache, startedWall);
-  if (!loaded || aborted(run)) return;
+  if (aborted(run) || !loaded) return;
   for (const l of loaded) {
     if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
     if (l.article) report.articles.push(l.article);

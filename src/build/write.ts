@@ -39,7 +39,11 @@ export async function writeStage(run: BuildRun, cache: BuildCache, serialised: S
     if ('write' in written) {
       report.write = written.write;
       serialised.output.clear(); // written: their bytes (tens of MB on a cold build) need not wait for the cache to be saved
-      recordOutputs(cache, run.outDir, written.write, serialised.fingerprints);
+      try {
+        recordOutputs(cache, run.outDir, written.write, serialised.fingerprints);
+      } catch {
+        // A file gone already (not while the lock is held): the next build serialises it again.
+      }
     } else report.diagnostics.push(written.failed);
   }
   await savingContent;
