@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../src/serve/headers.js';
-import { resolveRequestPath } from '../src/serve/path.js';
-import { publishFiles } from '../src/publish/write.js';
-import { makeSite } from './helpers/site.js';
-import { parseManifest, readManifest } from '../src/publish/manifest.js';
+import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../../src/serve/headers.js';
+import { resolveRequestPath } from '../../src/serve/path.js';
+import { publishFiles } from '../../src/publish/write.js';
+import { makeSite } from '../helpers/site.js';
+import { parseManifest, readManifest } from '../../src/publish/manifest.js';
 
 describe('resolveRequestPath', () => {
   it.each([
