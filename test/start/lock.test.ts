@@ -1,8 +1,8 @@
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireOutputLock, LOCK_FILE, processExists } from '../src/start/lock.js';
-import { makeSite } from './helpers/site.js';
+import { acquireOutputLock, LOCK_FILE, processExists } from '../../src/start/lock.js';
+import { makeSite } from '../helpers/site.js';
 
 const alive = new Set([111, 222]);
 const opts = (pid: number, extra: Partial<Parameters<typeof acquireOutputLock>[1]> = {}) => ({
