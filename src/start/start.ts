@@ -92,14 +92,15 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
   const running: Running = {};
   try {
     const site: Site = { options, log, clock, timers: options.timers ?? systemTimers, cwd, config, contentDir, outDir, stopping: stopping.signal };
-    const { publisher, memory } = await wirePublisher(site, running);
+    const { publisher, memory, reconciler } = await wirePublisher(site, running);
     if (options.watch) running.unwatch = watchFor(site, publisher, memory);
     if (options.serve) {
-      const failed = await serve(site, options.serve, (running.server = createFeedServer({ outDir, maxAge: config.server.maxAge, log: (m) => log.warn(m) })));
+      running.server = createFeedServer({ outDir, maxAge: config.server.maxAge, log: (m) => log.warn(m) });
+      const failed = await serve(site, options.serve, running.server);
       if (failed) return failed; // nothing was built; `finally` releases the lock
     }
     sayStarted(site);
-    running.reconciler!.keepCron(config);
+    reconciler.keepCron(config);
     publisher.start();
     keepLockFresh(locked.lock, {
       everyMs: options.lockRefreshMs,
@@ -151,7 +152,7 @@ interface Site {
 }
 
 /** The publisher and what one run needs; `running` gets each piece to tear down as soon as it exists. */
-async function wirePublisher(site: Site, running: Running): Promise<{ publisher: Publisher; memory: SiteMemory }> {
+async function wirePublisher(site: Site, running: Running): Promise<{ publisher: Publisher; memory: SiteMemory; reconciler: Reconciler }> {
   const { options, log, contentDir, outDir, cwd } = site;
   const runOneBuild = options.buildImpl ?? build;
   // Builds always go to the folder this process locked, whatever the config says later.
@@ -160,7 +161,8 @@ async function wirePublisher(site: Site, running: Running): Promise<{ publisher:
   const preparer = createPreparer({ contentDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
   const onCronTick = () => publisher.trigger('cron');
   const pinned = { contentDir: options.build.contentDir, outDir: options.build.outDir };
-  running.reconciler = createReconciler({ cron: options.cron !== false, onCronTick, log, configFile, contentDir, outDir, pinned });
+  const reconciler = createReconciler({ cron: options.cron !== false, onCronTick, log, configFile, contentDir, outDir, pinned });
+  running.reconciler = reconciler;
   const runBuild = createRun({
     runOneBuild,
     memory,
@@ -170,7 +172,7 @@ async function wirePublisher(site: Site, running: Running): Promise<{ publisher:
     published: await readPublishedSnapshot(outDir),
     outDir,
     cwd,
-    reconcile: running.reconciler.reconcile,
+    reconcile: reconciler.reconcile,
     // The pings run on their own (never delaying the next build) and end when the publisher stops.
     announce: (report) => announcePublish(report, { ...options.ping, ...(running.server ? { reload: running.server.reload } : {}), signal: site.stopping, log: (m) => log.warn(m) }),
     nextDue: () => publisher.nextDue,
@@ -185,7 +187,7 @@ async function wirePublisher(site: Site, running: Running): Promise<{ publisher:
     ...(options.retryMs ? { retryMs: options.retryMs } : {}),
   });
   running.publisher = publisher;
-  return { publisher, memory };
+  return { publisher, memory, reconciler };
 }
 
 /** The config file builds read, if they read one (not when the config was given as an object). */

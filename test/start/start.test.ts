@@ -147,7 +147,16 @@ describe('feedpipe start (in process)', () => {
     // A change to the config is picked up too.
     await writeFile(path.join(s.root, 'feedpipe.config.yaml'), CONFIG.replace('Start Times', 'Renamed Times'));
     await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('Renamed Times'), 2000);
-    // Editor leftovers and underscore folders are not content.
+    // Editor leftovers and underscore folders are not content. First let the runs settle: the config's
+    // build logs its line after its files are in place, and one save can reach the watcher as two events.
+    let seen = -1;
+    await p.until(async () => {
+      const n = p.runs().length;
+      if (n === seen) return true;
+      seen = n;
+      await new Promise((r) => setTimeout(r, 300));
+      return false;
+    }, 5000);
     const runs = p.runs().length;
     await writeFile(path.join(s.contentDir, '.b.md.swp'), 'x');
     await new Promise((r) => setTimeout(r, 300));
