@@ -7,7 +7,7 @@ import { build, check, resolveConfig, type BuildOptions, type BuildReport } from
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
 import { version } from '../util/version.js';
 import { acquireOutputLock } from '../start/lock.js';
-import type { LogFormat } from '../start/start.js';
+import type { LogFormat, StopOutcome } from '../start/start.js';
 import { toDisplayPath } from '../util/paths.js';
 
 export interface CliIO {
@@ -184,7 +184,7 @@ async function start(options: BuildOptions, io: CliIO, logFormat: LogFormat, wat
   const { signal, detach } = stopSignal(io);
   try {
     const { runPublisher } = await import('../start/start.js');
-    return await runPublisher({
+    return exitCodeOf(await runPublisher({
       build: options,
       signal,
       out: { stdout: io.stdout, stderr: io.stderr, ...(io.isTTY ? { isTTY: true } : {}) },
@@ -192,10 +192,15 @@ async function start(options: BuildOptions, io: CliIO, logFormat: LogFormat, wat
       quiet,
       logFormat,
       ...(serveOn ? { serve: serveOn } : {}),
-    });
+    }));
   } finally {
     detach();
   }
+}
+
+/** README: 0 after a clean stop (SIGINT, SIGTERM); 1 when it could not start (config, lock, port) or its lock was taken. */
+export function exitCodeOf(outcome: StopOutcome): number {
+  return 'stopped' in outcome && outcome.stopped === 'signal' ? 0 : 1;
 }
 
 /** `feedpipe serve`: serves the output folder until stopped, reloading whenever a build replaces the manifest. */

@@ -165,3 +165,35 @@ export function processExists(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+export interface LockKeeping {
+  /** Every this often; default LOCK_REFRESH_MS. */
+  everyMs?: number;
+  now: () => number;
+  timers: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  /** Ends the refreshing (the holder is stopping). */
+  signal: AbortSignal;
+  /** The lock was removed or taken over: the holder must stop, so two writers never interleave. */
+  onLost: () => void;
+}
+
+/**
+ * Refreshes a long-running holder's lock until `signal` aborts: a lock that
+ * is not refreshed is taken over after a while, and one that was taken over
+ * means stop.
+ */
+export function keepLockFresh(lock: OutputLock, options: LockKeeping): void {
+  const { timers, signal } = options;
+  let timer: unknown;
+  const arm = () => {
+    timer = timers.setTimeout(async () => {
+      const ours = await lock.refresh(options.now()).catch(() => false);
+      if (signal.aborted) return;
+      if (!ours) return options.onLost();
+      arm();
+    }, options.everyMs ?? LOCK_REFRESH_MS);
+  };
+  if (signal.aborted) return;
+  signal.addEventListener('abort', () => timers.clearTimeout(timer), { once: true });
+  arm();
+}

@@ -1,36 +1,29 @@
 /**
- * `feedpipe start`, the edge of the publisher: it owns the lock, the cron
- * task, the file watchers and the log lines, and hands every decision about
- * when to build to Publisher (publisher.ts) and about what is public to the
- * build (select.ts). It never prints directly: text goes through `out`.
+ * `feedpipe start`, the edge of the publisher: it resolves the config, takes
+ * the output folder's lock, wires the pieces together and tears them down.
+ * When to build is Publisher's (publisher.ts), one run is run.ts's, what is
+ * public is the build's. It never prints directly: text goes through `out`
+ * (log.ts), and it decides no exit code: it returns how it stopped.
  */
-import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildCache } from '../incremental/cache.js';
-import { build, resolveConfig, type BuildOptions, type BuildProgress, type BuildReport } from '../build/build.js';
-import { DEFAULT_CONFIG_FILE } from '../config/config.js';
-import { findMarkdownFiles } from '../content/load.js';
-import { formatDiagnostics, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
-import { acquireOutputLock, LOCK_REFRESH_MS, type OutputLock } from './lock.js';
-import { Publisher, systemClock, systemTimers, type BuildOutcome, type Clock, type Timers, type Trigger } from './publisher.js';
-import { diffSnapshots, formatDiagnosticsJson, formatRunHuman, formatRunJson, readPublishedSnapshot, snapshotOfFiles, type FeedSnapshot, type RunRecord } from './runlog.js';
-import { publishFiles } from '../publish/write.js';
-import { startCron, type CronHandle } from './cron.js';
+import { build, resolveConfig, type BuildOptions } from '../build/build.js';
+import { DEFAULT_CONFIG_FILE, type Config } from '../config/config.js';
+import { hasErrors } from '../diagnostics/diagnostics.js';
 import { createFeedServer, type FeedServer } from '../serve/server.js';
+import { toDisplayPath } from '../util/paths.js';
+import { acquireOutputLock, keepLockFresh } from './lock.js';
+import { createPublisherLog, type LogFormat, type PublisherLog, type StartOutput } from './log.js';
+import { createSiteMemory, type SiteMemory } from './memory.js';
+import { createPreparer } from './prepare.js';
+import { progressDisplay } from './progress.js';
+import { Publisher, systemClock, systemTimers, type Clock, type Timers } from './publisher.js';
+import { createReconciler, type Reconciler } from './reconcile.js';
+import { createRun } from './run.js';
+import { readPublishedSnapshot } from './runlog.js';
+import { watchSources } from './watch.js';
 import { announcePublish, type PingOptions } from './websub.js';
-import { mapLimit } from '../util/map-limit.js';
-import { isIgnoredName, toDisplayPath } from '../util/paths.js';
 
-export type LogFormat = 'human' | 'json';
-
-export interface StartOutput {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** stderr is a terminal: show progress of long builds. */
-  isTTY?: boolean;
-}
+export type { LogFormat, StartOutput } from './log.js';
 
 export interface StartOptions {
   /** Where and what to build; `now`, `write` and `signal` are the publisher's. */
@@ -68,343 +61,178 @@ export interface StartOptions {
   ping?: PingOptions;
 }
 
-/** Runs the publisher until `signal` aborts. Resolves with an exit code: 0 after a clean stop. */
-export async function runPublisher(options: StartOptions): Promise<number> {
-  const { out, signal } = options;
-  const clock = options.clock ?? systemClock;
-  const timers = options.timers ?? systemTimers;
-  const format = options.logFormat ?? 'human';
-  const cwd = options.build.cwd ?? process.cwd();
-  const runOneBuild = options.buildImpl ?? build;
-  const say = (event: string, human: string, fields: Record<string, unknown> = {}) => {
-    if (format === 'json') out.stdout(JSON.stringify({ time: new Date(clock.now()).toISOString(), event, ...fields }) + '\n');
-    else out.stderr(`feedpipe: ${human}\n`);
-  };
-  const printDiagnostics = (diagnostics: readonly Diagnostic[]) => {
-    if (!diagnostics.length) return;
-    out.stderr(format === 'json' ? formatDiagnosticsJson(diagnostics, new Date(clock.now())) : formatDiagnostics(diagnostics));
-  };
+/** How the publisher ended: stopped after running, or failed to start. The CLI maps it to an exit code. */
+export type StopOutcome = { stopped: 'signal' } | { stopped: 'lock-lost' } | { failed: 'config' | 'lock' | 'serve'; message: string };
 
+/** Runs the publisher until `signal` aborts or its lock is lost. */
+export async function runPublisher(options: StartOptions): Promise<StopOutcome> {
+  const clock = options.clock ?? systemClock;
+  const log = createPublisherLog(options.out, { format: options.logFormat ?? 'human', clock, quiet: !!options.quiet });
+  const cwd = options.build.cwd ?? process.cwd();
   const resolved = await resolveConfig(options.build);
   if (!resolved.config || hasErrors(resolved.diagnostics)) {
-    printDiagnostics(resolved.diagnostics);
-    say('error', 'cannot start: fix the config first', { message: 'cannot start: the config has errors' });
-    return 1;
+    log.diagnostics(resolved.diagnostics);
+    log.say('error', 'cannot start: fix the config first', { message: 'cannot start: the config has errors' });
+    return { failed: 'config', message: 'the config has errors' };
   }
-  const config = resolved.config;
-  const { contentDir, outDir } = resolved;
-
+  const { config, contentDir, outDir } = resolved;
   const locked = await acquireOutputLock(outDir, { command: 'feedpipe start', now: () => clock.now() });
   if (!locked.ok) {
-    say('error', `cannot start: ${locked.message}`, { message: `cannot start: ${locked.message}` });
-    return 1;
+    log.say('error', `cannot start: ${locked.message}`, { message: `cannot start: ${locked.message}` });
+    return { failed: 'lock', message: locked.message };
   }
-  const lock: OutputLock = locked.lock;
-  if (locked.tookOver) say('lock', `took over a stale lock on ${toDisplayPath(outDir, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
+  if (locked.tookOver) log.say('lock', `took over a stale lock on ${toDisplayPath(outDir, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
 
+  const stopping = new AbortController();
+  let lockLost = false;
+  const onAbort = () => stopping.abort();
+  if (options.signal.aborted) stopping.abort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
   // Everything that keeps the process alive, undone in `finally` whatever happens.
-  let cron: CronHandle | undefined;
-  const watchers: FSWatcher[] = [];
-  let refreshTimer: unknown;
-  let running: Publisher | undefined;
-  let server: FeedServer | undefined;
-  let exitCode = 0;
-  const stopped = new AbortController();
-  const stop = (code: number) => {
-    exitCode = Math.max(exitCode, code);
-    stopped.abort();
-  };
-  const onAbort = () => stop(0);
-  if (signal.aborted) stop(0);
-  else signal.addEventListener('abort', onAbort, { once: true });
+  const running: Running = {};
   try {
-
-    // Builds always go to the folder this process locked, whatever the config says later.
-    const pinned: BuildOptions = { ...options.build, contentDir, outDir, cwd };
-    const configFile = options.build.config ? undefined : path.resolve(cwd, options.build.configPath ?? DEFAULT_CONFIG_FILE);
-    let snapshot: FeedSnapshot = await readPublishedSnapshot(outDir);
-    // The parsed site stays in memory between builds; a build after a watched change looks only at the changed files.
-    let cache: BuildCache | undefined;
-    let changedPaths: Set<string> | 'all' = 'all';
-    const remember = (report: BuildReport) => {
-      if (report.cache && report.cache !== cache) {
-        cache = report.cache;
-        cache.inMemoryOnly();
-      }
-    };
-    const buildOptions = (triggers: readonly Trigger[]): BuildOptions => {
-      const changed = changedPaths;
-      changedPaths = new Set();
-      const onlyWatched = cache && changed !== 'all' && triggers.length > 0 && triggers.every((t) => t === 'watch');
-      return { ...pinned, ...(cache ? { cache } : {}), ...(onlyWatched ? { changedPaths: [...changed] } : {}) };
-    };
-    let lastDiagnostics = '';
-    let warnedDirs = false;
-
-    const log = (record: RunRecord) => {
-      const quietable = record.ok && !record.changes.length && !record.written && !record.removed;
-      if (options.quiet && quietable) return;
-      out.stdout(format === 'json' ? formatRunJson(record) : formatRunHuman(record));
-    };
-
-    const reconcile = (report: BuildReport) => {
-      const c = report.config;
-      if (!c) return;
-      if (options.cron !== false && (!cron || cron.expression !== c.schedule.cron || cron.timezone !== c.site.timezone)) {
-        const was = cron;
-        cron?.stop();
-        cron = startCron(c.schedule.cron, c.site.timezone, () => publisher.trigger('cron'), { warn: (m) => say('warning', m, { message: m }) });
-        if (was) say('cron', `rebuilding on "${c.schedule.cron}" (${c.site.timezone}) from now on`, { cron: c.schedule.cron, timezone: c.site.timezone });
-      }
-      if (configFile && !warnedDirs) {
-        const base = path.dirname(configFile);
-        const moved =
-          (!options.build.outDir && path.resolve(base, c.output) !== outDir) || (!options.build.contentDir && path.resolve(base, c.content) !== contentDir);
-        if (moved) {
-          warnedDirs = true;
-          say('warning', 'the config now names another content or output folder; this publisher keeps the folders it started with — restart it to switch', {
-            message: 'content or output folder changed in the config; restart to switch',
-          });
-        }
-      }
-    };
-
-    /**
-     * What a build reads: every content file's identity, size and mtime, and the
-     * config's. A build prepared ahead is used only if this has not changed.
-     */
-    const fingerprint = async (): Promise<string> => {
-      const found = findMarkdownFiles(contentDir);
-      const files = configFile ? [...found.files, configFile] : found.files;
-      const stats = await mapLimit(files, 64, (f) =>
-        stat(f, { bigint: true }).then(
-          (st) => `${f}\0${st.ino}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}`,
-          (e: NodeJS.ErrnoException) => `${f}\0${e.code}`,
-        ),
-      );
-      return createHash('sha256').update(JSON.stringify([stats, found.diagnostics.map((d) => d.message)])).digest('hex');
-    };
-    let lastBuildMs = 0;
-    let prepared: { due: number; fingerprint: string; report: BuildReport } | undefined;
-    const prepareAboveMs = options.prepareAboveMs ?? 250;
-    const prepare = {
-      // Far enough ahead for a build to finish, with room to spare.
-      leadMs: () => Math.min(15 * 60_000, Math.max(5_000, 3 * lastBuildMs)),
-      run: async (due: Date, buildSignal: AbortSignal) => {
-        prepared = undefined;
-        if (lastBuildMs <= prepareAboveMs) return;
-        const print = await fingerprint();
-        const report = await runOneBuild({ ...pinned, ...(cache ? { cache } : {}), now: due, write: false, signal: buildSignal });
-        remember(report);
-        if (report.ok) prepared = { due: due.getTime(), fingerprint: print, report };
-      },
-    };
-
-    /** The build prepared for a due time, if it is exactly what a build now would write. */
-    const preparedFor = async (now: Date): Promise<BuildReport | undefined> => {
-      const p = prepared;
-      prepared = undefined;
-      if (!p || p.due > now.getTime() || (p.report.nextDue && p.report.nextDue.getTime() <= now.getTime())) return undefined;
-      return (await fingerprint()) === p.fingerprint ? p.report : undefined;
-    };
-
-    const runBuild = async (triggers: readonly Trigger[], now: Date, buildSignal: AbortSignal): Promise<BuildOutcome> => {
-      const progress = progressDisplay(out, !!out.isTTY && format === 'human');
-      let report: BuildReport;
-      let usedPrepared = false;
-      try {
-        const started = performance.now();
-        const ahead = prepared ? await preparedFor(now) : undefined;
-        if (ahead && !buildSignal.aborted) {
-          // Output is a function of content, config and now: with nothing due between the prepared
-          // instant and this one, these are the bytes a build now would write.
-          report = { ...ahead, files: ahead.files, now, diagnostics: [...ahead.diagnostics] };
-          try {
-            report.write = await publishFiles(outDir, ahead.files, { updated: ahead.updated, now });
-          } catch (e) {
-            report.diagnostics.push({ code: 'write-failed', severity: 'error', file: toDisplayPath(outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' });
-            report.ok = false;
-          }
-          report.durationMs = performance.now() - started;
-          usedPrepared = true;
-        } else {
-          report = await runOneBuild({ ...buildOptions(triggers), now, signal: buildSignal, onProgress: progress.update });
-          remember(report);
-          lastBuildMs = report.durationMs;
-        }
-      } catch (e) {
-        progress.done();
-        // The changes this build took are not known to be loaded: the next build looks at everything.
-        changedPaths = 'all';
-        const err = e as Error;
-        out.stderr(format === 'json' ? JSON.stringify({ time: new Date(clock.now()).toISOString(), event: 'error', message: String(err?.message ?? e), stack: err?.stack }) + '\n' : `feedpipe: unexpected error in a build (the published feeds are unchanged; retrying):\n${err?.stack ?? String(e)}\n`);
-        log({ time: now, triggers, ok: false, changes: [], written: 0, unchanged: 0, removed: 0, errors: 1, warnings: 0, nextDue: publisher.nextDue, durationMs: 0, error: String(err?.message ?? e) });
-        return { ok: false, transient: true };
-      }
-      progress.done();
-      if (report.diagnostics.some((d) => d.code === 'build-aborted')) return { ok: false };
-      // The same warnings on every cron tick would drown the log: print diagnostics when they change.
-      const text = formatDiagnostics(report.diagnostics);
-      if (text !== lastDiagnostics) printDiagnostics(report.diagnostics);
-      lastDiagnostics = text;
-      let changes: RunRecord['changes'] = [];
-      if (report.ok && report.write) {
-        // Feeds proven unchanged were not serialised: they keep their last snapshot.
-        const next: FeedSnapshot = new Map(snapshot);
-        for (const rel of report.write.removed) next.delete(rel);
-        for (const [rel, items] of snapshotOfFiles(report.files)) next.set(rel, items);
-        changes = diffSnapshots(snapshot, next, report.feeds);
-        snapshot = next;
-      }
-      const errors = report.diagnostics.filter((d) => d.severity === 'error').length;
-      log({
-        time: now,
-        triggers,
-        ok: report.ok,
-        changes,
-        written: report.write?.written.length ?? 0,
-        unchanged: report.write?.unchanged.length ?? 0,
-        removed: report.write?.removed.length ?? 0,
-        errors,
-        warnings: report.diagnostics.length - errors,
-        nextDue: report.nextDue,
-        durationMs: report.durationMs,
-        ...(usedPrepared ? { prepared: true } : {}),
-      });
-      reconcile(report);
-      // Served first, then announced: a hub fetching the feed gets the new version. The pings run
-      // on their own (never delaying the next build) and end when the publisher stops.
-      const { pings } = await announcePublish(report, {
-        ...options.ping,
-        ...(server ? { reload: server.reload } : {}),
-        signal: stopped.signal,
-        log: (m) => say('warning', m, { message: m }),
-      });
-      void pings;
-      return { ok: report.ok, nextDue: report.nextDue, transient: report.diagnostics.some((d) => d.code === 'write-failed') };
-    };
-
-    const publisher = new Publisher({
-      runBuild,
-      onError: (e) => out.stderr(`feedpipe: unexpected error (the publisher keeps running):\n${(e as Error)?.stack ?? String(e)}\n`),
-      clock,
-      timers,
-      prepare,
-      ...(options.wallCheckMs !== undefined ? { wallCheckMs: options.wallCheckMs } : {}),
-      ...(options.retryMs ? { retryMs: options.retryMs } : {}),
-    });
-
-    running = publisher;
-    if (options.watch) {
-      const debounceMs = options.debounceMs ?? 150;
-      let pending: unknown;
-      const changed = (file?: string) => {
-        if (file === undefined) changedPaths = 'all';
-        else if (changedPaths !== 'all') changedPaths.add(file);
-        if (pending !== undefined) timers.clearTimeout(pending);
-        pending = timers.setTimeout(() => {
-          pending = undefined;
-          publisher.trigger('watch');
-        }, debounceMs);
-      };
-      const relOut = path.relative(contentDir, outDir);
-      const outInsideContent = relOut !== '' && !relOut.startsWith('..') && !path.isAbsolute(relOut);
-      const watchOne = (target: string, recursive: boolean, relevant: (name: string) => boolean, content: boolean) => {
-        try {
-          const w = watch(target, { recursive }, (_event, name) => {
-            if (name === null) changed();
-            else if (relevant(String(name))) changed(content ? path.resolve(target, String(name)) : undefined);
-          });
-          w.on('error', (e) => say('warning', `stopped watching ${toDisplayPath(target, cwd)}: ${e.message}`, { message: e.message }));
-          watchers.push(w);
-        } catch (e) {
-          say('warning', `cannot watch ${toDisplayPath(target, cwd)}: ${(e as Error).message}; cron still rebuilds`, { message: (e as Error).message });
-        }
-      };
-      // The loader's rule: files and folders starting with . or _, and node_modules, are not content (editor swap files too).
-      watchOne(contentDir, true, (name) => !name.split(/[\\/]/).some(isIgnoredName) && !(outInsideContent && (name === relOut || name.startsWith(relOut + path.sep))), true);
-      // The folder, not the file: editors save by renaming a new file over the old one.
-      if (configFile) watchOne(path.dirname(configFile), false, (name) => name === path.basename(configFile), false);
-      stopped.signal.addEventListener('abort', () => pending !== undefined && timers.clearTimeout(pending), { once: true });
-    }
-
-    // A lock that is not refreshed is taken over after a while; one that was taken over means stop.
-    const refreshMs = options.lockRefreshMs ?? LOCK_REFRESH_MS;
-    const refresh = () => {
-      refreshTimer = timers.setTimeout(async () => {
-        const ours = await lock.refresh(clock.now()).catch(() => false);
-        if (stopped.signal.aborted) return;
-        if (!ours) {
-          say('error', 'the lock on the output folder was removed or taken over by another process; stopping so two publishers never interleave writes', {
-            message: 'lock lost',
-          });
-          stop(1);
-          return;
-        }
-        if (!stopped.signal.aborted) refresh();
-      }, refreshMs);
-    };
-
+    const site: Site = { options, log, clock, timers: options.timers ?? systemTimers, cwd, config, contentDir, outDir, stopping: stopping.signal };
+    const { publisher, memory, reconciler } = await wirePublisher(site, running);
+    if (options.watch) running.unwatch = watchFor(site, publisher, memory);
     if (options.serve) {
-      // Serve what is already published at once; each build reloads it before hubs are told.
-      server = createFeedServer({ outDir, maxAge: config.server.maxAge, log: (m) => say('warning', m, { message: m }) });
-      await server.reload();
-      try {
-        const address = await server.listen(options.serve.port ?? config.server.port, options.serve.host ?? config.server.host);
-        say('serve', `serving ${toDisplayPath(outDir, cwd)} at ${address.url}`, { url: address.url });
-      } catch (e) {
-        say('error', `cannot start: cannot serve: ${(e as Error).message}`, { message: `cannot serve: ${(e as Error).message}` });
-        return 1; // nothing was built; `finally` releases the lock
-      }
+      running.server = createFeedServer({ outDir, maxAge: config.server.maxAge, log: (m) => log.warn(m) });
+      const failed = await serve(site, options.serve, running.server);
+      if (failed) return failed; // nothing was built; `finally` releases the lock
     }
-
-    const when = ['now', 'when each article falls due'];
-    if (options.cron !== false) when.push(`on the cron "${config.schedule.cron}" (${config.site.timezone})`);
-    if (options.watch) when.push('on every change to the content or config');
-    say(
-      'start',
-      `publishing ${toDisplayPath(contentDir, cwd)} → ${toDisplayPath(outDir, cwd)}: ${when.slice(0, -1).join(', ')} and ${when.at(-1)}. Ctrl-C stops.`,
-      { pid: process.pid, contentDir, outDir, cron: options.cron === false ? null : config.schedule.cron, timezone: config.site.timezone, watch: !!options.watch },
-    );
-    if (options.cron !== false) {
-      cron = startCron(config.schedule.cron, config.site.timezone, () => publisher.trigger('cron'), { warn: (m) => say('warning', m, { message: m }) });
-    }
+    sayStarted(site);
+    reconciler.keepCron(config);
     publisher.start();
-    refresh();
-
-    if (!stopped.signal.aborted) await new Promise<void>((resolve) => stopped.signal.addEventListener('abort', () => resolve(), { once: true }));
+    keepLockFresh(locked.lock, {
+      everyMs: options.lockRefreshMs,
+      now: () => clock.now(),
+      timers: site.timers,
+      signal: stopping.signal,
+      onLost: () => {
+        log.say('error', 'the lock on the output folder was removed or taken over by another process; stopping so two publishers never interleave writes', { message: 'lock lost' });
+        lockLost = true;
+        stopping.abort();
+      },
+    });
+    if (!stopping.signal.aborted) await new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
-    stopped.abort();
-    signal.removeEventListener('abort', onAbort);
-    cron?.stop();
-    for (const w of watchers) w.close();
-    if (refreshTimer !== undefined) timers.clearTimeout(refreshTimer);
-    await running?.stop();
-    await server?.close();
-    await lock.release();
+    stopping.abort();
+    options.signal.removeEventListener('abort', onAbort);
+    running.reconciler?.stop();
+    running.unwatch?.();
+    await running.publisher?.stop();
+    await running.server?.close();
+    await locked.lock.release();
   }
-  say('stop', 'stopped; the feeds in the output folder are complete', { exitCode });
-  return exitCode;
+  const outcome: StopOutcome = lockLost ? { stopped: 'lock-lost' } : { stopped: 'signal' };
+  // The stop event has always told log readers the exit code the README documents for this
+  // stop; the CLI decides the process's own (exitCodeOf), and test/start/outcome.test.ts pins that they agree.
+  log.say('stop', 'stopped; the feeds in the output folder are complete', { exitCode: lockLost ? 1 : 0 });
+  return outcome;
 }
 
-/** `loading 1200/100000 files…` on a terminal, for builds that take long enough to wonder. */
-function progressDisplay(out: StartOutput, enabled: boolean): { update: (p: BuildProgress) => void; done: () => void } {
-  const started = performance.now();
-  let last = 0;
-  let shown = false;
-  return {
-    update: (p) => {
-      if (!enabled) return;
-      const t = performance.now();
-      if (t - started < 500 || t - last < 100) return;
-      last = t;
-      shown = true;
-      const doing = { load: 'loading', validate: 'checking', render: 'rendering' }[p.stage];
-      out.stderr(`\r\x1b[K${doing} ${p.done}/${p.total} ${p.stage === 'load' ? 'files' : 'articles'}…`);
-    },
-    done: () => {
-      if (shown) out.stderr('\r\x1b[K');
-      shown = false;
-    },
-  };
+interface Running {
+  publisher?: Publisher;
+  reconciler?: Reconciler;
+  unwatch?: () => void;
+  server?: FeedServer;
+}
+
+/** What every piece of a running publisher is wired from. */
+interface Site {
+  options: StartOptions;
+  log: PublisherLog;
+  clock: Clock;
+  timers: Timers;
+  cwd: string;
+  config: Config;
+  contentDir: string;
+  outDir: string;
+  /** Aborts when the publisher stops. */
+  stopping: AbortSignal;
+}
+
+/** The publisher and what one run needs; `running` gets each piece to tear down as soon as it exists. */
+async function wirePublisher(site: Site, running: Running): Promise<{ publisher: Publisher; memory: SiteMemory; reconciler: Reconciler }> {
+  const { options, log, contentDir, outDir, cwd } = site;
+  const runOneBuild = options.buildImpl ?? build;
+  // Builds always go to the folder this process locked, whatever the config says later.
+  const memory = createSiteMemory({ ...options.build, contentDir, outDir, cwd });
+  const configFile = configFileOf(site);
+  const preparer = createPreparer({ contentDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
+  const onCronTick = () => publisher.trigger('cron');
+  const pinned = { contentDir: options.build.contentDir, outDir: options.build.outDir };
+  const reconciler = createReconciler({ cron: options.cron !== false, onCronTick, log, configFile, contentDir, outDir, pinned });
+  running.reconciler = reconciler;
+  const runBuild = createRun({
+    runOneBuild,
+    memory,
+    preparer,
+    log,
+    progress: () => progressDisplay(options.out, !!options.out.isTTY && (options.logFormat ?? 'human') === 'human'),
+    published: await readPublishedSnapshot(outDir),
+    outDir,
+    cwd,
+    reconcile: reconciler.reconcile,
+    // The pings run on their own (never delaying the next build) and end when the publisher stops.
+    announce: (report) => announcePublish(report, { ...options.ping, ...(running.server ? { reload: running.server.reload } : {}), signal: site.stopping, log: (m) => log.warn(m) }),
+    nextDue: () => publisher.nextDue,
+  });
+  const publisher = new Publisher({
+    runBuild,
+    onError: log.publisherError,
+    clock: site.clock,
+    timers: site.timers,
+    prepare: preparer,
+    ...(options.wallCheckMs !== undefined ? { wallCheckMs: options.wallCheckMs } : {}),
+    ...(options.retryMs ? { retryMs: options.retryMs } : {}),
+  });
+  running.publisher = publisher;
+  return { publisher, memory, reconciler };
+}
+
+/** The config file builds read, if they read one (not when the config was given as an object). */
+function configFileOf({ options, cwd }: Site): string | undefined {
+  return options.build.config ? undefined : path.resolve(cwd, options.build.configPath ?? DEFAULT_CONFIG_FILE);
+}
+
+function watchFor(site: Site, publisher: Publisher, memory: SiteMemory): () => void {
+  const { options, log } = site;
+  return watchSources({
+    contentDir: site.contentDir,
+    outDir: site.outDir,
+    configFile: configFileOf(site),
+    cwd: site.cwd,
+    debounceMs: options.debounceMs ?? 150,
+    timers: site.timers,
+    onChange: memory.changed,
+    onSettled: () => publisher.trigger('watch'),
+    warn: (human, message) => log.warn(human, message),
+  });
+}
+
+/** Serves what is already published at once; each build reloads it before hubs are told. */
+async function serve(site: Site, on: { port?: number; host?: string }, server: FeedServer): Promise<StopOutcome | undefined> {
+  const { log, config } = site;
+  await server.reload();
+  try {
+    const address = await server.listen(on.port ?? config.server.port, on.host ?? config.server.host);
+    log.say('serve', `serving ${toDisplayPath(site.outDir, site.cwd)} at ${address.url}`, { url: address.url });
+    return undefined;
+  } catch (e) {
+    const message = `cannot serve: ${(e as Error).message}`;
+    log.say('error', `cannot start: ${message}`, { message });
+    return { failed: 'serve', message };
+  }
+}
+
+function sayStarted({ options, log, config, contentDir, outDir, cwd }: Site): void {
+  const cron = options.cron !== false;
+  const when = ['now', 'when each article falls due'];
+  if (cron) when.push(`on the cron "${config.schedule.cron}" (${config.site.timezone})`);
+  if (options.watch) when.push('on every change to the content or config');
+  log.say(
+    'start',
+    `publishing ${toDisplayPath(contentDir, cwd)} → ${toDisplayPath(outDir, cwd)}: ${when.slice(0, -1).join(', ')} and ${when.at(-1)}. Ctrl-C stops.`,
+    { pid: process.pid, contentDir, outDir, cron: cron ? config.schedule.cron : null, timezone: config.site.timezone, watch: !!options.watch },
+  );
 }

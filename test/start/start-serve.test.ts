@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
-import type { StartOptions } from '../src/start/start.js';
-import { request } from './helpers/http.js';
-import { launch as launchPublisher } from './helpers/publisher.js';
-import { article, makeSite } from './helpers/site.js';
+import { runCli } from '../../src/cli/main.js';
+import type { StartOptions } from '../../src/start/start.js';
+import { request } from '../helpers/http.js';
+import { launch as launchPublisher } from '../helpers/publisher.js';
+import { article, makeSite } from '../helpers/site.js';
 
 /** A WebSub hub on loopback that, like a real one, fetches the topic from our server the moment it is pinged. */
 async function fetchingHub(serverPort: () => number) {
@@ -62,7 +62,7 @@ describe('feedpipe start --serve', () => {
     expect(served.body.toString()).toContain('Due story');
     const afterDue = hub.fetched.filter((f) => f.includes('Due story'));
     expect(afterDue.map((f) => f.split(' ')[0]).sort()).toEqual(['/atom.xml', '/feed.json', '/feed.xml']);
-    expect(await p.stop()).toBe(0);
+    expect(await p.stop()).toEqual({ stopped: 'signal' });
     await expect(request(port, '/feed.xml')).rejects.toThrow();
   }, 15_000);
 
@@ -73,7 +73,7 @@ describe('feedpipe start --serve', () => {
     const s = await makeSite({ 'a.md': article({ title: 'First story', date: '2026-01-01' }) });
     await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\n');
     const p = launch(s.root, { serve: { port: (blocker.address() as AddressInfo).port } });
-    expect(await p.done).toBe(1);
+    expect(await p.done).toMatchObject({ failed: 'serve' });
     expect(p.out.stderr).toMatch(/feedpipe: cannot start: cannot serve: listen EADDRINUSE/);
     // The lock is released: a build can run.
     expect(await runCli(['build'], { stdout: () => undefined, stderr: () => undefined, cwd: s.root })).toBe(0);

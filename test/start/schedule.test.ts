@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, validateConfig } from '../src/config/config.js';
-import { formatDiagnostics } from '../src/diagnostics/diagnostics.js';
-import { cronExpressionProblem, DEFAULT_CRON } from '../src/start/cron.js';
-import { baseConfig, makeSite } from './helpers/site.js';
+import { loadConfig, validateConfig } from '../../src/config/config.js';
+import { formatDiagnostics } from '../../src/diagnostics/diagnostics.js';
+import { cronExpressionProblem, DEFAULT_CRON } from '../../src/start/cron.js';
+import { baseConfig, makeSite } from '../helpers/site.js';
 
 describe('schedule.cron in the config', () => {
   it('defaults to every 15 minutes', () => {

@@ -1,8 +1,8 @@
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireOutputLock, LOCK_FILE, processExists } from '../src/start/lock.js';
-import { makeSite } from './helpers/site.js';
+import { acquireOutputLock, keepLockFresh, LOCK_FILE, processExists, type OutputLock } from '../../src/start/lock.js';
+import { makeSite } from '../helpers/site.js';
 
 const alive = new Set([111, 222]);
 const opts = (pid: number, extra: Partial<Parameters<typeof acquireOutputLock>[1]> = {}) => ({
@@ -74,6 +74,41 @@ describe('output folder lock', () => {
     expect(await a.lock.refresh()).toBe(false);
     await a.lock.release(); // not ours any more: left alone
     expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(222);
+  });
+
+  it('a running holder refreshes its lock on a timer, and is told once when it lost it', async () => {
+    const { outDir } = await makeSite({});
+    const file = path.join(outDir, LOCK_FILE);
+    const a = await acquireOutputLock(outDir, opts(111, { hostname: 'newsroom-2' }));
+    if (!a.ok) throw new Error('no lock');
+    const stopping = new AbortController();
+    let lost = 0;
+    const old = new Date(Date.now() - 3_600_000);
+    await utimes(file, old, old);
+    keepLockFresh(a.lock, { everyMs: 20, now: () => Date.now(), timers: { setTimeout, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) }, signal: stopping.signal, onLost: () => lost++ });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await stat(file)).mtimeMs).toBeGreaterThan(Date.now() - 10_000);
+    expect(lost).toBe(0);
+    await writeFile(file, JSON.stringify({ pid: 222, hostname: 'newsroom-1', started: '2026-01-01T00:00:00.000Z', command: 'feedpipe start' }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lost).toBe(1);
+    stopping.abort();
+  });
+
+  it('stops refreshing when its holder stops, even with a refresh under way, and then reports no loss', async () => {
+    let answer: (ours: boolean) => void = () => undefined;
+    const lock = { refresh: () => new Promise<boolean>((r) => (answer = r)) } as unknown as OutputLock;
+    const armed: Array<() => void> = [];
+    const timers = { setTimeout: (fn: () => void) => armed.push(fn), clearTimeout: () => undefined };
+    const stopping = new AbortController();
+    let lost = 0;
+    keepLockFresh(lock, { everyMs: 20, now: () => 0, timers, signal: stopping.signal, onLost: () => lost++ });
+    armed.shift()!(); // the refresh timer fires; the refresh is under way
+    stopping.abort();
+    answer(false); // the stop released the lock: the refresh finds it gone
+    await new Promise((r) => setTimeout(r, 10));
+    expect(lost).toBe(0);
+    expect(armed).toEqual([]);
   });
 
   it('an unreadable lock is held until it is old', async () => {

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffSnapshots, formatRunHuman, formatRunJson, readPublishedSnapshot, snapshotOfFiles, type RunRecord } from '../src/start/runlog.js';
-import { makeSite } from './helpers/site.js';
+import { diffSnapshots, formatRunHuman, formatRunJson, readPublishedSnapshot, snapshotOfFiles, type RunRecord } from '../../src/start/runlog.js';
+import { makeSite } from '../helpers/site.js';
 
 const feed = (...items: Array<[string, string]>) => JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', items: items.map(([id, title]) => ({ id, title })) });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Publisher, type BuildOutcome, type PublisherOptions, type Trigger } from '../src/start/publisher.js';
-import { startCron } from '../src/start/cron.js';
+import { Publisher, type BuildOutcome, type PublisherOptions, type Trigger } from '../../src/start/publisher.js';
+import { startCron } from '../../src/start/cron.js';
 
 /**
  * A site in memory with the same rule as select.ts (public when `date <= now`)

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build } from '../src/build/build.js';
-import { runCli } from '../src/cli/main.js';
-import { createFeedServer } from '../src/serve/server.js';
-import { announcePublish, changedFeedUrls, pingHubs } from '../src/start/websub.js';
-import { request } from './helpers/http.js';
-import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { build } from '../../src/build/build.js';
+import { runCli } from '../../src/cli/main.js';
+import { createFeedServer } from '../../src/serve/server.js';
+import { announcePublish, changedFeedUrls, pingHubs } from '../../src/start/websub.js';
+import { request } from '../helpers/http.js';
+import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
 interface Ping {
   path: string;
