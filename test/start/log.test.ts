@@ -13,7 +13,7 @@ function capture(format: LogFormat, quiet = false) {
 }
 
 const run = (fields: Partial<RunRecord>): RunRecord => ({ time: new Date(T), triggers: ['cron'], ok: true, changes: [], written: 0, unchanged: 5, removed: 0, errors: 0, warnings: 0, durationMs: 7, ...fields });
-const diag: Diagnostic = { code: 'raw-html', severity: 'warning', file: 'content/a.md', line: 3, column: 1, message: 'raw HTML' };
+const diag: Diagnostic = { code: 'raw-html-removed', severity: 'warning', file: 'content/a.md', line: 3, column: 1, message: 'raw HTML' };
 
 describe('the publisher log', () => {
   it('says an event as a feedpipe: line on stderr for people, as one JSON object on stdout for machines', () => {
@@ -51,7 +51,7 @@ describe('the publisher log', () => {
     log.diagnosticsIfChanged([diag]);
     log.diagnosticsIfChanged([diag]);
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(out.stderr)).toMatchObject({ event: 'diagnostic', code: 'raw-html', file: 'content/a.md' });
+    expect(JSON.parse(out.stderr)).toMatchObject({ event: 'diagnostic', code: 'raw-html-removed', file: 'content/a.md' });
     log.diagnosticsIfChanged([]);
     log.diagnosticsIfChanged([diag]);
     expect(out.stderr.trim().split('\n')).toHaveLength(2);

@@ -21,7 +21,7 @@ function report(fields: Partial<BuildReport>): BuildReport {
   return { ok: true, diagnostics: [], feeds: [], files: new Map(), updated: new Map(), durationMs: 42, now: NOW, config: CONFIG, ...fields } as BuildReport;
 }
 
-const warning = (message: string): Diagnostic => ({ code: 'w', severity: 'warning', file: 'content/a.md', message });
+const warning = (message: string): Diagnostic => ({ code: 'raw-html-removed', severity: 'warning', file: 'content/a.md', message });
 
 function setup(builds: Array<BuildReport | Error>, overrides: Partial<RunOptions> = {}) {
   const out = { stdout: '', stderr: '' };
