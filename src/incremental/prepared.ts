@@ -9,12 +9,16 @@ import { findMarkdownFiles } from '../content/load.js';
 import { holdsAt, type ClockWindow } from '../publish/select.js';
 import { digestStats, statAll } from './stat.js';
 
-/** Digest of the content files' and `extraFiles`' stats; undefined when the scan reports something or a file is too fresh to trust. */
-export function inputsDigest(contentDir: string, extraFiles: readonly string[] = [], wall = Date.now()): string | undefined {
+/**
+ * Digest of the content files' and `extraFiles`' stats (the bytes of a file too fresh to trust its
+ * stat); undefined when the scan reports something (a symbolic link) or a file cannot be read.
+ */
+export function inputsDigest(contentDir: string, extraFiles: readonly string[] = []): string | undefined {
   const found = findMarkdownFiles(contentDir);
   if (found.diagnostics.length) return undefined;
   const files = [...found.files, ...extraFiles];
-  return digestStats(files, statAll(files), wall);
+  const wall = Date.now();
+  return digestStats(files, statAll(files), wall, 'hash');
 }
 
 export interface PreparedProof {

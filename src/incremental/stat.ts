@@ -5,7 +5,7 @@
  * uses these, with the same fields and the same rule for a stat too fresh to trust.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 export interface FileStat {
   size: number;
@@ -48,19 +48,27 @@ export function statAll(paths: readonly string[]): Map<string, FileStat> {
 }
 
 /**
- * Digest of `paths` and their stats, or undefined if one is missing or too
- * fresh to trust: then no shortcut may rely on it.
+ * Digest of `paths` and their stats, or undefined if one is missing. A stat too fresh to trust
+ * makes it undefined too (no shortcut may rely on it), unless `racy` is 'hash': then that file's
+ * bytes stand in for its stat, as git does for a racily clean entry.
  */
-export function digestStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number): string | undefined {
+export function digestStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number, racy: 'refuse' | 'hash' = 'refuse'): string | undefined {
   // A just-edited file is the common case after an edit: look for one before hashing anything.
   for (const p of paths) {
     const st = stats.get(p);
-    if (!st || isRacy(st, wallAtStat)) return undefined;
+    if (!st || (racy === 'refuse' && isRacy(st, wallAtStat))) return undefined;
   }
   const hash = createHash('sha256');
   for (const p of paths) {
     const st = stats.get(p)!;
-    hash.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
+    if (!isRacy(st, wallAtStat)) hash.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
+    else {
+      try {
+        hash.update(`${p}\0#${createHash('sha256').update(readFileSync(p)).digest('hex')}\n`);
+      } catch {
+        return undefined;
+      }
+    }
   }
   return hash.digest('hex');
 }

@@ -1,18 +1,14 @@
 /**
  * Building ahead of a due time, for sites whose build takes longer than the
  * publishing window: `leadMs()` before the due time, build as of that time
- * and write nothing; at the due time, write that result at once if no content
- * or config file changed meanwhile. Kept in this one file, behind
- * `createPreparer` and `writePreparedReport`, so the decision can be swapped
- * for one made by the incremental stage.
+ * and write nothing; at the due time, write that result at once if its proof
+ * holds (src/incremental/prepared.ts: no content or config file changed, and
+ * select's window of that build holds at the clock), through the build's one
+ * write path (src/build/write.ts).
  */
-import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import type { build, BuildOptions, BuildReport } from '../build/build.js';
-import { findMarkdownFiles } from '../content/load.js';
-import { publishFiles } from '../publish/write.js';
-import { mapLimit } from '../util/map-limit.js';
-import { toDisplayPath } from '../util/paths.js';
+import { writeOutput } from '../build/write.js';
+import { inputsDigest, preparedHolds, type PreparedProof } from '../incremental/prepared.js';
 
 export interface PreparerOptions {
   contentDir: string;
@@ -40,39 +36,25 @@ export interface Preparer {
 
 export function createPreparer(options: PreparerOptions): Preparer {
   const { contentDir, configFile, prepareAboveMs } = options;
-  /**
-   * What a build reads: every content file's identity, size and mtime, and the
-   * config's. A build prepared ahead is used only if this has not changed.
-   */
-  const fingerprint = async (): Promise<string> => {
-    const found = findMarkdownFiles(contentDir);
-    const files = configFile ? [...found.files, configFile] : found.files;
-    const stats = await mapLimit(files, 64, (f) =>
-      stat(f, { bigint: true }).then(
-        (st) => `${f}\0${st.ino}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}`,
-        (e: NodeJS.ErrnoException) => `${f}\0${e.code}`,
-      ),
-    );
-    return createHash('sha256').update(JSON.stringify([stats, found.diagnostics.map((d) => d.message)])).digest('hex');
-  };
+  const inputs = () => inputsDigest(contentDir, configFile ? [configFile] : []);
   let lastBuildMs = 0;
-  let prepared: { due: number; fingerprint: string; report: BuildReport } | undefined;
+  let prepared: { proof: PreparedProof; report: BuildReport } | undefined;
   return {
     // Far enough ahead for a build to finish, with room to spare.
     leadMs: () => Math.min(15 * 60_000, Math.max(5_000, 3 * lastBuildMs)),
     run: async (due, buildSignal) => {
       prepared = undefined;
       if (lastBuildMs <= prepareAboveMs) return;
-      const print = await fingerprint();
+      const before = inputs();
       const report = await options.runOneBuild({ ...options.buildOptions(), now: due, write: false, signal: buildSignal });
       options.remember(report);
-      if (report.ok) prepared = { due: due.getTime(), fingerprint: print, report };
+      if (report.ok) prepared = { proof: { inputs: before, window: report.window }, report };
     },
     takeFor: async (now) => {
       const p = prepared;
       prepared = undefined;
-      if (!p || p.due > now.getTime() || (p.report.nextDue && p.report.nextDue.getTime() <= now.getTime())) return undefined;
-      return (await fingerprint()) === p.fingerprint ? p.report : undefined;
+      // Not a second early: the prepared selection must be select's answer at `now` too.
+      return p && preparedHolds(p.proof, inputs(), now) ? p.report : undefined;
     },
     noteBuild: (durationMs) => {
       lastBuildMs = durationMs;
@@ -81,17 +63,17 @@ export function createPreparer(options: PreparerOptions): Preparer {
 }
 
 /**
- * Writes a report built ahead at `now`. Output is a function of content,
- * config and now: with nothing due between the prepared instant and this
- * one, these are the bytes a build now would write.
+ * Writes a report built ahead, at `now`, through the build's one write path. Output is a function
+ * of content, config and now, and the proof (incremental/prepared.ts) says the first two did not
+ * change and select answers the same at `now`: these are the bytes a build now would write.
  */
 export async function writePreparedReport(ahead: BuildReport, at: { now: Date; outDir: string; cwd: string; startedMs: number }): Promise<BuildReport> {
   const { now, outDir, cwd } = at;
   const report: BuildReport = { ...ahead, files: ahead.files, now, diagnostics: [...ahead.diagnostics] };
-  try {
-    report.write = await publishFiles(outDir, ahead.files, { updated: ahead.updated, now });
-  } catch (e) {
-    report.diagnostics.push({ code: 'write-failed', severity: 'error', file: toDisplayPath(outDir, cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' });
+  const written = await writeOutput(outDir, ahead.files, { updated: ahead.updated, now, cwd });
+  if ('write' in written) report.write = written.write;
+  else {
+    report.diagnostics.push(written.failed);
     report.ok = false;
   }
   report.durationMs = performance.now() - at.startedMs;

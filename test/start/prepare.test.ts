@@ -19,7 +19,8 @@ async function setup(prepareAboveMs = 250, report: Partial<BuildReport> = {}) {
     configFile,
     prepareAboveMs,
     buildOptions: () => ({ cwd: s.root }),
-    runOneBuild: async (o = {}) => (builds.push(o), { ok: true, nextDue: after(60_000), ...report } as BuildReport),
+    // The article due at DUE is the newest public one, the next falls due a minute later: select's window.
+    runOneBuild: async (o = {}) => (builds.push(o), { ok: true, nextDue: after(60_000), window: { validFrom: DUE.getTime(), validUntil: after(60_000).getTime() }, ...report } as BuildReport),
     remember: (r) => remembered.push(r),
   });
   return { s, configFile, preparer, builds, remembered, signal: new AbortController().signal };
