@@ -9,7 +9,7 @@ import { cleanText } from './text.js';
  * JSON Feed 1.1, written by us: the feed package emits version 1 (singular
  * `author`, no `language`). https://www.jsonfeed.org/version/1.1/
  * One document; the build assembles the same bytes from jsonFrame and jsonItem
- * (test/fragment.test.ts holds the two to byte identity).
+ * (test/publish/fragment.test.ts holds the two to byte identity).
  */
 export function renderJson(model: FeedModel, rendered: RenderedMap): string {
   return stringify(feedObject(model, model.items.map((a) => itemObject(a, rendered.get(a.id)!)))) + '\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rootStartTag, verifyFrame, verifyJsonFragment, verifyOutput, verifyXmlFragment } from '../src/publish/verify.js';
+import { rootStartTag, verifyFrame, verifyJsonFragment, verifyOutput, verifyXmlFragment } from '../../src/publish/verify.js';
 
 describe('verifyOutput', () => {
   it.each([

@@ -7,9 +7,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { Feed } from 'feed';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build/build.js';
-import { verifyOutput } from '../src/publish/verify.js';
-import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { build } from '../../src/build/build.js';
+import { verifyOutput } from '../../src/publish/verify.js';
+import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
 function rawFeed(item: Record<string, unknown>, options: Record<string, unknown> = {}) {
   const f = new Feed({ title: 'T', id: 'https://e.example/', link: 'https://e.example/', copyright: '', ...options } as never);

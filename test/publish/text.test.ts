@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { cleanText, XmlStrings } from '../src/publish/text.js';
+import { cleanText, XmlStrings } from '../../src/publish/text.js';
 
 describe('XmlStrings', () => {
   it('escapes text, CDATA-wrapped text and attribute values for their context', () => {
