@@ -4,6 +4,7 @@ import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
 import type { FeedContent, RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
+import { modifiedAt, publishedAt, rfc3339Date } from './feed-dates.js';
 
 /**
  * JSON Feed 1.1, written by us: the feed package emits version 1 (singular
@@ -56,6 +57,7 @@ function feedObject(model: FeedModel, items: unknown[]) {
 
 function itemObject(a: Article, r: FeedContent) {
   const tags = categories(a);
+  const modified = modifiedAt(a);
   return {
     id: a.id,
     url: a.url,
@@ -63,8 +65,8 @@ function itemObject(a: Article, r: FeedContent) {
     content_html: r.html,
     summary: r.summary,
     ...(r.image ? { image: r.image } : {}),
-    date_published: a.date.toISOString(),
-    ...(a.updated ? { date_modified: a.updated.toISOString() } : {}),
+    date_published: rfc3339Date(publishedAt(a)),
+    ...(modified ? { date_modified: rfc3339Date(modified) } : {}),
     ...(a.authors.length ? { authors: a.authors.map(author) } : {}),
     ...(tags.length ? { tags } : {}),
     ...(a.lang ? { language: a.lang } : {}),

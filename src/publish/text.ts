@@ -41,6 +41,19 @@ export class XmlStrings {
     return `\uE000${this.values.length - 1}\uE001`;
   }
 
+  /**
+   * A Date to pass to feed whose written form is `text`, computed by us
+   * (publish/feed-dates.ts): feed writes dates with toUTCString (RSS) and
+   * toISOString (Atom), and here both give a placeholder for `text`. Its
+   * value is still `at`, for anything that compares dates.
+   */
+  date(at: Date, text: string): Date {
+    const placeholder = this.put(text);
+    const date = new Date(at.getTime());
+    date.toUTCString = date.toISOString = () => placeholder;
+    return date;
+  }
+
   restore(xml: string): string {
     // One pass: a restored value is never scanned again, even if it looks like a placeholder.
     return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g, (_, cdata?: string, attr?: string, text?: string) => {

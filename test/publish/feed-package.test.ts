@@ -76,6 +76,14 @@ describe('feed package defects feedpipe owns', () => {
     expect(files.get('atom.xml')).toContain('<title type="html">Why &amp;lt;b&amp;gt; is bold</title>');
   });
 
+  it('writes an RSS item\'s `published` over its `date` as pubDate, formatting both itself; ours hands it the finished publication date', async () => {
+    const raw = rawFeed({ date: new Date('2026-04-02T08:00:00Z'), published: new Date('2026-03-01T00:30:00Z') }).rss2();
+    expect(raw).toContain('<pubDate>Sun, 01 Mar 2026 00:30:00 GMT</pubDate>');
+    const files = await ours({ title: 'A', date: '2026-03-01T09:30:00+09:00', updated: '2026-04-02T08:00:00Z' });
+    expect(files.get('feed.xml')).toContain('<pubDate>Sun, 01 Mar 2026 00:30:00 GMT</pubDate>');
+    expect(files.get('atom.xml')).toContain('<published>2026-03-01T00:30:00.000Z</published>');
+  });
+
   it('stamps new Date() when no date is given; ours dates the feed by its newest item', async () => {
     const raw = new Feed({ title: 'T', id: 'https://e.example/', link: 'https://e.example/', copyright: '' });
     expect(raw.rss2()).toContain(`<lastBuildDate>${new Date().toUTCString().slice(0, 16)}`);

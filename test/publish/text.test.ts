@@ -22,6 +22,14 @@ describe('XmlStrings', () => {
     expect(out).toBe('<r>|second</r>'.replace('|', sneaky + '|'));
   });
 
+  it('gives the feed package a date whose written form, in RSS and Atom alike, is the text we computed', () => {
+    const x = new XmlStrings();
+    const at = new Date('2026-04-02T08:00:00Z');
+    const date = x.date(at, 'our text & more');
+    expect(date.getTime()).toBe(at.getTime());
+    expect(x.restore(`<pubDate>${date.toUTCString()}</pubDate><updated>${date.toISOString()}</updated>`)).toBe('<pubDate>our text &amp; more</pubDate><updated>our text &amp; more</updated>');
+  });
+
   it('keeps tabs and newlines of attribute values', () => {
     const x = new XmlStrings();
     expect(x.restore(`<r a="${x.put('a\tb\nc')}"/>`)).toBe('<r a="a&#9;b&#10;c"/>');
