@@ -16,7 +16,8 @@ import { changedSince, flatStats, loadSummary, samePlace, saveSummary, shortHash
 import { dependencyVersions, version } from '../util/version.js';
 import { parseFile, renderFile, type FileRef, type RenderResult, type RenderTask } from './work.js';
 import { isContentPath, isMarkdownName, toDisplayPath } from '../util/paths.js';
-import { FEED_FILES, INDEX_FILE, INDEX_ITEMS, STYLESHEET_FILE, type FeedFormat, MANIFEST } from '../publish/files.js';
+import { FEED_FILES, INDEX_FILE, STYLESHEET_FILE, type FeedFormat, MANIFEST } from '../publish/files.js';
+import { indexItems } from '../publish/page.js';
 import type { StoredFragment } from '../publish/fragment.js';
 
 export interface BuildOptions {
@@ -373,7 +374,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   report.updated.set(INDEX_FILE, main.updated);
 
   // 4. Render only what a feed to be serialised carries (or everything, for check).
-  const pageItems = pages.some((p) => p.rel === INDEX_FILE) ? main.items.slice(0, INDEX_ITEMS) : [];
+  const pageItems = pages.some((p) => p.rel === INDEX_FILE) ? indexItems(main) : [];
   const toRender = new Set<Article>(options.renderAll ? report.articles : [...pending.flatMap((p) => p.model.items), ...pageItems]);
   // The saved feed items: those of unchanged articles are not serialised again (read before any is added).
   if (pending.length && !options.renderAll) await cache.loadFragments();

@@ -4,7 +4,16 @@ import { type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
 import { escapeXml } from '../util/escape.js';
-import { FEED_FILES, INDEX_ITEMS, MIME, type FeedFormat } from './files.js';
+import { FEED_FILES, MIME, type FeedFormat } from './files.js';
+import type { Article } from '../content/schema.js';
+
+/** How many of the main feed's newest items the page lists. */
+export const INDEX_ITEMS = 20;
+
+/** The items the page lists, newest first: the build renders these for the page even when no feed is serialised. */
+export function indexItems(main: FeedModel): Article[] {
+  return main.items.slice(0, INDEX_ITEMS);
+}
 
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
@@ -36,7 +45,7 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
     if (!list.length) return [];
     return [`<h3>${heading}</h3>`, '<ul class="feeds">', ...list.map((m) => feedRow(m, m.title.slice(site.title.length + 2) || m.title)), '</ul>'];
   };
-  const items = main.items.slice(0, INDEX_ITEMS).map((a) => {
+  const items = indexItems(main).map((a) => {
     const { yyyy, mm, dd } = zonedParts(a.date, site.timezone);
     const summary = rendered.get(a.id)?.summary ?? '';
     return `<li><a href="${t(a.url)}">${t(a.title)}</a> <time datetime="${a.date.toISOString()}">${yyyy}-${mm}-${dd}</time>${summary ? `<p>${t(summary)}</p>` : ''}</li>`;
