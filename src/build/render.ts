@@ -9,6 +9,7 @@ import type { BuildCache, StoredRender } from '../incremental/cache.js';
 import type { StoredArticle } from '../incremental/stored.js';
 import { INDEX_FILE, type FeedFormat } from '../publish/files.js';
 import type { StoredFragment } from '../publish/fragment.js';
+import type { FeedModel } from '../publish/model.js';
 import { indexItems } from '../publish/page.js';
 import type { RenderedMap } from '../publish/shared.js';
 import { runChunked } from './pool.js';
@@ -19,7 +20,7 @@ import { renderFile, type RenderResult, type RenderTask } from './work.js';
 export type EntryOf = (a: Article) => { hash: string; article: StoredArticle };
 
 /** The rendered content of every article a file to be made carries, by id; undefined if the build was stopped. */
-export async function renderStage(run: BuildRun, cache: BuildCache, plan: PublishPlan, main: { items: Article[] }, entryOf: EntryOf): Promise<RenderedMap | undefined> {
+export async function renderStage(run: BuildRun, cache: BuildCache, plan: PublishPlan, main: FeedModel, entryOf: EntryOf): Promise<RenderedMap | undefined> {
   const { options, report } = run;
   const pageItems = plan.pages.some((p) => p.rel === INDEX_FILE) ? indexItems(main) : [];
   const toRender = new Set<Article>(options.renderAll ? report.articles : [...plan.pending.flatMap((p) => p.model.items), ...pageItems]);

@@ -5,6 +5,7 @@ import { categories } from './rss.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
 import { escapeXml } from '../util/escape.js';
+import { publishedAt, rfc3339Date, updatedAt } from './feed-dates.js';
 
 const ATOM_LAYOUT: XmlLayout = { element: 'entry', indent: 4, closing: '\n</feed>', serialise: (feed) => feed.atom1() };
 
@@ -16,7 +17,8 @@ function feedOptions(x: XmlStrings, model: FeedModel) {
     id: model.links.atom,
     link: model.homeUrl,
     title: x.put(model.title),
-    updated: model.updated,
+    // The feed's <updated> (feed-dates.ts); feed would write the build time were it missing.
+    updated: x.date(model.updated, rfc3339Date(model.updated)),
     generator: GENERATOR,
     feedLinks: { atom: model.links.atom },
     stylesheet: x.put(model.stylesheet),
@@ -35,8 +37,9 @@ function entry(x: XmlStrings, a: Article, r: FeedContent) {
     title: x.put(escapeXml(a.title)),
     link: a.url,
     id: a.id,
-    date: a.updated ?? a.date,
-    published: a.date,
+    // <updated> and <published> (feed-dates.ts).
+    date: x.date(updatedAt(a), rfc3339Date(updatedAt(a))),
+    published: x.date(publishedAt(a), rfc3339Date(publishedAt(a))),
     description: x.put(escapeXml(r.summary)),
     content: x.put(r.html),
     ...(a.authors.length ? { author: a.authors.map((p) => person(x, p)) } : {}),

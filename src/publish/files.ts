@@ -9,8 +9,6 @@ export const FEED_FILES: Record<FeedFormat, string> = { rss: 'feed.xml', atom: '
 export const STYLESHEET_FILE = 'feed.xsl';
 /** The page for people: the site's feeds, with autodiscovery links, and the latest items. */
 export const INDEX_FILE = 'index.html';
-/** How many of the main feed's newest items the page lists. */
-export const INDEX_ITEMS = 20;
 
 export const MIME: Record<FeedFormat, string> = {
   rss: 'application/rss+xml',

@@ -93,7 +93,7 @@ export interface XmlLayout {
  * item options for the feed package, and its fixes to the document's head
  * (stylesheet line, hub links, xml:lang):
  * - `render`: the whole document in one piece, the reference the assembled
- *   files are held to (test/fragment.test.ts);
+ *   files are held to (test/publish/fragment.test.ts);
  * - `frame`: everything but the items;
  * - `item`: one item's element with its indentation and trailing newline,
  *   exactly as it appears in any feed that carries it (xml-js indents by

@@ -4,12 +4,13 @@ import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
 import type { FeedContent, RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
+import { modifiedAt, publishedAt, rfc3339Date } from './feed-dates.js';
 
 /**
  * JSON Feed 1.1, written by us: the feed package emits version 1 (singular
  * `author`, no `language`). https://www.jsonfeed.org/version/1.1/
  * One document; the build assembles the same bytes from jsonFrame and jsonItem
- * (test/fragment.test.ts holds the two to byte identity).
+ * (test/publish/fragment.test.ts holds the two to byte identity).
  */
 export function renderJson(model: FeedModel, rendered: RenderedMap): string {
   return stringify(feedObject(model, model.items.map((a) => itemObject(a, rendered.get(a.id)!)))) + '\n';
@@ -56,6 +57,7 @@ function feedObject(model: FeedModel, items: unknown[]) {
 
 function itemObject(a: Article, r: FeedContent) {
   const tags = categories(a);
+  const modified = modifiedAt(a);
   return {
     id: a.id,
     url: a.url,
@@ -63,8 +65,8 @@ function itemObject(a: Article, r: FeedContent) {
     content_html: r.html,
     summary: r.summary,
     ...(r.image ? { image: r.image } : {}),
-    date_published: a.date.toISOString(),
-    ...(a.updated ? { date_modified: a.updated.toISOString() } : {}),
+    date_published: rfc3339Date(publishedAt(a)),
+    ...(modified ? { date_modified: rfc3339Date(modified) } : {}),
     ...(a.authors.length ? { authors: a.authors.map(author) } : {}),
     ...(tags.length ? { tags } : {}),
     ...(a.lang ? { language: a.lang } : {}),

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Article, Person } from '../content/schema.js';
 import { slugify } from '../content/schema.js';
 import { FEED_FILES, STYLESHEET_FILE, type FeedFormat } from './files.js';
+import { feedUpdatedAt } from './feed-dates.js';
 
 /** One feed, independent of format; rss.ts, atom.ts and json.ts each serialise it. */
 export interface FeedModel {
@@ -16,7 +17,7 @@ export interface FeedModel {
   homeUrl: string;
   links: Record<FeedFormat, string>;
   language: string;
-  /** Newest time among the items (never the build time), or the epoch for an empty feed. */
+  /** When the feed last changed (feedUpdatedAt): its newest item's time, never the build time. */
   updated: Date;
   author?: Person;
   copyright?: string;
@@ -52,7 +53,7 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
         json: new URL(dir + FEED_FILES.json, site.url).toString(),
       },
       language: site.language,
-      updated: new Date(Math.max(0, ...limited.map((a) => (a.updated ?? a.date).getTime()))),
+      updated: feedUpdatedAt(limited),
       ...(site.author ? { author: site.author } : {}),
       ...(site.copyright ? { copyright: site.copyright } : {}),
       ...(site.icon ? { icon: site.icon } : {}),

@@ -4,7 +4,16 @@ import { type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
 import { escapeXml } from '../util/escape.js';
-import { FEED_FILES, INDEX_ITEMS, MIME, type FeedFormat } from './files.js';
+import { FEED_FILES, MIME, type FeedFormat } from './files.js';
+import type { Article } from '../content/schema.js';
+
+/** How many of the main feed's newest items the page lists. */
+export const INDEX_ITEMS = 20;
+
+/** The items the page lists, newest first: the build renders these for the page even when no feed is serialised. */
+export function indexItems(main: FeedModel): Article[] {
+  return main.items.slice(0, INDEX_ITEMS);
+}
 
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
 const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
@@ -78,9 +87,4 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
     '</html>',
   ];
   return lines.join('\n') + '\n';
-}
-
-/** The main feed's newest items the page lists (also what a build renders for it). */
-export function indexItems<T>(main: { items: readonly T[] }): T[] {
-  return main.items.slice(0, INDEX_ITEMS);
 }

@@ -4,6 +4,7 @@ import type { FeedModel } from './model.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
 import { escapeXml } from '../util/escape.js';
+import { publishedAt, rssDate } from './feed-dates.js';
 
 const MEDIA_NS = 'http://search.yahoo.com/mrss/';
 /** Plain-text fields: see XmlStrings.put. */
@@ -25,7 +26,8 @@ function channel(x: XmlStrings, model: FeedModel) {
     title: rssTitle(x, model.title),
     description: x.put(model.description || model.title, HEX),
     language: model.language,
-    updated: model.updated,
+    // <lastBuildDate> (feed-dates.ts); feed would write the build time were it missing.
+    updated: x.date(model.updated, rssDate(model.updated)),
     generator: GENERATOR,
     docs: 'https://www.rssboard.org/rss-specification',
     feedLinks: { rss: model.links.rss },
@@ -44,8 +46,8 @@ function item(x: XmlStrings, a: Article, r: FeedContent) {
     title: rssTitle(x, a.title),
     link: a.url,
     id: a.id,
-    date: a.updated ?? a.date,
-    published: a.date,
+    // <pubDate> is the publication (feed-dates.ts), never the update: feed writes `published` over `date`, so only `date` is given.
+    date: x.date(publishedAt(a), rssDate(publishedAt(a))),
     // description is HTML by convention: the plain summary is escaped as HTML.
     description: x.put(escapeXml(r.summary)),
     content: x.put(r.html),

@@ -1,6 +1,6 @@
 import { cleanText } from './text.js';
 import type { RenderedArticle } from '../content/render.js';
-import { escapeXml } from '../util/escape.js';
+import { escapeXmlAttribute } from '../util/escape.js';
 
 export const GENERATOR = 'feedpipe';
 
@@ -22,9 +22,7 @@ export function insertHubLinks(xml: string, hubs: readonly string[], element: 'l
   if (!hubs.length) return xml;
   const self = /^([ \t]*)<(?:atom:)?link\b[^>]*\brel="self"[^>]*\/>\n/m.exec(xml);
   if (!self) throw new Error('feed has no rel="self" link to put the hub links after');
-  // Tab, CR and LF as references, which attribute normalisation would otherwise turn into spaces.
-  const attribute = (v: string) => escapeXml(cleanText(v)).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
-  const links = hubs.map((hub) => `${self[1]}<${element} href="${attribute(hub)}" rel="hub"/>\n`).join('');
+  const links = hubs.map((hub) => `${self[1]}<${element} href="${escapeXmlAttribute(cleanText(hub))}" rel="hub"/>\n`).join('');
   const at = self.index + self[0].length;
   return xml.slice(0, at) + links + xml.slice(at);
 }

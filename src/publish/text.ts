@@ -1,4 +1,4 @@
-import { escapeXml, escapeXmlHex } from '../util/escape.js';
+import { escapeXml, escapeXmlAttribute, escapeXmlHex } from '../util/escape.js';
 
 /**
  * Characters XML 1.0 cannot carry at all (C0 controls but tab, CR and LF; lone
@@ -32,22 +32,33 @@ export class XmlStrings {
 
   /**
    * A placeholder for `value`, to pass to feed instead of the string itself.
-   * `hex` escapes with hexadecimal character references (`&#x26;`), which
-   * parsers read exactly like `&amp;` but which the RSS Advisory Board and the
-   * W3C validator take as the mark of plain text in RSS (no "contains HTML" warning).
+   * `hex` escapes with hexadecimal character references (escapeXmlHex), the
+   * mark of plain text in RSS (no "contains HTML" warning from the W3C validator).
    */
   put(value: string, options: { hex?: boolean } = {}): string {
     this.values.push({ text: cleanText(value), hex: options.hex ?? false });
     return `\uE000${this.values.length - 1}\uE001`;
   }
 
+  /**
+   * A Date to pass to feed whose written form is `text`, computed by us
+   * (publish/feed-dates.ts): feed writes dates with toUTCString (RSS) and
+   * toISOString (Atom), and here both give a placeholder for `text`. Its
+   * value is still `at`, for anything that compares dates.
+   */
+  date(at: Date, text: string): Date {
+    const placeholder = this.put(text);
+    const date = new Date(at.getTime());
+    date.toUTCString = date.toISOString = () => placeholder;
+    return date;
+  }
+
   restore(xml: string): string {
     // One pass: a restored value is never scanned again, even if it looks like a placeholder.
     return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g, (_, cdata?: string, attr?: string, text?: string) => {
       const v = this.values[Number(cdata ?? attr ?? text)]!;
-      const escaped = v.hex ? escapeXmlHex(v.text) : escapeXml(v.text);
-      // Attribute values keep their tab, CR and LF, which attribute normalisation would turn into spaces.
-      return attr !== undefined ? `="${escaped.replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;')}"` : escaped;
+      const escape = v.hex ? escapeXmlHex : escapeXml;
+      return attr !== undefined ? `="${escapeXmlAttribute(v.text, escape)}"` : escape(v.text);
     });
   }
 }

@@ -15,6 +15,20 @@
  *
  * Browsers apply it only from the feed's own origin, hence the relative href.
  */
+import { XML_REFERENCES } from '../util/escape.js';
+
+/**
+ * The `text` template's cases, one per reference escapeXml writes: made from
+ * the same table, so the stylesheet undoes exactly what the feeds escape. In
+ * a case, the character is written as stylesheet text ('"' needs no escape
+ * there), and the rest of the string starts after the reference.
+ */
+const UNESCAPES = XML_REFERENCES.map(({ char, named }) => {
+  const literal = char === '"' ? char : named;
+  const after = `substring($rest, ${named.length})`;
+  return `                    <xsl:when test="starts-with($rest, '${named.slice(1)}')">${literal}<xsl:call-template name="text"><xsl:with-param name="s" select="${after}"/></xsl:call-template></xsl:when>`;
+}).join('\n');
+
 export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -92,7 +106,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
         </li>
     </xsl:template>
 
-    <!-- Undoes escapeXml (&amp; &lt; &gt; &quot;) and outputs text, never markup. -->
+    <!-- Undoes escapeXml (${XML_REFERENCES.map((r) => r.named).join(' ')}) and outputs text, never markup. -->
     <xsl:template name="text">
         <xsl:param name="s"/>
         <xsl:choose>
@@ -100,10 +114,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                 <xsl:value-of select="substring-before($s, '&amp;')"/>
                 <xsl:variable name="rest" select="substring-after($s, '&amp;')"/>
                 <xsl:choose>
-                    <xsl:when test="starts-with($rest, 'amp;')">&amp;<xsl:call-template name="text"><xsl:with-param name="s" select="substring($rest, 5)"/></xsl:call-template></xsl:when>
-                    <xsl:when test="starts-with($rest, 'lt;')">&lt;<xsl:call-template name="text"><xsl:with-param name="s" select="substring($rest, 4)"/></xsl:call-template></xsl:when>
-                    <xsl:when test="starts-with($rest, 'gt;')">&gt;<xsl:call-template name="text"><xsl:with-param name="s" select="substring($rest, 4)"/></xsl:call-template></xsl:when>
-                    <xsl:when test="starts-with($rest, 'quot;')">"<xsl:call-template name="text"><xsl:with-param name="s" select="substring($rest, 6)"/></xsl:call-template></xsl:when>
+${UNESCAPES}
                     <xsl:otherwise>&amp;<xsl:call-template name="text"><xsl:with-param name="s" select="$rest"/></xsl:call-template></xsl:otherwise>
                 </xsl:choose>
             </xsl:when>

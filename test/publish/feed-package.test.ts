@@ -7,9 +7,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { Feed } from 'feed';
 import { describe, expect, it } from 'vitest';
-import { build } from '../src/build/build.js';
-import { verifyOutput } from '../src/publish/verify.js';
-import { article, baseConfig, makeSite, NOW } from './helpers/site.js';
+import { build } from '../../src/build/build.js';
+import { verifyOutput } from '../../src/publish/verify.js';
+import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
 function rawFeed(item: Record<string, unknown>, options: Record<string, unknown> = {}) {
   const f = new Feed({ title: 'T', id: 'https://e.example/', link: 'https://e.example/', copyright: '', ...options } as never);
@@ -74,6 +74,14 @@ describe('feed package defects feedpipe owns', () => {
     expect(raw).toContain('<title type="html"><![CDATA[Why <b> is bold]]></title>'); // a reader renders bold text
     const files = await ours({ title: '"Why <b> is bold"' });
     expect(files.get('atom.xml')).toContain('<title type="html">Why &amp;lt;b&amp;gt; is bold</title>');
+  });
+
+  it('writes an RSS item\'s `published` over its `date` as pubDate, formatting both itself; ours hands it the finished publication date', async () => {
+    const raw = rawFeed({ date: new Date('2026-04-02T08:00:00Z'), published: new Date('2026-03-01T00:30:00Z') }).rss2();
+    expect(raw).toContain('<pubDate>Sun, 01 Mar 2026 00:30:00 GMT</pubDate>');
+    const files = await ours({ title: 'A', date: '2026-03-01T09:30:00+09:00', updated: '2026-04-02T08:00:00Z' });
+    expect(files.get('feed.xml')).toContain('<pubDate>Sun, 01 Mar 2026 00:30:00 GMT</pubDate>');
+    expect(files.get('atom.xml')).toContain('<published>2026-03-01T00:30:00.000Z</published>');
   });
 
   it('stamps new Date() when no date is given; ours dates the feed by its newest item', async () => {

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { publishFiles } from '../src/publish/write.js';
-import { makeSite } from './helpers/site.js';
+import { publishFiles } from '../../src/publish/write.js';
+import { makeSite } from '../helpers/site.js';
 
 describe('publishFiles', () => {
   it('writes nothing more once it has reported a failed write', async () => {

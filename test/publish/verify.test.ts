@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rootStartTag, verifyFrame, verifyJsonFragment, verifyOutput, verifyXmlFragment } from '../src/publish/verify.js';
+import { rootStartTag, verifyFrame, verifyJsonFragment, verifyOutput, verifyXmlFragment } from '../../src/publish/verify.js';
 
 describe('verifyOutput', () => {
   it.each([
@@ -27,6 +27,17 @@ describe('verifyOutput', () => {
   });
 });
 
+const SHAPE = 'an item does not start with a tag and end with a tag and a newline';
+
+function parseErrorOf(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`${text} parses`);
+}
+
 describe('verifying a feed in pieces', () => {
   const RSS_ROOT = '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">';
 
@@ -40,21 +51,27 @@ describe('verifying a feed in pieces', () => {
     expect(verifyXmlFragment(item, '<rss version="2.0">')).toMatchObject({ message: 'unbound namespace prefix: "dc".', line: 2 });
   });
 
+  // Each is refused for its own reason, at its own place: an item that were accepted for the wrong reason would hide a real fault.
   it.each([
-    ['an element left open', '        <item>\n'],
-    ['an unterminated CDATA section', '        <item><![CDATA[x</item>\n'],
-    ['an end tag of its parent', '    </rss><item/>\n'],
-    ['an HTML entity (there is no DTD)', '        <item>&nbsp;</item>\n'],
-    ['text at a seam, where "]]" and ">" could meet', ']]<item/>\n'],
-    ['no newline at its end', '        <item/>'],
-  ])('refuses an XML item with %s', (_, item) => {
-    expect(verifyXmlFragment(item, RSS_ROOT)).toBeDefined();
+    ['an element left open', '        <item>\n', { message: 'unexpected close tag.', line: 2, column: 6 }],
+    ['an unterminated CDATA section', '        <item><![CDATA[x</item>\n', { message: 'unclosed tag: item', line: 2, column: 6 }],
+    ['an end tag of its parent', '    </rss><item/>\n', { message: 'documents may contain only one root.', line: 1, column: 16 }],
+    ['an HTML entity (there is no DTD)', '        <item>&nbsp;</item>\n', { message: 'undefined entity.', line: 1, column: 20 }],
+    ['text at a seam, where "]]" and ">" could meet', ']]<item/>\n', { message: SHAPE }],
+    ['no newline at its end', '        <item/>', { message: SHAPE }],
+  ])('refuses an XML item with %s', (_, item, error) => {
+    expect(verifyXmlFragment(item, RSS_ROOT)).toEqual(error);
   });
 
   it('verifies a JSON item as one object', () => {
     expect(verifyJsonFragment('    {\n      "id": "x"\n    }')).toBeUndefined();
-    expect(verifyJsonFragment('    {"id": "x"},')).toBeDefined();
-    expect(verifyJsonFragment('    ["x"]')).toBeDefined();
+    // JSON.parse's own message (its wording is V8's), which names the comma after the object.
+    const trailingComma = '    {"id": "x"},';
+    expect(verifyJsonFragment(trailingComma)).toEqual({ message: parseErrorOf(trailingComma) });
+    expect(parseErrorOf(trailingComma)).toMatch(/position 15\b/);
+    expect(verifyJsonFragment('    ["x"]')).toEqual({ message: 'an item is not a JSON object' });
+    expect(verifyJsonFragment('    "x"')).toEqual({ message: 'an item is not a JSON object' });
+    expect(verifyJsonFragment('    null')).toEqual({ message: 'an item is not a JSON object' });
   });
 
   it('verifies a frame as an empty document whose seams are where the items go', () => {

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { cleanText, XmlStrings } from '../src/publish/text.js';
+import { cleanText, XmlStrings } from '../../src/publish/text.js';
 
 describe('XmlStrings', () => {
   it('escapes text, CDATA-wrapped text and attribute values for their context', () => {
@@ -20,6 +20,14 @@ describe('XmlStrings', () => {
     const sneaky = '\uE0001\uE001';
     const out = x.restore(`<r>${x.put(sneaky)}|${x.put('second')}</r>`);
     expect(out).toBe('<r>|second</r>'.replace('|', sneaky + '|'));
+  });
+
+  it('gives the feed package a date whose written form, in RSS and Atom alike, is the text we computed', () => {
+    const x = new XmlStrings();
+    const at = new Date('2026-04-02T08:00:00Z');
+    const date = x.date(at, 'our text & more');
+    expect(date.getTime()).toBe(at.getTime());
+    expect(x.restore(`<pubDate>${date.toUTCString()}</pubDate><updated>${date.toISOString()}</updated>`)).toBe('<pubDate>our text &amp; more</pubDate><updated>our text &amp; more</updated>');
   });
 
   it('keeps tabs and newlines of attribute values', () => {
