@@ -3,9 +3,10 @@
  * `feedpipe: …` line on stderr for a person, or one JSON object per line on
  * stdout for a machine. The other start modules only say what happened.
  */
-import { formatDiagnostics, type Diagnostic } from '../diagnostics/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import { formatDiagnostics, formatDiagnosticsJson } from '../diagnostics/format.js';
 import type { Clock } from './publisher.js';
-import { formatDiagnosticsJson, formatRunHuman, formatRunJson, type RunRecord } from './runlog.js';
+import { formatRunHuman, formatRunJson, type RunRecord } from './runlog.js';
 
 export type LogFormat = 'human' | 'json';
 

@@ -12,7 +12,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildReport } from '../build/build.js';
-import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { FEED_FILES, MANIFEST } from '../publish/files.js';
 
 /** Per feed, keyed by the path of its JSON Feed file: item id → the item as serialised. */
@@ -160,8 +159,4 @@ export function formatRunJson(r: RunRecord): string {
       ...(r.prepared ? { prepared: true } : {}),
     }) + '\n'
   );
-}
-
-export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], time: Date): string {
-  return diagnostics.map((d) => JSON.stringify({ time: time.toISOString(), event: 'diagnostic', ...d }) + '\n').join('');
 }
