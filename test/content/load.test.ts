@@ -45,7 +45,7 @@ describe('splitSource', () => {
   });
 
   it('leaves nothing in gray-matter\'s cache', () => {
-    matter.clearCache();
+    (matter as unknown as { clearCache(): void }).clearCache();
     for (let i = 0; i < 50; i++) split(`---\ntitle: A${i}\n---\nbody ${i}\n`);
     expect(Object.keys((matter as unknown as { cache: object }).cache)).toEqual([]);
   });
