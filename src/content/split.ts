@@ -54,6 +54,8 @@ export function parseFrontmatter(text: string, file: string, lineOffset: number)
 
 /** Strict: a file that is not UTF-8 is an error, not mojibake. Reusable: decode() without `stream` starts afresh. */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** For the body: a U+FEFF there is text, not a byte order mark. */
+const utf8Text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 const refuse = (language: string) => ({
   parse(): never {
@@ -70,51 +72,75 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
     diagnostics: [diagnostic({ code, file: displayPath, line, column: 1, message, hint })],
   });
   if (buffer.includes(0)) return fail('binary-file', 'file contains NUL bytes: this is not a text file', 'remove the file from the content folder, or rename it so it does not end in .md');
-  let text: string;
-  try {
-    text = utf8.decode(buffer);
-  } catch {
-    return fail('invalid-utf8', 'file is not valid UTF-8', 'save the file as UTF-8');
-  }
-  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
-  const newline = text.indexOf('\n');
-  const firstLine = newline === -1 ? text : text.slice(0, newline);
+  const decoded = decodeHeadAndBody(buffer);
+  if (!decoded) return fail('invalid-utf8', 'file is not valid UTF-8', 'save the file as UTF-8');
+  const { head, body } = decoded;
+  const newline = head.indexOf('\n');
+  const firstLine = newline === -1 ? head : head.slice(0, newline);
   const refused = checkOpeningLine(firstLine, fail);
   if (refused) return refused;
   // gray-matter's own rule for the end of the block; without one it would take the whole file as YAML.
-  if (newline === -1 || text.indexOf('\n---', firstLine.length) === -1) return unclosed(fail);
+  if (newline === -1 || head.indexOf('\n---', newline) === -1) return unclosed(fail);
 
   // gray-matter's block starts after `---` (after the marker, when there is one) and ends before the closing line's newline.
   const blockStart = firstLine.trim() === '---' ? 3 : firstLine.length;
-  // A copy, not a slice: V8 slices keep their whole parent alive, and every field parsed from the
-  // frontmatter is a slice of it, so a kept Article would otherwise hold its entire file (55 MB
-  // for 10 000 articles). A UTF-8 round trip is exact: the text came from a strict decoder.
-  const copyFrontmatter = (blockLength: number) => Buffer.from(text.slice(newline + 1, blockStart + blockLength + 1), 'utf8').toString('utf8');
+  const frontmatterOf = (blockLength: number) => head.slice(newline + 1, blockStart + blockLength + 1);
   let source: { frontmatter: string; parsed: ParsedFrontmatter } | undefined;
   const yaml = {
     parse(block: string): ParsedFrontmatter {
-      const frontmatter = copyFrontmatter(block.length);
+      const frontmatter = frontmatterOf(block.length);
       source = { frontmatter, parsed: parseFrontmatter(frontmatter, displayPath, 1) };
       return source.parsed;
     },
   };
   // `excerpt` as a function: gray-matter then leaves the body alone instead of searching it.
-  const file = matter(text, { language: 'yaml', engines: { ...REFUSED_ENGINES, yaml }, excerpt: () => '' });
+  const file = matter(head, { language: 'yaml', engines: { ...REFUSED_ENGINES, yaml }, excerpt: () => '' });
   // The block ended at the first line starting with ---; it must be exactly --- (trailing blanks allowed).
   const closeLine = blockStart + file.matter.length + 1;
-  const closeEnd = text.indexOf('\n', closeLine);
-  if (!/^---[ \t]*$/.test(text.slice(closeLine, closeEnd === -1 ? text.length : closeEnd))) {
-    const line = lineAt(text, closeLine);
-    if (!/^---[ \t]*$/m.test(text.slice(closeLine))) return unclosed(fail);
+  const closeEnd = head.indexOf('\n', closeLine);
+  if (!/^---[ \t]*$/.test(head.slice(closeLine, closeEnd === -1 ? head.length : closeEnd))) {
+    const line = lineAt(head, closeLine);
+    if (!/^---[ \t]*$/m.test(head.slice(closeLine) + body)) return unclosed(fail);
     return fail('yaml-syntax', `line ${line} starts with "---" inside the frontmatter block`, 'the block ends at a line containing only ---; indent or quote a value that starts with ---', line);
   }
   // gray-matter skips the engine for a block of blanks and comments; validation then reports what is missing.
-  source ??= { frontmatter: copyFrontmatter(file.matter.length), parsed: { value: undefined } };
-  const bodyStart = closeEnd === -1 ? text.length : closeEnd + 1;
+  source ??= { frontmatter: frontmatterOf(file.matter.length), parsed: { value: undefined } };
   return {
-    source: { absPath, relPath, displayPath, frontmatter: source.frontmatter, frontmatterLine: 2, body: text.slice(bodyStart), bodyLine: lineAt(text, bodyStart), parsed: source.parsed },
+    source: { absPath, relPath, displayPath, frontmatter: source.frontmatter, frontmatterLine: 2, body, bodyLine: lineAt(head, head.length), parsed: source.parsed },
     diagnostics: [],
   };
+}
+
+/**
+ * The file's text as two strings, cut after the line that closes the frontmatter (by gray-matter's
+ * rule: the first line after the first that starts with ---), line endings made \n. Decoded apart
+ * on purpose: V8 slices keep their whole parent alive, and the frontmatter and every value parsed
+ * from it are slices, so an Article kept in memory holds only this small head, not its whole file
+ * (55 MB for 10 000 articles otherwise). gray-matter, which copies and hashes all it is given,
+ * gets only the head too. Undefined when the bytes are not UTF-8.
+ */
+function decodeHeadAndBody(buffer: Buffer): { head: string; body: string } | undefined {
+  const firstNewline = buffer.indexOf(0x0a);
+  const closeAt = firstNewline === -1 ? -1 : buffer.indexOf('\n---', firstNewline);
+  const closeEnd = closeAt === -1 ? -1 : buffer.indexOf(0x0a, closeAt + 1);
+  let head: string;
+  let body = '';
+  try {
+    head = utf8.decode(closeEnd === -1 ? buffer : buffer.subarray(0, closeEnd + 1));
+    if (closeEnd !== -1) body = utf8Text.decode(buffer.subarray(closeEnd + 1));
+  } catch {
+    return undefined;
+  }
+  if (head.includes('\r')) head = head.replace(/\r\n?/g, '\n');
+  if (body.includes('\r')) body = body.replace(/\r\n?/g, '\n');
+  if (closeEnd === -1) {
+    // No \n---: no frontmatter, or lines ended by \r alone, which only now are \n. Cut here then,
+    // and copy the head (a UTF-8 round trip is exact: the text came from a strict decoder).
+    const at = head.indexOf('\n---', Math.max(0, head.indexOf('\n')));
+    const end = at === -1 ? -1 : head.indexOf('\n', at + 1);
+    if (end !== -1 && end + 1 < head.length) return { head: Buffer.from(head.slice(0, end + 1)).toString('utf8'), body: head.slice(end + 1) };
+  }
+  return { head, body };
 }
 
 function checkOpeningLine(firstLine: string, fail: (code: string, message: string, hint: string) => Fail): Fail | undefined {

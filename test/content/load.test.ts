@@ -17,7 +17,10 @@ describe('splitSource', () => {
   it('accepts CRLF line endings and a byte order mark', () => {
     const { source } = split(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('---\r\ntitle: A\r\n---\r\nBody\r\n')]));
     expect(source).toMatchObject({ frontmatter: 'title: A\n', body: 'Body\n', bodyLine: 4 });
-    expect(split('\ufeff---\rtitle: A\r---\rBody\r').source).toMatchObject({ frontmatter: 'title: A\n', body: 'Body\n' });
+    expect(split('\ufeff---\rtitle: A\r---\rBody\r').source).toMatchObject({ frontmatter: 'title: A\n', body: 'Body\n', bodyLine: 4 });
+    expect(split('---\ntitle: A\n---').source).toMatchObject({ frontmatter: 'title: A\n', body: '', bodyLine: 3 });
+    // Only the file's first character can be a byte order mark; in the body U+FEFF is text.
+    expect(split('\ufeff---\ntitle: A\n---\n\ufeffBody\n').source).toMatchObject({ frontmatter: 'title: A\n', body: '\ufeffBody\n' });
   });
 
   // gray-matter (and front-matter parsers modelled on it) choose an engine from the text after
