@@ -25,7 +25,11 @@ technology software chips data privacy regulators internet network satellite lau
 const SECTIONS = ['World', 'Business', 'Science', 'Culture', 'Politics', 'Technology', 'Sport', 'Health'];
 const TAGS = Array.from({ length: 40 }, (_, i) => ['Asia', 'Europe', 'Africa', 'Americas', 'Markets', 'Energy', 'Climate', 'R&D', 'Elections', 'Courts'][i % 10] + (i >= 10 ? ` ${Math.floor(i / 10)}` : ''));
 
-export function generateArticle(i, random = rng(i + 1)) {
+/**
+ * One article. `blockStyle` writes tags as a YAML block list and the author as a nested map, as
+ * Hugo and Jekyll sites do (the full YAML parser's path); the random draws are the same either way.
+ */
+export function generateArticle(i, random = rng(i + 1), { blockStyle = false } = {}) {
   const pick = (list) => list[Math.floor(random() * list.length)];
   const sentence = (n) => {
     const w = Array.from({ length: n }, () => pick(WORDS));
@@ -61,9 +65,9 @@ export function generateArticle(i, random = rng(i + 1)) {
     `title: "${sentence(8).slice(0, -1).replace(/"/g, '')}"`,
     `date: ${date}`,
     `section: ${pick(SECTIONS)}`,
-    `tags: [${tags.map((t) => JSON.stringify(t)).join(', ')}]`,
+    blockStyle ? `tags:\n${tags.map((t) => `  - ${JSON.stringify(t)}`).join('\n')}` : `tags: [${tags.map((t) => JSON.stringify(t)).join(', ')}]`,
     `summary: "${sentence(20)}"`,
-    `author: Reporter ${i % 50}`,
+    blockStyle ? `author:\n  name: Reporter ${i % 50}\n  email: reporter${i % 50}@example.com` : `author: Reporter ${i % 50}`,
     `image: {src: images/lead-${i}.jpg, alt: "Lead image ${i}"}`,
     ...(draft ? ['draft: true'] : []),
     '---',

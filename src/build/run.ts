@@ -57,7 +57,7 @@ export async function resolveConfig(options: BuildOptions): Promise<{ config?: C
   let loaded: { config?: Config; diagnostics: Diagnostic[] };
   let baseDir = cwd;
   if (options.config) {
-    loaded = validateConfig(options.config, '<config>');
+    loaded = await validateConfig(options.config, '<config>');
   } else {
     const file = path.resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
     const result = await loadConfig(file, toDisplayPath(file, cwd));

@@ -3,10 +3,10 @@ import * as z from 'zod';
 import type { Config } from '../config/config.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { zodIssuesToDiagnostics } from '../util/validate.js';
+import { isLanguageTag, languageTagIssue } from '../util/language-tag.js';
 import { parseYaml, type ParsedYaml } from '../util/yaml.js';
-import { parseYamlFast } from './yaml-fast.js';
 import { parseDate, zonedParts } from '../util/dates.js';
-import type { SourceFile } from './load.js';
+import { parseFrontmatter, type SourceFile } from './split.js';
 
 const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
@@ -31,14 +31,13 @@ function dateField(timeZone: string) {
 
 const plainText = z.string().trim().min(1, { message: 'must not be empty' });
 
-const person = z.union([
-  plainText.transform((name) => ({ name })),
-  z.strictObject({
-    name: plainText,
-    email: z.email({ message: 'is not an email address' }).optional(),
-    url: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
-  }),
-], { error: 'must be a name, or a mapping with name and optional email and url' });
+const personMapping = z.strictObject({
+  name: plainText,
+  email: z.email({ message: 'is not an email address' }).optional(),
+  url: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
+});
+
+const person = z.union([plainText.transform((name) => ({ name })), personMapping], { error: 'must be a name, or a mapping with name and optional email and url' });
 
 /**
  * The one schema of an article's frontmatter; the Article type derives from it.
@@ -63,7 +62,7 @@ export function frontmatterSchema(timeZone: string) {
           error: 'must be a path or URL, or a mapping with src and alt',
         })
         .optional(),
-      lang: z.string().refine((v) => /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/.test(v), { message: 'is not a language tag', params: { hint: 'use a BCP 47 tag such as en or pt-BR' } }).optional(),
+      lang: z.string().refine(isLanguageTag, languageTagIssue).optional(),
     })
     .superRefine((fm, ctx) => {
       if (fm.updated && fm.date && fm.updated.getTime() < fm.date.getTime()) {
@@ -84,29 +83,22 @@ function schemaFor(timeZone: string) {
   if (!schema) schemas.set(timeZone, (schema = frontmatterSchema(timeZone)));
   return schema;
 }
-export interface Person {
-  name: string;
-  email?: string;
-  url?: string;
-}
+export type Person = z.output<typeof personMapping>;
 
-/** A validated article: frontmatter plus everything derived from config and location. */
-export interface Article {
+/**
+ * A validated article: the frontmatter fields the schema outputs as they are, and in place of
+ * the others what is derived from them, the config and the file's location.
+ */
+export interface Article extends Pick<Frontmatter, 'title' | 'date' | 'updated' | 'summary' | 'section' | 'lang'> {
   source: SourceFile;
-  title: string;
-  date: Date;
-  updated?: Date;
   id: string;
   slug: string;
   url: string;
-  summary?: string;
-  section?: string;
-  tags: string[];
+  tags: NonNullable<Frontmatter['tags']>;
   authors: Person[];
-  draft: boolean;
+  draft: NonNullable<Frontmatter['draft']>;
   /** Lead image, absolute URL. */
-  image?: { url: string; alt: string };
-  lang?: string;
+  image?: { url: string; alt: NonNullable<Frontmatter['image']>['alt'] };
 }
 
 /** Slug from the file name: `2024-05-01-alliance.md` and `alliance/index.md` both give `alliance`. */
@@ -141,9 +133,10 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
   const schema = schemaFor(config.site.timezone);
   // Most frontmatter takes the fast path; the full parser (positions, every YAML
   // feature, every error) runs when it does not, or when validation fails.
-  let yaml: ParsedYaml | undefined;
+  const parsed = source.parsed ?? parseFrontmatter(source.frontmatter, file, source.frontmatterLine - 1);
+  let yaml: ParsedYaml | undefined = parsed.yaml;
   const full = () => (yaml ??= parseYaml(source.frontmatter, file, source.frontmatterLine - 1));
-  let input: unknown = parseYamlFast(source.frontmatter);
+  let input: unknown = yaml ? undefined : parsed.value;
   let result = input === undefined ? undefined : schema.safeParse(input);
   if (!result?.success) {
     const parsed = full();
@@ -185,8 +178,10 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     return { diagnostics };
   }
   const authors = fm.authors ?? (fm.author ? [fm.author] : config.site.author ? [config.site.author] : []);
+  // The parse is spent: an Article kept in memory should not hold a YAML document.
+  const { parsed: _spent, ...kept } = source;
   const article: Article = {
-    source,
+    source: kept,
     title: fm.title,
     date: fm.date,
     id,

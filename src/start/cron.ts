@@ -6,37 +6,10 @@
  * (publisher.ts), so a cron tick that a DST change skips or repeats can
  * neither hold an article back nor publish it twice.
  */
-import { createTask, validateDetailed } from 'node-cron';
+import { createTask } from 'node-cron';
 
-/** Every 15 minutes: often enough for edits, cheap for an unchanged site (nothing is rewritten). */
-export const DEFAULT_CRON = '*/15 * * * *';
-
-const FIELD_NAMES: Record<string, string> = {
-  second: 'second',
-  minute: 'minute',
-  hour: 'hour',
-  dayOfMonth: 'day-of-month',
-  month: 'month',
-  dayOfWeek: 'day-of-week',
-};
-
-/** Why `expression` is not a cron expression node-cron accepts, or undefined when it is. */
-export function cronExpressionProblem(expression: string): string | undefined {
-  let result;
-  try {
-    result = validateDetailed(expression);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (result.valid) return undefined;
-  return result.errors
-    .map((e) => {
-      if (e.field === 'expression') return e.message;
-      if (/impossible/.test(e.message)) return `day ${e.value} never occurs in the month given`;
-      return `the ${FIELD_NAMES[e.field] ?? e.field} field "${e.value ?? ''}" is out of range or malformed`;
-    })
-    .join('; ');
-}
+// The default lives with the other config defaults; the expression is checked when the config loads (config/cron.ts).
+export { DEFAULT_CRON } from '../config/defaults.js';
 
 export interface CronHandle {
   readonly expression: string;

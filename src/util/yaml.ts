@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isSeq, type Node, type YAMLWarning } from 'yaml';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 
 export interface Position {
@@ -17,10 +17,15 @@ export interface ParsedYaml {
  * Parses YAML 1.2 (core schema: no timestamps, no `!!js` tags, no merge keys)
  * keeping node positions so every diagnostic can point at a line and column.
  * Alias expansion is capped, so a "billion laughs" document fails fast.
+ * Warnings are errors: the parser's answer to a tag it does not know
+ * (`!!js/function`, `!!python/object`, `!foo`) is a warning and the plain
+ * string, so a file written for a parser that runs tags would be published
+ * as if it were text. YAML 1.1's extra tags (`!!binary`, `!!timestamp`,
+ * `!!set`) are refused the same way: they would make Buffers, Dates and Sets.
  */
 export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: true, merge: false, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: true, merge: false, prettyErrors: false, resolveKnownTags: false });
   const at = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line + lineOffset, column: p.col };
@@ -38,6 +43,7 @@ export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYam
       }),
     );
   }
+  for (const w of doc.warnings) diagnostics.push(warningDiagnostic(w, file, at(w.pos[0])));
   let value: unknown;
   if (diagnostics.length === 0) {
     try {
@@ -73,4 +79,19 @@ export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYam
     return best;
   };
   return { value, diagnostics, locate };
+}
+
+function warningDiagnostic(w: YAMLWarning, file: string, at: Position): Diagnostic {
+  const message = w.message.split('\n')[0]!;
+  if (w.code === 'TAG_RESOLVE_FAILED') {
+    const tag = /Unresolved tag: (.*)$/.exec(message)?.[1]?.replace(/^tag:yaml\.org,2002:/, '!!') ?? 'this tag';
+    return diagnostic({
+      code: 'yaml-unknown-tag',
+      file,
+      ...at,
+      message: `the YAML tag ${tag} is not allowed: feedpipe reads plain YAML values and never runs or converts tagged ones`,
+      hint: `remove ${tag}; if the ! belongs to the text, put the whole value in quotes`,
+    });
+  }
+  return diagnostic({ code: 'yaml-warning', file, ...at, message, hint: 'rewrite the value as plain YAML 1.2; feedpipe treats every YAML warning as an error' });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDate, zonedParts } from '../src/util/dates.js';
+import { parseDate, zonedParts } from '../../src/util/dates.js';
 
 const ok = (raw: string, tz = 'UTC') => {
   const r = parseDate(raw, tz);

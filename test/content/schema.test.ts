@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/config.js';
-import { splitSource } from '../src/content/load.js';
-import { findCollisions, slugFromPath, validateArticle, type Article } from '../src/content/schema.js';
-import { baseConfig } from './helpers/site.js';
+import { configSchema } from '../../src/config/config.js';
+import { splitSource } from '../../src/content/load.js';
+import { findCollisions, slugFromPath, validateArticle, type Article } from '../../src/content/schema.js';
+import { baseConfig } from '../helpers/site.js';
 
 const config = configSchema.parse({ ...baseConfig, site: { ...baseConfig.site, timezone: 'Europe/London' } });
 
@@ -102,13 +102,43 @@ describe('frontmatter validation', () => {
     expect(diagnostics[0]).toMatchObject({ code: 'yaml-aliases' });
   });
 
-  it('never executes YAML tags', () => {
+  it('never executes YAML tags: the file is refused at the tag', () => {
     (globalThis as Record<string, unknown>).__pwned = undefined;
     const { article, diagnostics } = validate('---\ntitle: !!js/function "function(){ globalThis.__pwned = true }"\ndate: 2025-01-01\n---\n');
     expect((globalThis as Record<string, unknown>).__pwned).toBeUndefined();
-    // An unknown tag is not honoured: the value stays plain text, or the file is refused.
-    if (article) expect(typeof article.title).toBe('string');
-    else expect(diagnostics.length).toBeGreaterThan(0);
+    expect(article).toBeUndefined();
+    expect(diagnostics).toMatchObject([{ code: 'yaml-unknown-tag', file: 'content/2025/alliance.md', line: 2, column: 8 }]);
+    expect(diagnostics[0]!.message).toContain('!!js/function');
+    expect(diagnostics[0]!.hint).toMatch(/remove !!js\/function/);
+  });
+
+  it.each([
+    ['author: !!python/object:os.system [ls]', 4, 9, '!!python/object:os.system'],
+    ['summary: !foo x', 4, 10, '!foo'],
+    ['tags: [a, !bar b]', 4, 11, '!bar'],
+    ['image: !!binary aGk=', 4, 8, '!!binary'],
+    ['updated: !!timestamp 2025-03-20', 4, 10, '!!timestamp'],
+  ])('refuses the custom tag in %s', (line, lineNo, column, tag) => {
+    const { article, diagnostics } = validate(valid(`${line}\n`));
+    expect(article).toBeUndefined();
+    expect(diagnostics).toMatchObject([{ code: 'yaml-unknown-tag', line: lineNo, column }]);
+    expect(diagnostics[0]!.message).toContain(tag);
+  });
+
+  it('keeps the core schema\'s own tags', () => {
+    expect(validate(valid('summary: !!str 2025\n')).article!.summary).toBe('2025');
+  });
+
+  it('reads the Hugo/Jekyll style: block lists and a nested author', () => {
+    const { article, diagnostics } = validate(valid('tags:\n  - Asia\n  - Markets\nauthor:\n  name: Hana Sato\n  email: hana@example.com\n'));
+    expect(diagnostics).toEqual([]);
+    expect(article).toMatchObject({ tags: ['Asia', 'Markets'], authors: [{ name: 'Hana Sato', email: 'hana@example.com' }] });
+  });
+
+  it('refuses a language tag with the same rule and words as the config', () => {
+    const { diagnostics } = validate(valid('lang: english!\n'));
+    expect(diagnostics).toMatchObject([{ code: 'invalid-language', field: 'lang', line: 4, column: 7, message: 'is not a language tag', hint: 'use a BCP 47 tag such as en, en-GB or pt-BR' }]);
+    expect(validate(valid('lang: pt-BR\n')).article!.lang).toBe('pt-BR');
   });
 
   it('refuses a lead image with a scheme other than http(s)', () => {

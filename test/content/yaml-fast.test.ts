@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseYamlFast } from '../src/content/yaml-fast.js';
+import { parseYamlFast } from '../../src/content/yaml-fast.js';
 
 /** What the full parser gives, with the options feedpipe uses; undefined when it reports an error. */
 function full(text: string): unknown {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/config.js';
-import { splitSource } from '../src/content/load.js';
-import { processorFor, renderArticle, summarize, SUMMARY_MAX } from '../src/content/render.js';
-import { validateArticle } from '../src/content/schema.js';
-import { findExcessiveNesting, MAX_NESTING } from '../src/content/nesting.js';
-import { baseConfig } from './helpers/site.js';
+import { configSchema } from '../../src/config/config.js';
+import { splitSource } from '../../src/content/load.js';
+import { processorFor, renderArticle, summarize, SUMMARY_MAX } from '../../src/content/render.js';
+import { validateArticle } from '../../src/content/schema.js';
+import { findExcessiveNesting, MAX_NESTING } from '../../src/content/nesting.js';
+import { baseConfig } from '../helpers/site.js';
 
 const config = configSchema.parse(baseConfig);
 
@@ -89,8 +89,8 @@ describe('hostile Markdown', () => {
     // Indentation passes 256 columns at the 129th item.
     ['indented lists', Array.from({ length: 300 }, (_, i) => ' '.repeat(i * 2) + '- x').join('\n') + '\n', 7 + 129],
   ])('refuses %s nested beyond 64 levels quickly, naming the line', async (_, body, line) => {
-    const { build } = await import('../src/build/build.js');
-    const { makeSite, baseConfig } = await import('./helpers/site.js');
+    const { build } = await import('../../src/build/build.js');
+    const { makeSite, baseConfig } = await import('../helpers/site.js');
     const site = await makeSite({ 'ok.md': '---\ntitle: Fine\ndate: 2025-01-01\n---\n> > one\n\n- a\n  - b\n', 'deep.md': `---\ntitle: Deep\ndate: 2025-01-01\n---\nIntro.\n\n${body}` });
     const started = performance.now();
     const report = await build({ config: baseConfig, contentDir: site.contentDir, write: false, cwd: site.root });

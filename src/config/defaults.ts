@@ -1,0 +1,19 @@
+/**
+ * Every default of the config, written once: the schema fills omitted keys from here, and
+ * whatever needs to know a default (the cron check, docs, tests) reads it from here too.
+ */
+
+/** Every 15 minutes: often enough for edits, cheap for an unchanged site (nothing is rewritten). */
+export const DEFAULT_CRON = '*/15 * * * *';
+
+export const configDefaults = {
+  site: { description: '', language: 'en', timezone: 'UTC' },
+  content: 'content',
+  output: 'dist',
+  permalink: '/{yyyy}/{mm}/{slug}/',
+  feeds: { limit: 50, sections: true, tags: true },
+  limits: { maxFileBytes: 5 * 1024 * 1024 },
+  schedule: { cron: DEFAULT_CRON },
+  server: { port: 8080, host: '127.0.0.1', maxAge: 300 },
+  websub: { hubs: [] as string[] },
+} as const;

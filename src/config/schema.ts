@@ -1,0 +1,109 @@
+import * as z from 'zod';
+import { isValidTimeZone } from '../util/dates.js';
+import { isLanguageTag, languageTagIssue } from '../util/language-tag.js';
+import { configDefaults } from './defaults.js';
+
+const absoluteUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an absolute http(s) URL', params: { code: 'invalid-url', hint: 'write it like https://example.com/' } },
+);
+
+const person = z.strictObject({
+  name: z.string().min(1),
+  email: z.email({ message: 'is not an email address' }).optional(),
+  url: absoluteUrl.optional(),
+});
+
+const PERMALINK_TOKENS = ['slug', 'yyyy', 'mm', 'dd', 'section'];
+
+export const configSchema = z.strictObject({
+  site: z.strictObject({
+    title: z.string().min(1),
+    /** Where dist/ is served from; every link in every feed is absolute against it. */
+    url: absoluteUrl.transform((v) => (v.endsWith('/') ? v : v + '/')),
+    description: z.string().default(configDefaults.site.description),
+    language: z
+      .string()
+      .refine(isLanguageTag, languageTagIssue)
+      .default(configDefaults.site.language),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, { message: 'is not an IANA timezone', params: { code: 'invalid-timezone', hint: 'use a name such as UTC, Europe/London or America/New_York' } })
+      .default(configDefaults.site.timezone),
+    author: person.optional(),
+    copyright: z.string().optional(),
+    icon: absoluteUrl.optional(),
+    logo: absoluteUrl.optional(),
+    /**
+     * Prefix of derived item ids (articles without an `id`). Published ids must
+     * never change, so neither may this once feeds are out.
+     */
+    idPrefix: z.string().refine((v) => /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(v), { message: 'must start with a URI scheme, e.g. tag:example.com,2024:' }).optional(),
+  }),
+  content: z.string().default(configDefaults.content),
+  output: z.string().default(configDefaults.output),
+  permalink: z
+    .string()
+    .refine((p) => p.includes('{slug}'), { message: 'must contain {slug}', params: { code: 'invalid-permalink', hint: 'for example /{yyyy}/{mm}/{slug}/' } })
+    .refine((p) => [...p.matchAll(/\{([^}]*)\}/g)].every((m) => PERMALINK_TOKENS.includes(m[1]!)), {
+      message: `uses an unknown placeholder; known: ${PERMALINK_TOKENS.map((t) => `{${t}}`).join(' ')}`,
+      params: { code: 'invalid-permalink' },
+    })
+    .default(configDefaults.permalink),
+  feeds: z
+    .strictObject({
+      limit: z.number().int().min(1).max(10_000).default(configDefaults.feeds.limit),
+      sections: z.boolean().default(configDefaults.feeds.sections),
+      tags: z.boolean().default(configDefaults.feeds.tags),
+    })
+    .default(configDefaults.feeds),
+  limits: z.strictObject({ maxFileBytes: z.number().int().min(1024).default(configDefaults.limits.maxFileBytes) }).default(configDefaults.limits),
+  /**
+   * `feedpipe start`: when to rebuild, in the site's timezone. Articles fall
+   * due on their own timer; the cron only picks up edits to content/. The
+   * expression is checked against node-cron when the config is loaded (load.ts).
+   */
+  schedule: z.strictObject({ cron: z.string().default(configDefaults.schedule.cron) }).default(configDefaults.schedule),
+  /** `feedpipe serve` and `feedpipe start --serve`. */
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(configDefaults.server.port),
+      host: z.string().min(1).default(configDefaults.server.host),
+      /** Cache-Control max-age of every response, in seconds. */
+      maxAge: z.number().int().min(0).max(31_536_000).default(configDefaults.server.maxAge),
+    })
+    .default(configDefaults.server),
+  /** WebSub (https://www.w3.org/TR/websub/): hubs every feed advertises and that are pinged after a publish. */
+  websub: z
+    .strictObject({
+      hubs: z
+        .array(
+          absoluteUrl.refine((v) => v.startsWith('https:') || isLoopbackUrl(v), {
+            message: 'must be an https URL',
+            params: { code: 'invalid-url', hint: 'a hub receives the feed URLs in clear text; use its https address' },
+          }),
+        )
+        .default(() => [...configDefaults.websub.hubs]),
+    })
+    .default(() => ({ hubs: [...configDefaults.websub.hubs] })),
+});
+
+/** Plain http is accepted for hubs on this machine only (tests, a local hub). */
+function isLoopbackUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname));
+  } catch {
+    return true; // not a URL at all: absoluteUrl already says so, once
+  }
+}
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
