@@ -35,6 +35,8 @@ export const CATALOGUE = {
   'unclosed-frontmatter': { hint: 'add a line containing only --- after the last frontmatter field', docs: '#content-format' },
   'frontmatter-language': { hint: 'start the file with a line containing only ---', docs: '#content-format' },
   'invalid-frontmatter': { hint: 'write one "field: value" per line', docs: '#content-format' },
+  'yaml-unknown-tag': { hint: 'remove the tag; if the ! belongs to the text, put the whole value in quotes', docs: '#content-format' },
+  'yaml-warning': { hint: 'rewrite the value as plain YAML 1.2; feedpipe treats every YAML warning as an error', docs: '#content-format' },
   'yaml-syntax': { hint: 'fix the YAML syntax; quote values that contain ": " or start with a special character', docs: '#content-format' },
   'yaml-aliases': { hint: 'remove the YAML aliases (*name); write the values out', docs: '#content-format' },
 

@@ -93,5 +93,5 @@ function warningDiagnostic(w: YAMLWarning, file: string, at: Position): Diagnost
       hint: `remove ${tag}; if the ! belongs to the text, put the whole value in quotes`,
     });
   }
-  return diagnostic({ code: 'yaml-warning', file, ...at, message, hint: 'rewrite the value as plain YAML 1.2; feedpipe treats every YAML warning as an error' });
+  return diagnostic({ code: 'yaml-warning', file, ...at, message });
 }
