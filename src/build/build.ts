@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildCache, CACHE_FORMAT, type SelectionMemo, restoreArticle, sha256, type FileEntry, type StoredArticle, type StoredRender } from '../incremental/cache.js';
-import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config, type ConfigInput } from '../config/config.js';
+import type { Config, ConfigInput } from '../config/config.js';
+import { resolveConfig } from './resolve.js';
+export { resolveConfig }; // its home is resolve.ts, which the server loads without the build
 import { findMarkdownFiles } from '../content/load.js';
 import { findCollisions, type Article } from '../content/schema.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
@@ -148,24 +150,6 @@ export interface BuildReport {
   stats: BuildStats;
   now: Date;
   durationMs: number;
-}
-
-export async function resolveConfig(options: BuildOptions): Promise<{ config?: Config; contentDir: string; outDir: string; baseDir: string; diagnostics: Diagnostic[] }> {
-  const cwd = options.cwd ?? process.cwd();
-  let loaded: { config?: Config; diagnostics: Diagnostic[] };
-  let baseDir = cwd;
-  if (options.config) {
-    loaded = validateConfig(options.config, '<config>');
-  } else {
-    const file = path.resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
-    const result = await loadConfig(file, toDisplayPath(file, cwd));
-    loaded = result;
-    baseDir = result.baseDir;
-  }
-  const config = loaded.config;
-  const contentDir = options.contentDir ? path.resolve(cwd, options.contentDir) : path.resolve(baseDir, config?.content ?? 'content');
-  const outDir = options.outDir ? path.resolve(cwd, options.outDir) : path.resolve(baseDir, config?.output ?? 'dist');
-  return { ...(config ? { config } : {}), contentDir, outDir, baseDir, diagnostics: loaded.diagnostics };
 }
 
 /** Runs the stages: load → validate → select(now) → model → render → serialise → verify → write. */
