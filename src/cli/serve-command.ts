@@ -16,24 +16,34 @@ export async function runServe(source: ConfigSource, listen: Listen, io: CliIO):
   const resolved = await resolveConfig(source);
   if (resolved.diagnostics.length) io.stderr(formatDiagnostics(resolved.diagnostics));
   if (!resolved.config) return EXIT_FAILED;
-  const shown = toDisplayPath(resolved.outDir, io.cwd ?? process.cwd());
+  // Listening for SIGTERM before saying "serving": a supervisor may stop us the moment it reads that line.
+  const { signal, detach } = stopSignal(io);
+  try {
+    return await serveUntil(signal, { outDir: resolved.outDir, ...resolved.config.server, ...listen }, io);
+  } finally {
+    detach();
+  }
+}
+
+async function serveUntil(signal: AbortSignal, on: { outDir: string; maxAge: number; port: number; host: string }, io: CliIO): Promise<number> {
+  const shown = toDisplayPath(on.outDir, io.cwd ?? process.cwd());
   let listening = false;
   const server = createFeedServer({
-    outDir: resolved.outDir,
-    maxAge: resolved.config.server.maxAge,
+    outDir: on.outDir,
+    maxAge: on.maxAge,
     log: (m) => io.stderr(m + '\n'),
     onReload: (r) => {
       if (r.ok && r.changed && listening) io.stdout(`reloaded ${shown}: ${r.files} files, ${r.changed} changed (${Math.round(r.ms)} ms)\n`);
     },
   });
   // So that the folder can be watched from the start, even before the first build.
-  await mkdir(resolved.outDir, { recursive: true }).catch(() => undefined);
+  await mkdir(on.outDir, { recursive: true }).catch(() => undefined);
   const loaded = await server.reload();
   if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" or "feedpipe start" (it is picked up without a restart)\n`);
   const stopWatching = server.watch();
   let address;
   try {
-    address = await server.listen(listen.port ?? resolved.config.server.port, listen.host ?? resolved.config.server.host);
+    address = await server.listen(on.port, on.host);
   } catch (e) {
     stopWatching();
     io.stderr(`feedpipe serve: cannot listen: ${(e as Error).message}\n`);
@@ -41,9 +51,7 @@ export async function runServe(source: ConfigSource, listen: Listen, io: CliIO):
   }
   listening = true;
   io.stdout(`serving ${shown} (${loaded.files} files) at ${address.url}\n`);
-  const { signal, detach } = stopSignal(io);
   await untilAborted(signal);
-  detach();
   stopWatching();
   await server.close();
   return EXIT_OK;
