@@ -21,6 +21,11 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // A reader that stops early (`feedpipe --help | head`) is not a failure of ours: what it
+  // did not read is dropped, and the command goes on to its own exit code.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
   const code = await runCli(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
