@@ -59,8 +59,10 @@ function createProgram(io: CliIO, argv: readonly string[], setCode: (code: numbe
     .helpCommand('help [command]', "print a command's help")
     .configureOutput({
       writeOut: (text) => io.stdout(text),
-      writeErr: (text) => io.stderr(text),
-      outputError: () => undefined, // runProgram prints the error, in feedpipe's words
+      // Commander writes to stderr only the help it shows beside an error (and the error itself):
+      // runProgram prints the error instead, in feedpipe's words, on one line.
+      writeErr: () => undefined,
+      outputError: () => undefined,
       getOutHelpWidth: () => HELP_WIDTH,
       getErrHelpWidth: () => HELP_WIDTH,
       getOutHasColors: () => false,
@@ -115,7 +117,7 @@ export function explain(e: CommanderError, spec?: CommandSpec, named?: CommandSp
       const sample = name && 'sample' in OPTIONS[name] ? `, e.g. ${quoted.split(' ')[0]} ${OPTIONS[name].sample}` : '';
       return `${quoted.split(' ')[0]} needs a value${sample}`;
     }
-    case 'commander.help':
+    case 'commander.help': // help shown for want of a command (`feedpipe --`)
       return 'no command given';
     default:
       return first;

@@ -74,6 +74,7 @@ describe('usage errors: one line in feedpipe\'s words, exit 2', () => {
     [['--quiet', 'build'], '--quiet goes after the command: "feedpipe build --quiet"'],
     [['start', '--log-format', 'xml'], '--log-format "xml" is not human or json'],
     [[], 'no command given'],
+    [['--'], 'no command given'],
   ])('%j', async (argv, message) => {
     expect(usageLine(await run(argv))).toBe(message);
   });
