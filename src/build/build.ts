@@ -20,7 +20,7 @@ import { selectStage } from './select.js';
 import { lastResultStands, publishedChangedOnly } from './shortcuts.js';
 
 export type { BuildOptions, BuildProgress, BuildReport, BuildStats, FeedSummary, FullReport, ProvenReport } from './report.js';
-export { resolveConfig } from './run.js';
+export { resolveConfig } from './resolve.js';
 
 /** Runs the stages: load → validate → select(now) → model → render → serialise → verify → write. */
 export async function build(options: BuildOptions = {}): Promise<BuildReport> {

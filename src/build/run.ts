@@ -4,15 +4,15 @@
  * it as its first argument; nothing else is shared between stages.
  */
 import path from 'node:path';
-import { DEFAULT_CONFIG_FILE, loadConfig, validateConfig, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { cacheFileFor, cacheKey } from '../incremental/key.js';
 import type { FileStat } from '../incremental/stat.js';
 import { standingFile } from '../incremental/standing.js';
 import { summaryFile } from '../incremental/summary.js';
 import { countsOf } from '../publish/select.js';
-import { toDisplayPath } from '../util/paths.js';
 import { WorkerPool } from './pool.js';
+import { resolveConfig } from './resolve.js';
 import { emptyReport, type BuildOptions, type BuildReport, type ReportInProgress } from './report.js';
 
 /** The content folder as listed and stat'ed before anything else (by a one-off build that may stand). */
@@ -51,24 +51,6 @@ export interface BuildRun {
  * works alone) costs more than it saves: parsing takes ~50 µs a file, rendering ~2.5 ms.
  */
 export const PARALLEL_MIN = { parse: 5000, render: 100 };
-
-export async function resolveConfig(options: BuildOptions): Promise<{ config?: Config; contentDir: string; outDir: string; baseDir: string; diagnostics: Diagnostic[] }> {
-  const cwd = options.cwd ?? process.cwd();
-  let loaded: { config?: Config; diagnostics: Diagnostic[] };
-  let baseDir = cwd;
-  if (options.config) {
-    loaded = await validateConfig(options.config, '<config>');
-  } else {
-    const file = path.resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
-    const result = await loadConfig(file, toDisplayPath(file, cwd));
-    loaded = result;
-    baseDir = result.baseDir;
-  }
-  const config = loaded.config;
-  const contentDir = options.contentDir ? path.resolve(cwd, options.contentDir) : path.resolve(baseDir, config?.content ?? 'content');
-  const outDir = options.outDir ? path.resolve(cwd, options.outDir) : path.resolve(baseDir, config?.output ?? 'dist');
-  return { ...(config ? { config } : {}), contentDir, outDir, baseDir, diagnostics: loaded.diagnostics };
-}
 
 /** The build's context, or the finished report of a build whose config is unusable. */
 export async function startRun(options: BuildOptions): Promise<BuildRun | BuildReport> {

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
-import { acquireOutputLock } from '../src/start/lock.js';
-import { article, makeSite } from './helpers/site.js';
+import { runCli } from '../../src/cli/main.js';
+import { acquireOutputLock } from '../../src/start/lock.js';
+import { article, makeSite } from '../helpers/site.js';
 
 async function run(argv: string[], cwd: string) {
   let stdout = '';
@@ -24,7 +24,7 @@ describe('feedpipe CLI', () => {
   it('prints help and version, exit 0', async () => {
     const s = await cliSite({});
     expect(await run(['--help'], s.root)).toMatchObject({ code: 0, stdout: expect.stringContaining('feedpipe build') });
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(await run(['--version'], s.root)).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 

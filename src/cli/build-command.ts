@@ -1,0 +1,74 @@
+/** `feedpipe build` and `feedpipe check`: one build, its diagnostics, a summary, and for build the WebSub pings. */
+import { build, check, resolveConfig, type BuildOptions, type BuildReport } from '../build/build.js';
+import { formatDiagnostics } from '../diagnostics/diagnostics.js';
+import { acquireOutputLock } from '../start/lock.js';
+import { toDisplayPath } from '../util/paths.js';
+import { EXIT_FAILED, EXIT_OK } from './exit.js';
+import type { CliIO } from './io.js';
+
+export async function runBuild(options: BuildOptions, quiet: boolean, io: CliIO): Promise<number> {
+  const report = await buildLocked(options, io);
+  if (!report) return EXIT_FAILED;
+  const code = reportOutcome('build', report, quiet, io);
+  if (code === EXIT_OK) await announce(report, quiet, io);
+  return code;
+}
+
+export async function runCheck(options: BuildOptions, quiet: boolean, io: CliIO): Promise<number> {
+  return reportOutcome('check', await check(options), quiet, io);
+}
+
+/** A one-off build takes the output folder's lock too, so it never interleaves with a running publisher. */
+async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildReport | undefined> {
+  const resolved = await resolveConfig(options);
+  if (!resolved.config) return build(options); // reports the config's errors; writes nothing
+  const locked = await acquireOutputLock(resolved.outDir, { command: 'feedpipe build' });
+  if (!locked.ok) {
+    io.stderr(`feedpipe: nothing was published: ${locked.message}\n`);
+    return undefined;
+  }
+  try {
+    return await build({ ...options, reuseLastResult: true, keepFiles: false });
+  } finally {
+    await locked.lock.release();
+  }
+}
+
+function reportOutcome(command: 'build' | 'check', report: BuildReport, quiet: boolean, io: CliIO): number {
+  const shown = quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
+  if (shown.length) io.stderr(formatDiagnostics(shown));
+  if (!report.ok) {
+    io.stderr(command === 'build' ? 'feedpipe: nothing was published; the feeds in the output folder are unchanged.\n' : 'feedpipe: check failed.\n');
+    return EXIT_FAILED;
+  }
+  if (!quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
+  return EXIT_OK;
+}
+
+/**
+ * After the files are written, and never changing the exit code: a hub that is down is a warning.
+ * The WebSub client is loaded only for a site that names hubs: a plain build does not pay for it.
+ */
+async function announce(report: BuildReport, quiet: boolean, io: CliIO): Promise<void> {
+  if (!report.config?.websub.hubs.length) return;
+  const { announcePublish } = await import('../start/websub.js');
+  const results = await (await announcePublish(report, { log: (m) => io.stderr(m + '\n') })).pings;
+  if (results.length && !quiet) io.stdout(`WebSub: ${results.filter((r) => r.ok).length} of ${results.length} hub pings accepted\n`);
+}
+
+export function summary(command: 'build' | 'check', r: BuildReport, cwd: string): string {
+  const lines: string[] = [];
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  lines.push(
+    `${count(r.counts.articles, 'article')}: ${r.counts.visible} public, ${r.counts.scheduled} scheduled, ${count(r.counts.drafts, 'draft')} (now: ${r.now.toISOString()})`,
+  );
+  if (r.nextDue) lines.push(`next due: ${r.nextDue.toISOString()} ${r.nextDueFile ?? ''}`.trimEnd());
+  if (command === 'build' && r.write) {
+    lines.push(
+      `${count(r.feeds.length, 'feed')} in ${toDisplayPath(r.outDir!, cwd)}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,
+    );
+  } else {
+    lines.push(`${count(r.feeds.length, 'feed')} would be published; nothing written (${Math.round(r.durationMs)} ms)`);
+  }
+  return lines.join('\n') + '\n';
+}
