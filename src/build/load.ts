@@ -70,14 +70,14 @@ function fromStat(run: BuildRun, cache: BuildCache, ref: FileRef): Loaded | { re
     st = run.prescan?.stats.get(ref.absPath) ?? statSync(ref.absPath);
   } catch (e) {
     forget(cache, ref.absPath);
-    return { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
+    return { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}` })] };
   }
   const entry = cache.files.get(ref.absPath);
   if (entry && !entry.racy && sameStat(entry, st)) return reuse(run, cache, ref, entry);
   const max = run.config.limits.maxFileBytes;
   if (st.size > max) {
     forget(cache, ref.absPath);
-    return { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${max}`, hint: 'split the article, or raise limits.maxFileBytes in the config' })] };
+    return { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${max}` })] };
   }
   return { ref, stat: statOf(st) };
 }

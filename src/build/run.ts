@@ -93,7 +93,7 @@ export async function closePool(run: BuildRun): Promise<void> {
 /** True, with a diagnostic, once the build was asked to stop: it then writes nothing. */
 export function aborted(run: BuildRun): boolean {
   if (!run.options.signal?.aborted) return false;
-  run.report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything', hint: 'the published feeds are unchanged' }));
+  run.report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything' }));
   return true;
 }
 

@@ -33,7 +33,7 @@ export function parseFile(ref: FileRef, config: Config): ParsedFile {
   try {
     buffer = readFileSync(ref.absPath);
   } catch (e) {
-    return { hash: '', diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}`, hint: 'check the file permissions' })] };
+    return { hash: '', diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}` })] };
   }
   const hash = sha256(buffer);
   try {
@@ -50,7 +50,6 @@ export function parseFile(ref: FileRef, config: Config): ParsedFile {
             line: split.source.bodyLine + deep.line - 1,
             column: 1,
             message: `quotes, lists or indentation nest more than ${MAX_NESTING} levels deep`,
-            hint: 'flatten the structure; no feed reader shows that depth',
           }),
         );
         return { hash, diagnostics };
@@ -59,7 +58,7 @@ export function parseFile(ref: FileRef, config: Config): ParsedFile {
     return { hash, diagnostics, ...('article' in validated && validated.article ? { article: storeArticle(validated.article) } : {}) };
   } catch (e) {
     // A parser bug or a limit we did not foresee must cost one file, not the build or the publisher.
-    return { hash, diagnostics: [diagnostic({ code: 'parse-failed', file: ref.displayPath, message: `could not be read: ${(e as Error).message}`, hint: 'simplify the file; if it looks valid, report it as a feedpipe bug' })] };
+    return { hash, diagnostics: [diagnostic({ code: 'parse-failed', file: ref.displayPath, message: `could not be read: ${(e as Error).message}` })] };
   }
 }
 
@@ -79,7 +78,7 @@ export async function renderFile(task: RenderTask): Promise<RenderResult | { err
   const { renderArticle } = await import('../content/render.js');
   const items = task.roots ? await import('../publish/items.js') : undefined;
   const changed = {
-    error: diagnostic({ code: 'changed-during-build', file: task.ref.displayPath, message: 'file changed while the build was running', hint: 'nothing was published; the next build picks up the new version' }),
+    error: diagnostic({ code: 'changed-during-build', file: task.ref.displayPath, message: 'file changed while the build was running' }),
   };
   let buffer: Buffer;
   try {
@@ -97,7 +96,7 @@ export async function renderFile(task: RenderTask): Promise<RenderResult | { err
     return { ...rendered, fragments: items.verifiedFragments(article, { html: r.html, summary: r.summary, ...(article.image ? { image: article.image.url } : {}) }, task.roots) };
   } catch (e) {
     return {
-      error: diagnostic({ code: 'render-failed', file: task.ref.displayPath, message: `could not be rendered: ${(e as Error).message}`, hint: 'simplify the Markdown; if it looks valid, report it as a feedpipe bug' }),
+      error: diagnostic({ code: 'render-failed', file: task.ref.displayPath, message: `could not be rendered: ${(e as Error).message}` }),
     };
   }
 }

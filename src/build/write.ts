@@ -22,7 +22,7 @@ export async function writeOutput(
     return { write: await publishFiles(outDir, output, { ...(options.keep ? { keep: options.keep } : {}), updated: options.updated, now: options.now }) };
   } catch (e) {
     return {
-      failed: diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, options.cwd), message: `could not write the feeds: ${(e as Error).message}`, hint: 'check that the output folder is writable and the disk has space' }),
+      failed: diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, options.cwd), message: `could not write the feeds: ${(e as Error).message}` }),
     };
   }
 }

@@ -12,7 +12,7 @@ const absoluteUrl = z.string().refine(
       return false;
     }
   },
-  { message: 'must be an absolute http(s) URL', params: { code: 'invalid-url', hint: 'write it like https://example.com/' } },
+  { message: 'must be an absolute http(s) URL', params: { code: 'invalid-url' } },
 );
 
 const person = z.strictObject({
@@ -35,7 +35,7 @@ export const configSchema = z.strictObject({
       .default(configDefaults.site.language),
     timezone: z
       .string()
-      .refine(isValidTimeZone, { message: 'is not an IANA timezone', params: { code: 'invalid-timezone', hint: 'use a name such as UTC, Europe/London or America/New_York' } })
+      .refine(isValidTimeZone, { message: 'is not an IANA timezone', params: { code: 'invalid-timezone' } })
       .default(configDefaults.site.timezone),
     author: person.optional(),
     copyright: z.string().optional(),
@@ -51,7 +51,7 @@ export const configSchema = z.strictObject({
   output: z.string().default(configDefaults.output),
   permalink: z
     .string()
-    .refine((p) => p.includes('{slug}'), { message: 'must contain {slug}', params: { code: 'invalid-permalink', hint: 'for example /{yyyy}/{mm}/{slug}/' } })
+    .refine((p) => p.includes('{slug}'), { message: 'must contain {slug}', params: { code: 'invalid-permalink' } })
     .refine((p) => [...p.matchAll(/\{([^}]*)\}/g)].every((m) => PERMALINK_TOKENS.includes(m[1]!)), {
       message: `uses an unknown placeholder; known: ${PERMALINK_TOKENS.map((t) => `{${t}}`).join(' ')}`,
       params: { code: 'invalid-permalink' },

@@ -15,7 +15,7 @@ export function findMarkdownFiles(root: string): { files: string[]; diagnostics:
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (e) {
-      diagnostics.push(diagnostic({ code: 'content-unreadable', file: dir, message: `cannot read folder: ${(e as Error).message}`, hint: 'check that the content folder exists (--content DIR)' }));
+      diagnostics.push(diagnostic({ code: 'content-unreadable', file: dir, message: `cannot read folder: ${(e as Error).message}` }));
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -24,7 +24,7 @@ export function findMarkdownFiles(root: string): { files: string[]; diagnostics:
       const full = path.join(dir, entry.name);
       if (entry.isSymbolicLink()) {
         // A link could point outside the content folder; content stays inside it.
-        if (isMarkdownName(entry.name)) diagnostics.push(diagnostic({ code: 'symlink-skipped', severity: 'warning', file: full, message: 'symbolic link skipped', hint: 'copy the file into the content folder instead of linking it' }));
+        if (isMarkdownName(entry.name)) diagnostics.push(diagnostic({ code: 'symlink-skipped', file: full, message: 'symbolic link skipped' }));
         continue;
       }
       if (entry.isDirectory()) walk(full);

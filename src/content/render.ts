@@ -3,7 +3,7 @@ import { remark } from 'remark';
 import remarkGfm from 'remark-gfm';
 import remarkHtml from 'remark-html';
 import { defaultSchema, type Schema } from 'hast-util-sanitize';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostics.js';
 import type { Article } from './schema.js';
 
 /** Feed readers follow only these; `javascript:`, `data:`, `file:` and friends never reach a reader. */
@@ -105,7 +105,7 @@ export const SUMMARY_MAX = 300;
 export function renderArticle(article: Article, body = article.source.body): RenderedArticle {
   const diagnostics: Diagnostic[] = [];
   const { source } = article;
-  const warn = (node: MdNode, code: string, message: string, hint: string) =>
+  const warn = (node: MdNode, code: DiagnosticCode, message: string, hint: string) =>
     diagnostics.push(
       diagnostic({
         code,

@@ -50,7 +50,7 @@ export function frontmatterSchema(timeZone: string) {
       date: dateField(timeZone),
       updated: dateField(timeZone).optional(),
       id: plainText.optional(),
-      slug: z.string().refine((v) => SLUG.test(v), { message: 'must be lowercase letters, digits and single hyphens', params: { code: 'invalid-slug', hint: 'for example: us-japan-alliance' } }).optional(),
+      slug: z.string().refine((v) => SLUG.test(v), { message: 'must be lowercase letters, digits and single hyphens', params: { code: 'invalid-slug' } }).optional(),
       summary: plainText.optional(),
       section: plainText.optional(),
       tags: z.array(plainText).optional(),
@@ -66,7 +66,7 @@ export function frontmatterSchema(timeZone: string) {
     })
     .superRefine((fm, ctx) => {
       if (fm.updated && fm.date && fm.updated.getTime() < fm.date.getTime()) {
-        ctx.addIssue({ code: 'custom', path: ['updated'], message: 'is before date', params: { code: 'updated-before-date', hint: 'updated is when the article last changed; it cannot precede its publication' } });
+        ctx.addIssue({ code: 'custom', path: ['updated'], message: 'is before date', params: { code: 'updated-before-date' } });
       }
       if (fm.author && fm.authors) {
         ctx.addIssue({ code: 'custom', path: ['authors'], message: 'give either author or authors, not both', params: { code: 'conflicting-fields' } });
@@ -143,7 +143,7 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     if (parsed.diagnostics.length) return { diagnostics: parsed.diagnostics };
     input = parsed.value ?? {};
     if (typeof input !== 'object' || Array.isArray(input)) {
-      return { diagnostics: [diagnostic({ code: 'invalid-frontmatter', file, line: source.frontmatterLine, column: 1, message: 'frontmatter must be a mapping of fields', hint: 'write one "field: value" per line' })] };
+      return { diagnostics: [diagnostic({ code: 'invalid-frontmatter', file, line: source.frontmatterLine, column: 1, message: 'frontmatter must be a mapping of fields' })] };
     }
     result = schema.safeParse(input);
     if (!result.success) return { diagnostics: zodIssuesToDiagnostics(result.error, schema, input, parsed, file) };
@@ -174,7 +174,7 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     image = { url: resolved.toString(), alt: fm.image.alt };
   }
   if (fm.id && !URL.canParse(id)) {
-    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...full().locate(['id']), field: 'id', message: `"${fm.id}" is not a valid URI`, hint: 'use a plain word such as alliance-2024, or a URI such as urn:uuid:…' }));
+    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...full().locate(['id']), field: 'id', message: `"${fm.id}" is not a valid URI` }));
     return { diagnostics };
   }
   const authors = fm.authors ?? (fm.author ? [fm.author] : config.site.author ? [config.site.author] : []);

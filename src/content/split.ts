@@ -12,7 +12,7 @@
  *   it keeps every string it parsed in `matter.cache` for the life of the process.
  */
 import matter from 'gray-matter';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostics.js';
 import { parseYaml, type ParsedYaml } from '../util/yaml.js';
 import { parseYamlFast } from './yaml-fast.js';
 
@@ -68,7 +68,7 @@ const REFUSED_ENGINES = { javascript: refuse('javascript'), coffee: refuse('coff
 type Fail = { diagnostics: Diagnostic[] };
 
 export function splitSource(buffer: Buffer, absPath: string, displayPath: string, relPath: string): { source?: SourceFile; diagnostics: Diagnostic[] } {
-  const fail = (code: string, message: string, hint: string, line = 1): Fail => ({
+  const fail = (code: DiagnosticCode, message: string, hint: string, line = 1): Fail => ({
     diagnostics: [diagnostic({ code, file: displayPath, line, column: 1, message, hint })],
   });
   if (buffer.includes(0)) return fail('binary-file', 'file contains NUL bytes: this is not a text file', 'remove the file from the content folder, or rename it so it does not end in .md');
@@ -143,7 +143,7 @@ function decodeHeadAndBody(buffer: Buffer): { head: string; body: string } | und
   return { head, body };
 }
 
-function checkOpeningLine(firstLine: string, fail: (code: string, message: string, hint: string) => Fail): Fail | undefined {
+function checkOpeningLine(firstLine: string, fail: (code: DiagnosticCode, message: string, hint: string) => Fail): Fail | undefined {
   if (/^---[ \t]*(ya?ml[ \t]*)?$/i.test(firstLine)) return undefined;
   if (/^\+\+\+[ \t]*$/.test(firstLine)) {
     return fail('frontmatter-language', 'TOML frontmatter (+++) is not supported: feedpipe reads YAML frontmatter only', 'write the block in YAML between two lines containing only --- (key: value, not key = value)');
@@ -155,7 +155,7 @@ function checkOpeningLine(firstLine: string, fail: (code: string, message: strin
   return fail('missing-frontmatter', 'file does not start with a frontmatter block', 'start the file with ---, then title: and date:, then ---');
 }
 
-function unclosed(fail: (code: string, message: string, hint: string) => Fail): Fail {
+function unclosed(fail: (code: DiagnosticCode, message: string, hint: string) => Fail): Fail {
   return fail('unclosed-frontmatter', 'the frontmatter block is never closed', 'add a line containing only --- after the last frontmatter field');
 }
 

@@ -28,23 +28,14 @@ export interface Diagnostic {
 }
 
 /**
- * TEMPORARY, for the merge only: three helpers outside this folder still pass
- * `code: string` (content/load.ts `fail`, content/render.ts `warn`,
- * util/validate.ts `IssueParams.code`). Once they say DiagnosticCode, make
- * diagnostic() take `code: DiagnosticCode` and delete this type, so a code
- * missing from the catalogue is a compile error at every call site.
- */
-export type DiagnosticCodeInput = DiagnosticCode | (string & {});
-
-/**
  * A diagnostic with the catalogue's severity and hint where the call site
  * gives none; a call site's own hint (naming the field it suggests, the value
  * it saw) wins.
  */
-export function diagnostic(d: Omit<Diagnostic, 'severity' | 'code'> & { code: DiagnosticCodeInput; severity?: Severity }): Diagnostic {
-  const entry: { severity?: Severity; hint: string } | undefined = CATALOGUE[d.code as DiagnosticCode];
-  const out = { severity: entry?.severity ?? 'error', ...d } as Diagnostic;
-  if (out.hint === undefined && entry) out.hint = entry.hint;
+export function diagnostic(d: Omit<Diagnostic, 'severity'> & { severity?: Severity }): Diagnostic {
+  const entry: { severity?: Severity; hint: string } = CATALOGUE[d.code];
+  const out: Diagnostic = { severity: entry.severity ?? 'error', ...d };
+  if (out.hint === undefined) out.hint = entry.hint;
   return out;
 }
 

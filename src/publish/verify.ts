@@ -107,7 +107,7 @@ export function invalid(relPath: string, error: ParseError, item?: string): Diag
     file: relPath,
     ...(error.line ? { line: error.line, column: error.column ?? 1 } : {}),
     message: `generated file does not parse: ${item ? `the item made from ${item}: ` : ''}${error.message}`,
-    hint: 'nothing was written; this is a feedpipe bug, please report it with the article that triggers it',
+    
   });
 }
 

@@ -4,6 +4,7 @@
  * real moment is refused, never rolled over: JavaScript's Date happily turns
  * Feb 30 into Mar 2, which would publish an embargoed article early.
  */
+import { CATALOGUE } from '../diagnostics/catalogue.js';
 const PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -16,7 +17,7 @@ export function parseDate(raw: string, timeZone: string): DateResult {
     return {
       ok: false,
       message: `"${raw}" is not an ISO 8601 date`,
-      hint: 'write a date like 2025-03-01, a local time like 2025-03-01T09:30, or an instant like 2025-03-01T09:30:00Z',
+      hint: CATALOGUE['invalid-date'].hint,
     };
   }
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', offset] = m;

@@ -1,10 +1,10 @@
 import type * as z from 'zod';
-import { closest, diagnostic, formatField, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { CATALOGUE, closest, diagnostic, formatField, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostics.js';
 import type { ParsedYaml } from './yaml.js';
 
 /** Parameters a refinement attaches to its issue so the diagnostic gets a stable code and a hint. */
 export interface IssueParams {
-  code?: string;
+  code?: DiagnosticCode;
   hint?: string;
 }
 
@@ -41,7 +41,7 @@ export function zodIssuesToDiagnostics(
   return out;
 }
 
-type Words = { code: string; message: string; hint?: string };
+type Words = { code: DiagnosticCode; message: string; hint?: string };
 
 function unknownKey(schema: z.ZodType, path: PropertyKey[], key: string, yaml: Pick<ParsedYaml, 'locate'>, file: string, subject: IssueSubject): Diagnostic {
   const known = keysAt(schema, path);
@@ -98,7 +98,9 @@ function configWords(issue: z.core.$ZodIssue, schema: z.ZodType, path: PropertyK
     const code = issue.code === 'invalid_type' ? 'invalid-type' : (params.code ?? 'invalid-field');
     return { code, message: `must be ${accepted}, got ${describe(value)}`, hint: `in ${name}, set ${key} to ${accepted}` };
   }
-  const hint = params.hint ? `${params.hint}; this is ${key} in ${name}` : `in ${name}, set ${key} to ${accepted}`;
+  // A refinement's own code carries its catalogue hint; the config's place is added to it.
+  const own = params.hint ?? (params.code ? CATALOGUE[params.code].hint : undefined);
+  const hint = own ? `${own}; this is ${key} in ${name}` : `in ${name}, set ${key} to ${accepted}`;
   return { code: params.code ?? 'invalid-field', message: issue.message, hint };
 }
 

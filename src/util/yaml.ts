@@ -39,7 +39,7 @@ export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYam
         file,
         ...p,
         message: e.message.split('\n')[0]!,
-        hint: 'fix the YAML syntax; quote values that contain ": " or start with a special character',
+        
       }),
     );
   }
@@ -50,7 +50,7 @@ export function parseYaml(text: string, file: string, lineOffset = 0): ParsedYam
       value = doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
       diagnostics.push(
-        diagnostic({ code: 'yaml-aliases', file, line: 1 + lineOffset, column: 1, message: (e as Error).message, hint: 'remove the YAML aliases (*name); write the values out' }),
+        diagnostic({ code: 'yaml-aliases', file, line: 1 + lineOffset, column: 1, message: (e as Error).message }),
       );
     }
   }
