@@ -10,9 +10,9 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { article, makeSite } from './helpers/site.js';
+import { article, makeSite } from '../helpers/site.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = path.join(root, 'lib', 'bundle', 'cli.js');
 
 beforeAll(() => {

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/main.js';
-import { request } from './helpers/http.js';
-import { article, makeSite } from './helpers/site.js';
+import { runCli } from '../../src/cli/main.js';
+import { request } from '../helpers/http.js';
+import { article, makeSite } from '../helpers/site.js';
 
 const CONFIG = 'site:\n  title: Served Times\n  url: https://served.example/\nserver:\n  maxAge: 60\n';
 
