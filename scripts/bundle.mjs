@@ -21,6 +21,8 @@ await build({
   // Some dependencies are CommonJS and call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as __feedpipeRequire } from 'node:module'; const require = __feedpipeRequire(import.meta.url);" },
   define: { FEEDPIPE_VERSION: JSON.stringify(version), FEEDPIPE_DEPENDENCIES: JSON.stringify(dependencies) },
+  // gray-matter's default YAML engine; ours replaces it (src/content/split.ts), so the bundle carries a stub.
+  alias: { 'js-yaml': './scripts/no-js-yaml.cjs' },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -15,7 +15,7 @@ import { restoreArticle } from '../incremental/stored.js';
 import { toDisplayPath } from '../util/paths.js';
 import { runChunked } from './pool.js';
 import { PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
-import { parseFile, type FileRef, type ParsedFile } from './work.js';
+import type { FileRef, ParsedFile } from './work.js';
 
 export type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
 
@@ -52,6 +52,8 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
       else loaded[i] = known;
     }
   }
+  // Loaded only when something is parsed: a build that reuses every article never loads the parsers.
+  const { parseFile } = toParse.length ? await import('./work.js') : { parseFile: undefined as never };
   const parsed = await runChunked('parse', toParse.map((t) => t.ref), (ref) => parseFile(ref, run.config), poolFor(run, toParse.length, PARALLEL_MIN.parse), {
     ...(run.options.signal ? { signal: run.options.signal } : {}),
     onProgress: (n, total) => run.options.onProgress?.({ stage: 'validate', done: n, total }),

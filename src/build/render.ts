@@ -15,7 +15,7 @@ import type { RenderedMap } from '../publish/shared.js';
 import { runChunked } from './pool.js';
 import type { PublishPlan } from './plan.js';
 import { aborted, closePool, PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
-import { renderFile, type RenderResult, type RenderTask } from './work.js';
+import type { RenderResult, RenderTask } from './work.js';
 
 export type EntryOf = (a: Article) => { hash: string; article: StoredArticle };
 
@@ -37,6 +37,7 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
     if (r) renders.set(a, r);
     else tasks.push({ a, task: { ref: { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath }, article: entry.article, hash: entry.hash, ...(roots ? { roots } : {}) } });
   }
+  const { renderFile } = tasks.length ? await import('./work.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
   const results = await runChunked<RenderTask, RenderResult | { error: Diagnostic }>('render', tasks.map((t) => t.task), renderFile, poolFor(run, tasks.length, PARALLEL_MIN.render), {
     ...(options.signal ? { signal: options.signal } : {}),

@@ -5,7 +5,7 @@
  * from are unchanged; otherwise it does nothing and the full build follows.
  */
 import { existsSync } from 'node:fs';
-import { findMarkdownFiles } from '../content/load.js';
+import { findMarkdownFiles } from '../content/find.js';
 import type { Article } from '../content/schema.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
 import { BuildCache, type FileEntry } from '../incremental/cache.js';
@@ -20,7 +20,6 @@ import { refMaker } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
 import { aborted, closePool, PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
-import { parseFile } from './work.js';
 
 /** Above this many changed files, the full build (which parses in parallel) is no slower. */
 const CHANGED_ONLY_MAX = 64;
@@ -76,7 +75,8 @@ export async function publishedChangedOnly(run: BuildRun): Promise<boolean> {
   if (!summary || !changed || changed.length > CHANGED_ONLY_MAX) return false;
   try {
     const cache = await BuildCache.load(run.cacheFile!, run.key, changed.map((i) => summary.paths[i]!));
-    const fresh = reparse(run, summary, changed, cache);
+    const { parseFile } = await import('./work.js');
+    const fresh = reparse(run, summary, changed, cache, parseFile);
     if (!fresh) return false;
     if (aborted(run)) return true;
     await publishFromSummary(run, summary, fresh, cache);
@@ -89,7 +89,7 @@ export async function publishedChangedOnly(run: BuildRun): Promise<boolean> {
 type Fresh = Map<number, FileEntry & { article: StoredArticle }>;
 
 /** The changed files, parsed; undefined unless each parses cleanly and either has the same bytes or keeps its place. */
-function reparse(run: BuildRun, summary: SiteSummary, changed: readonly number[], cache: BuildCache): Fresh | undefined {
+function reparse(run: BuildRun, summary: SiteSummary, changed: readonly number[], cache: BuildCache, parseFile: typeof import('./work.js').parseFile): Fresh | undefined {
   const refOfPath = refMaker(run.contentDir, run.cwd);
   const fresh: Fresh = new Map();
   for (const i of changed) {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type StoredRender } from '../incremental/cache.js';
 import type { Roots } from '../publish/items.js';
 import type { Config } from '../config/config.js';
-import { splitSource } from '../content/load.js';
+import { splitSource } from '../content/split.js';
 import { validateArticle } from '../content/schema.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { findExcessiveNesting, MAX_NESTING } from '../content/nesting.js';

@@ -67,6 +67,35 @@ const REFUSED_ENGINES = { javascript: refuse('javascript'), coffee: refuse('coff
 
 type Fail = { diagnostics: Diagnostic[] };
 
+/** The split under way: gray-matter calls the engine synchronously, inside splitSource. */
+interface MatterCall {
+  frontmatterOf: (blockLength: number) => string;
+  displayPath: string;
+  source: { frontmatter: string; parsed: ParsedFrontmatter } | undefined;
+}
+let current: MatterCall | undefined;
+
+/**
+ * One options object for every call (gray-matter copies it; building a new one per file cost a
+ * few µs of a ~35 µs parse). `excerpt` as a function: gray-matter then leaves the body alone
+ * instead of searching it.
+ */
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    ...REFUSED_ENGINES,
+    yaml: {
+      parse(block: string): ParsedFrontmatter {
+        const call = current!;
+        const frontmatter = call.frontmatterOf(block.length);
+        call.source = { frontmatter, parsed: parseFrontmatter(frontmatter, call.displayPath, 1) };
+        return call.source.parsed;
+      },
+    },
+  },
+  excerpt: () => '',
+};
+
 export function splitSource(buffer: Buffer, absPath: string, displayPath: string, relPath: string): { source?: SourceFile; diagnostics: Diagnostic[] } {
   const fail = (code: DiagnosticCode, message: string, hint: string, line = 1): Fail => ({
     diagnostics: [diagnostic({ code, file: displayPath, line, column: 1, message, hint })],
@@ -85,16 +114,15 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
   // gray-matter's block starts after `---` (after the marker, when there is one) and ends before the closing line's newline.
   const blockStart = firstLine.trim() === '---' ? 3 : firstLine.length;
   const frontmatterOf = (blockLength: number) => head.slice(newline + 1, blockStart + blockLength + 1);
-  let source: { frontmatter: string; parsed: ParsedFrontmatter } | undefined;
-  const yaml = {
-    parse(block: string): ParsedFrontmatter {
-      const frontmatter = frontmatterOf(block.length);
-      source = { frontmatter, parsed: parseFrontmatter(frontmatter, displayPath, 1) };
-      return source.parsed;
-    },
-  };
-  // `excerpt` as a function: gray-matter then leaves the body alone instead of searching it.
-  const file = matter(head, { language: 'yaml', engines: { ...REFUSED_ENGINES, yaml }, excerpt: () => '' });
+  const call: MatterCall = { frontmatterOf, displayPath, source: undefined };
+  current = call;
+  let file: { matter: string };
+  try {
+    file = matter(head, MATTER_OPTIONS);
+  } finally {
+    current = undefined;
+  }
+  let source = call.source;
   // The block ended at the first line starting with ---; it must be exactly --- (trailing blanks allowed).
   const closeLine = blockStart + file.matter.length + 1;
   const closeEnd = head.indexOf('\n', closeLine);

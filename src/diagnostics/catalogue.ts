@@ -20,7 +20,7 @@ export interface CatalogueEntry {
 }
 
 export const CATALOGUE = {
-  // Finding and reading content files (content/load.ts, build/load.ts, build/work.ts).
+  // Finding and reading content files (content/find.ts, build/load.ts, build/work.ts).
   'content-unreadable': { hint: 'check that the content folder exists (--content DIR)', docs: '#content-format' },
   'symlink-skipped': { hint: 'copy the file into the content folder instead of linking it', docs: '#content-format', severity: 'warning' },
   'file-unreadable': { hint: 'check the file permissions', docs: '#content-format' },
@@ -30,7 +30,7 @@ export const CATALOGUE = {
   'parse-failed': { hint: 'simplify the file; if it looks valid, report it as a feedpipe bug', docs: '#content-format' },
   'changed-during-build': { hint: 'nothing was published; the next build picks up the new version', docs: '#output' },
 
-  // The frontmatter block and its YAML (content/load.ts, util/yaml.ts, content/schema.ts).
+  // The frontmatter block and its YAML (content/split.ts, util/yaml.ts, content/schema.ts).
   'missing-frontmatter': { hint: 'start the file with ---, then title: and date:, then ---', docs: '#content-format' },
   'unclosed-frontmatter': { hint: 'add a line containing only --- after the last frontmatter field', docs: '#content-format' },
   'frontmatter-language': { hint: 'start the file with a line containing only ---', docs: '#content-format' },

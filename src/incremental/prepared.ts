@@ -5,7 +5,7 @@
  * (the same articles are public) and every content file and the config have
  * the stats they had when the build began (the same inputs).
  */
-import { findMarkdownFiles } from '../content/load.js';
+import { findMarkdownFiles } from '../content/find.js';
 import { holdsAt, type ClockWindow } from '../publish/select.js';
 import { digestStats, statAll } from './stat.js';
 

@@ -6,7 +6,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { findMarkdownFiles } from '../content/load.js';
+import { findMarkdownFiles } from '../content/find.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import { isContentPath, isMarkdownName } from '../util/paths.js';
 import type { BuildCache } from './cache.js';

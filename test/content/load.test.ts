@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
 import matter from 'gray-matter';
-import { findMarkdownFiles, splitSource } from '../../src/content/load.js';
+import { findMarkdownFiles } from '../../src/content/find.js';
+import { splitSource } from '../../src/content/split.js';
 import { baseConfig, makeSite } from '../helpers/site.js';
 
 const split = (text: string | Buffer) => splitSource(Buffer.isBuffer(text) ? text : Buffer.from(text), '/x/a.md', 'content/a.md', 'a.md');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/config.js';
-import { splitSource } from '../../src/content/load.js';
+import { splitSource } from '../../src/content/split.js';
 import { processorFor, renderArticle, summarize, SUMMARY_MAX } from '../../src/content/render.js';
 import { validateArticle } from '../../src/content/schema.js';
 import { findExcessiveNesting, MAX_NESTING } from '../../src/content/nesting.js';

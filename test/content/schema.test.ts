@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/config.js';
-import { splitSource } from '../../src/content/load.js';
+import { splitSource } from '../../src/content/split.js';
 import { findCollisions, slugFromPath, validateArticle, type Article } from '../../src/content/schema.js';
 import { baseConfig } from '../helpers/site.js';
 

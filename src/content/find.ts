@@ -3,8 +3,6 @@ import path from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { isIgnoredName, isMarkdownName } from '../util/paths.js';
 
-// Splitting has its own module (gray-matter, made safe); its names stay importable from here.
-export { splitSource, type SourceFile } from './split.js';
 
 /** Synchronous: a walk of 100 folders takes ~8 ms this way, ~35 ms with one awaited readdir each. */
 export function findMarkdownFiles(root: string): { files: string[]; diagnostics: Diagnostic[] } {
