@@ -1,10 +1,11 @@
 export { build, check, type BuildOptions, type BuildReport, type FeedSummary, type FullReport, type ProvenReport } from './build/build.js';
 export { configSchema, loadConfig, type Config, type ConfigInput } from './config/config.js';
-export { formatDiagnostics, type Diagnostic, type Severity } from './diagnostics/diagnostics.js';
+export { docsFor, formatDiagnostics, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics/diagnostics.js';
+export { formatDiagnosticsJson } from './diagnostics/format.js';
 export { frontmatterSchema, type Article, type Frontmatter, type Person } from './content/schema.js';
 export { select, holdsAt, type ClockWindow, type Counts, type Selection } from './publish/select.js';
 export { runCli } from './cli/main.js';
 export { Publisher, type BuildOutcome, type Clock, type PublisherOptions, type Timers, type Trigger } from './start/publisher.js';
-export { runPublisher, type StartOptions } from './start/start.js';
+export { runPublisher, type StartOptions, type StopOutcome } from './start/start.js';
 export { createFeedServer, type FeedServer, type FeedServerOptions, type ReloadResult } from './serve/server.js';
 export { announcePublish, changedFeedUrls, pingHubs, type PingOptions, type PingResult } from './start/websub.js';
