@@ -178,6 +178,7 @@ describe('every shortcut build equals a cold build of the same content at the sa
         fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 14 }), (ops) => runSequence(ops)),
         { numRuns: RUNS },
       );
+      if (process.env.FEEDPIPE_PROPERTY_RUNS) console.log(`shortcuts taken over ${RUNS} sequences:`, taken);
       expect(taken.stands, 'the standing proof was never taken').toBeGreaterThan(0);
       expect(taken.changedOnly, 'the changed-only build was never taken').toBeGreaterThan(0);
       expect(taken.publisherReused, 'the publisher never reused an article').toBeGreaterThan(0);
