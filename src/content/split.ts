@@ -147,9 +147,12 @@ export function splitSource(buffer: Buffer, absPath: string, displayPath: string
  * (55 MB for 10 000 articles otherwise). gray-matter, which copies and hashes all it is given,
  * gets only the head too. Undefined when the bytes are not UTF-8.
  */
+/** Searched as bytes: Buffer#indexOf with a string argument encodes the string on every call. */
+const CLOSING = Buffer.from('\n---');
+
 function decodeHeadAndBody(buffer: Buffer): { head: string; body: string } | undefined {
   const firstNewline = buffer.indexOf(0x0a);
-  const closeAt = firstNewline === -1 ? -1 : buffer.indexOf('\n---', firstNewline);
+  const closeAt = firstNewline === -1 ? -1 : buffer.indexOf(CLOSING, firstNewline);
   const closeEnd = closeAt === -1 ? -1 : buffer.indexOf(0x0a, closeAt + 1);
   let head: string;
   let body = '';
