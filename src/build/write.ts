@@ -41,8 +41,9 @@ export async function writeStage(run: BuildRun, cache: BuildCache, serialised: S
       serialised.output.clear(); // written: their bytes (tens of MB on a cold build) need not wait for the cache to be saved
       try {
         recordOutputs(cache, run.outDir, written.write, serialised.fingerprints);
-      } catch {
-        // A file gone already (not while the lock is held): the next build serialises it again.
+      } catch (e) {
+        // A file gone already (not while the lock is held): reported like a failed write, so nothing is proven from it and a publisher retries.
+        report.diagnostics.push(diagnostic({ code: 'write-failed', file: toDisplayPath(run.outDir, run.cwd), message: `could not write the feeds: ${(e as Error).message}` }));
       }
     } else report.diagnostics.push(written.failed);
   }

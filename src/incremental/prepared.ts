@@ -7,18 +7,19 @@
  */
 import { findMarkdownFiles } from '../content/find.js';
 import { holdsAt, type ClockWindow } from '../publish/select.js';
+import { sha256 } from '../util/hash.js';
 import { digestStats, statAll } from './stat.js';
 
 /**
- * Digest of the content files' and `extraFiles`' stats (the bytes of a file too fresh to trust its
- * stat); undefined when the scan reports something (a symbolic link) or a file cannot be read.
+ * Digest of the content files' and `extraFiles`' stats (size, mtime, ctime, inode: any write moves
+ * the ctime) and of what the scan reported (a symbolic link skipped); undefined when a file cannot
+ * be stat'ed.
  */
 export function inputsDigest(contentDir: string, extraFiles: readonly string[] = []): string | undefined {
   const found = findMarkdownFiles(contentDir);
-  if (found.diagnostics.length) return undefined;
   const files = [...found.files, ...extraFiles];
-  const wall = Date.now();
-  return digestStats(files, statAll(files), wall, 'hash');
+  const stats = digestStats(files, statAll(files), Date.now(), 'trust');
+  return stats && `${stats}:${sha256(JSON.stringify(found.diagnostics.map((d) => [d.code, d.file, d.message])))}`;
 }
 
 export interface PreparedProof {

@@ -5,7 +5,7 @@
  * uses these, with the same fields and the same rule for a stat too fresh to trust.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 
 export interface FileStat {
   size: number;
@@ -48,11 +48,12 @@ export function statAll(paths: readonly string[]): Map<string, FileStat> {
 }
 
 /**
- * Digest of `paths` and their stats, or undefined if one is missing. A stat too fresh to trust
- * makes it undefined too (no shortcut may rely on it), unless `racy` is 'hash': then that file's
- * bytes stand in for its stat, as git does for a racily clean entry.
+ * Digest of `paths` and their stats, or undefined if one is missing, or (with `racy` 'refuse', for
+ * proofs saved for a later process) too fresh to trust. 'trust' is for two digests compared within
+ * one process a few seconds apart (the build prepared before a due time): any write between them
+ * moves the ctime, even one undone later, which comparing bytes would miss.
  */
-export function digestStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number, racy: 'refuse' | 'hash' = 'refuse'): string | undefined {
+export function digestStats(paths: readonly string[], stats: ReadonlyMap<string, FileStat>, wallAtStat: number, racy: 'refuse' | 'trust' = 'refuse'): string | undefined {
   // A just-edited file is the common case after an edit: look for one before hashing anything.
   for (const p of paths) {
     const st = stats.get(p);
@@ -61,14 +62,7 @@ export function digestStats(paths: readonly string[], stats: ReadonlyMap<string,
   const hash = createHash('sha256');
   for (const p of paths) {
     const st = stats.get(p)!;
-    if (!isRacy(st, wallAtStat)) hash.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
-    else {
-      try {
-        hash.update(`${p}\0#${createHash('sha256').update(readFileSync(p)).digest('hex')}\n`);
-      } catch {
-        return undefined;
-      }
-    }
+    hash.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
   }
   return hash.digest('hex');
 }

@@ -13,9 +13,10 @@ export function isMarkdownName(name: string): boolean {
   return name.endsWith('.md');
 }
 
-/** Whether `relPath` (relative to the content folder, either separator) names a content file. */
+/** Whether `relPath` (relative to the content folder, with the platform's separator) names a content file. */
 export function isContentPath(relPath: string): boolean {
-  const segments = relPath.split(/[\\/]/);
+  // On POSIX a backslash is part of a name (the scan lists `a\b.md` as content), not a separator.
+  const segments = path.sep === '/' ? relPath.split('/') : relPath.split(/[\\/]/);
   return isMarkdownName(relPath) && !segments.some(isIgnoredName) && !segments.includes('..');
 }
 
