@@ -125,8 +125,29 @@ export function articleUrl(config: Config, slug: string, date: Date, section: st
   const parts = zonedParts(date, config.site.timezone);
   const vars: Record<string, string> = { ...parts, slug, section: section ? slugify(section) || 'section' : 'articles' };
   const rel = config.permalink.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '').replace(/^\/+/, '');
-  return new URL(rel, config.site.url).toString();
+  return resolveUrl(rel, config.site.url);
 }
+
+/** Bases that the URL parser leaves as they are (checked once each). */
+const canonicalBases = new Map<string, boolean>();
+
+/**
+ * `new URL(rel, base).toString()`, without parsing a URL per article when it cannot differ from
+ * `base + rel`: a canonical base ending in `/` and a path of plain segments (letters, digits,
+ * `-._~`; never `.` or `..`), which the parser neither encodes nor resolves. A differential test
+ * holds the two equal.
+ */
+export function resolveUrl(rel: string, base: string): string {
+  let canonical = canonicalBases.get(base);
+  if (canonical === undefined) {
+    canonical = base.endsWith('/') && new URL(base).toString() === base;
+    if (canonicalBases.size < 64) canonicalBases.set(base, canonical);
+  }
+  if (canonical && PLAIN_PATH.test(rel)) return base + rel;
+  return new URL(rel, base).toString();
+}
+
+const PLAIN_PATH = /^(?:(?!\.\.?(?:\/|$))[A-Za-z0-9\-_.~]+\/)*(?:(?!\.\.?$)[A-Za-z0-9\-_.~]+)?$/;
 
 export function validateArticle(source: SourceFile, config: Config): { article?: Article; diagnostics: Diagnostic[] } {
   const file = source.displayPath;
