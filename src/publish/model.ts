@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import type { Article, Person } from '../content/schema.js';
 import { slugify } from '../content/schema.js';
+import { sha256 } from '../util/hash.js';
 import { FEED_FILES, STYLESHEET_FILE, type FeedFormat } from './files.js';
 import { feedUpdatedAt } from './feed-dates.js';
 
@@ -121,5 +121,5 @@ export function taxonomySlug(name: string): string {
   const folded = name.toLowerCase();
   const slug = slugify(folded);
   const faithful = slug && slug === folded.trim().replace(/[\s_]+/g, '-');
-  return faithful ? slug : `${slug ? slug + '-' : ''}${createHash('sha256').update(folded).digest('hex').slice(0, 8)}`;
+  return faithful ? slug : `${slug ? slug + '-' : ''}${sha256(folded).slice(0, 8)}`;
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { syncFolder, writeAtomically } from '../util/atomic.js';
+import { sha256 } from '../util/hash.js';
 import { mapLimit } from '../util/map-limit.js';
 import { isSafeRelative } from '../util/paths.js';
 import { MANIFEST } from './files.js';
@@ -46,13 +46,13 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   const one = async ([rel, content]: [string, string | Buffer]) => {
     const target = resolveInside(outDir, rel);
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const digest = sha256(bytes);
     // Bytes whose hash differs from what was last published here are new: no need to read the old file.
     // The same hash is checked against the file itself, in case it was changed behind our back.
     const before = previous.published[rel];
-    const existing = before && before.sha256 !== sha256 ? undefined : await readFile(target).catch(() => undefined);
+    const existing = before && before.sha256 !== digest ? undefined : await readFile(target).catch(() => undefined);
     const unchanged = !!existing && existing.equals(bytes);
-    published.set(rel, { sha256, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
+    published.set(rel, { sha256: digest, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
     if (unchanged) return result.unchanged.push(rel);
     await writeAtomically(target, bytes, { syncFolder: false });
     folders.add(path.dirname(target));
@@ -81,7 +81,7 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
       continue;
     }
     const bytes = await readFile(resolveInside(outDir, rel));
-    published.set(rel, { sha256: createHash('sha256').update(bytes).digest('hex'), lastModified: lastModified(undefined, options.updated?.get(rel), now, true).toISOString() });
+    published.set(rel, { sha256: sha256(bytes), lastModified: lastModified(undefined, options.updated?.get(rel), now, true).toISOString() });
   }
   result.written.sort();
   result.unchanged.sort();

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { mapLimit } from '../util/map-limit.js';
 import { MANIFEST } from '../publish/files.js';
 import { parseManifest } from '../publish/manifest.js';
-import { brotliQualityFor, kindOf, represent, resourceOf, sha256Of, type Resource } from './resource.js';
+import { sha256 } from '../util/hash.js';
+import { brotliQualityFor, kindOf, represent, resourceOf, type Resource } from './resource.js';
 
 /** One published version of the output folder, in memory; never changed once made, only replaced. */
 export interface Snapshot {
@@ -72,14 +73,14 @@ export async function loadSnapshot(outDir: string, previous: Snapshot, options: 
     if (!kind || rel.split('/').some((s) => s.startsWith('.'))) return;
     const file = await readListed(root, rel);
     if (!file.inside) return options.log(`feedpipe serve: not serving ${rel}: it resolves outside ${outDir}`);
-    const sha256 = sha256Of(file.bytes);
+    const digest = sha256(file.bytes);
     const published = manifest.published[rel];
-    if (published && published.sha256 !== sha256) throw new BuildInProgress(`${rel} does not match the manifest`);
+    if (published && published.sha256 !== digest) throw new BuildInProgress(`${rel} does not match the manifest`);
     const lastModifiedMs = published ? Date.parse(published.lastModified) : Math.floor((await stat(file.real)).mtimeMs / 1000) * 1000;
-    const reused = known.get(sha256);
+    const reused = known.get(digest);
     if (!reused) changed++;
-    const representations = reused?.representations ?? (await represent(file.bytes, sha256, quality(file.bytes.length)));
-    resources.set(rel, resourceOf(kind, sha256, lastModifiedMs, representations));
+    const representations = reused?.representations ?? (await represent(file.bytes, digest, quality(file.bytes.length)));
+    resources.set(rel, resourceOf(kind, digest, lastModifiedMs, representations));
   });
   const verified = manifest.files.length > 0 && manifest.files.every((rel) => manifest.published[rel]);
   const removed = [...previous.resources.keys()].filter((k) => !resources.has(k)).length;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash.js';
 
 /** Set by scripts/bundle.mjs: a bundle does not sit where `../package.json` is, and carries its dependencies. */
 declare const FEEDPIPE_VERSION: string | undefined;
@@ -32,7 +32,7 @@ export function dependencyVersions(from?: string): string {
       try {
         const { packages = {} } = JSON.parse(readFileSync(record, 'utf8')) as { packages?: Record<string, { version?: string }> };
         const installed = Object.entries(packages).map(([where, p]) => `${where}@${p.version ?? ''}`).sort();
-        digest = createHash('sha256').update(installed.join('\n')).digest('hex').slice(0, 16);
+        digest = sha256(installed.join('\n')).slice(0, 16);
       } catch {
         // unreadable: as if there were none
       }
