@@ -16,20 +16,32 @@ export interface ConfigSource {
   cwd?: string;
 }
 
-export async function resolveConfig(options: ConfigSource): Promise<{ config?: Config; contentDir: string; outDir: string; baseDir: string; diagnostics: Diagnostic[] }> {
+export interface ResolvedConfig {
+  config?: Config;
+  contentDir: string;
+  outDir: string;
+  baseDir: string;
+  /** The config file read, and the digest of its bytes (config/recorded.ts); absent for an inline config. */
+  file?: { path: string; source: string };
+  diagnostics: Diagnostic[];
+}
+
+export async function resolveConfig(options: ConfigSource): Promise<ResolvedConfig> {
   const cwd = options.cwd ?? process.cwd();
   let loaded: { config?: Config; diagnostics: Diagnostic[] };
   let baseDir = cwd;
+  let file: ResolvedConfig['file'];
   if (options.config) {
     loaded = await validateConfig(options.config, '<config>');
   } else {
-    const file = path.resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
-    const result = await loadConfig(file, toDisplayPath(file, cwd));
+    const configFile = path.resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
+    const result = await loadConfig(configFile, toDisplayPath(configFile, cwd));
     loaded = result;
     baseDir = result.baseDir;
+    if (result.source) file = { path: configFile, source: result.source };
   }
   const config = loaded.config;
   const contentDir = options.contentDir ? path.resolve(cwd, options.contentDir) : path.resolve(baseDir, config?.content ?? 'content');
   const outDir = options.outDir ? path.resolve(cwd, options.outDir) : path.resolve(baseDir, config?.output ?? 'dist');
-  return { ...(config ? { config } : {}), contentDir, outDir, baseDir, diagnostics: loaded.diagnostics };
+  return { ...(config ? { config } : {}), contentDir, outDir, baseDir, ...(file ? { file } : {}), diagnostics: loaded.diagnostics };
 }

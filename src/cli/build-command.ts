@@ -1,5 +1,6 @@
 /** `feedpipe build` and `feedpipe check`: one build, its diagnostics, a summary, and for build the WebSub pings. */
 import { build, check, resolveConfig, type BuildOptions, type BuildReport } from '../build/build.js';
+import { record } from '../config/recorded.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
 import { acquireOutputLock } from '../start/lock.js';
 import { toDisplayPath } from '../util/paths.js';
@@ -22,6 +23,8 @@ export async function runCheck(options: BuildOptions, quiet: boolean, io: CliIO)
 async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildReport | undefined> {
   const resolved = await resolveConfig(options);
   if (!resolved.config) return build(options); // reports the config's errors; writes nothing
+  // So that a `feedpipe serve` of this output reads the config without the YAML parser and the schema.
+  if (resolved.file && options.cacheDir) await record(resolved.file.path, resolved.file.source, resolved.config);
   const locked = await acquireOutputLock(resolved.outDir, { command: 'feedpipe build' });
   if (!locked.ok) {
     io.stderr(`feedpipe: nothing was published: ${locked.message}\n`);

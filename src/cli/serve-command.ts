@@ -1,9 +1,14 @@
 /**
  * `feedpipe serve`: serves the output folder until stopped, reloading whenever a build replaces
- * the manifest. It loads the config and the server, nothing of the build's stages.
+ * the manifest. It loads the server and nothing of the build's stages; the config's settings
+ * come from their record (config/recorded.ts) when the config is unchanged since it was last
+ * loaded, so that neither the YAML parser nor the schema is loaded either.
  */
-import { mkdir } from 'node:fs/promises';
-import { resolveConfig, type ConfigSource } from '../build/resolve.js';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ConfigSource } from '../build/resolve.js';
+import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
+import { readRecorded, record } from '../config/recorded.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
 import { createFeedServer } from '../serve/server.js';
 import { toDisplayPath } from '../util/paths.js';
@@ -12,20 +17,44 @@ import type { CliIO } from './io.js';
 import type { Listen } from './options.js';
 import { stopSignal, untilAborted } from './signals.js';
 
+interface Serving {
+  outDir: string;
+  maxAge: number;
+  port: number;
+  host: string;
+}
+
 export async function runServe(source: ConfigSource, listen: Listen, io: CliIO): Promise<number> {
-  const resolved = await resolveConfig(source);
-  if (resolved.diagnostics.length) io.stderr(formatDiagnostics(resolved.diagnostics));
-  if (!resolved.config) return EXIT_FAILED;
+  const settings = await settingsOf(source, io);
+  if (!settings) return EXIT_FAILED;
   // Listening for SIGTERM before saying "serving": a supervisor may stop us the moment it reads that line.
   const { signal, detach } = stopSignal(io);
   try {
-    return await serveUntil(signal, { outDir: resolved.outDir, ...resolved.config.server, ...listen }, io);
+    return await serveUntil(signal, { ...settings, ...listen }, io);
   } finally {
     detach();
   }
 }
 
-async function serveUntil(signal: AbortSignal, on: { outDir: string; maxAge: number; port: number; host: string }, io: CliIO): Promise<number> {
+/** The config's settings for serving: recorded if the file's bytes are those last loaded, else a full load (which records them). */
+async function settingsOf(source: ConfigSource, io: CliIO): Promise<Serving | undefined> {
+  const cwd = source.cwd ?? process.cwd();
+  const file = source.config ? undefined : path.resolve(cwd, source.configPath ?? DEFAULT_CONFIG_FILE);
+  const bytes = file ? await readFile(file).catch(() => undefined) : undefined;
+  const recorded = file && bytes ? await readRecorded(file, bytes) : undefined;
+  if (recorded) {
+    const outDir = source.outDir ? path.resolve(cwd, source.outDir) : path.resolve(path.dirname(file!), recorded.output);
+    return { outDir, ...recorded.server };
+  }
+  const { resolveConfig } = await import('../build/resolve.js');
+  const resolved = await resolveConfig(source);
+  if (resolved.diagnostics.length) io.stderr(formatDiagnostics(resolved.diagnostics));
+  if (!resolved.config) return undefined;
+  if (resolved.file) await record(resolved.file.path, resolved.file.source, resolved.config);
+  return { outDir: resolved.outDir, ...resolved.config.server };
+}
+
+async function serveUntil(signal: AbortSignal, on: Serving, io: CliIO): Promise<number> {
   const shown = toDisplayPath(on.outDir, io.cwd ?? process.cwd());
   let listening = false;
   const server = createFeedServer({

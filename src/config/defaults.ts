@@ -3,6 +3,9 @@
  * whatever needs to know a default (the cron check, docs, tests) reads it from here too.
  */
 
+/** The config file read when no --config is given, in the current folder. */
+export const DEFAULT_CONFIG_FILE = 'feedpipe.config.yaml';
+
 /** Every 15 minutes: often enough for edits, cheap for an unchanged site (nothing is rewritten). */
 export const DEFAULT_CRON = '*/15 * * * *';
 

@@ -4,14 +4,17 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { zodIssuesToDiagnostics } from '../util/validate.js';
 import { parseYaml, type Position } from '../util/yaml.js';
 import { cronExpressionProblem } from './cron.js';
+import { DEFAULT_CONFIG_FILE } from './defaults.js';
+import { sourceDigest } from './recorded.js';
 import { configSchema, type Config } from './schema.js';
 
-export const DEFAULT_CONFIG_FILE = 'feedpipe.config.yaml';
 
 export interface LoadedConfig {
   config?: Config;
   /** Folder relative paths in the config are resolved against. */
   baseDir: string;
+  /** Digest of the bytes read (config/recorded.ts), when the file could be read. */
+  source?: string;
   diagnostics: Diagnostic[];
 }
 
@@ -45,9 +48,9 @@ export async function validateConfig(input: unknown, file: string, locate: Locat
 
 export async function loadConfig(configPath: string, displayPath = configPath): Promise<LoadedConfig> {
   const baseDir = path.dirname(path.resolve(configPath));
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(configPath, 'utf8');
+    bytes = await readFile(configPath);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     return {
@@ -62,7 +65,8 @@ export async function loadConfig(configPath: string, displayPath = configPath): 
       ],
     };
   }
-  const yaml = parseYaml(text, displayPath);
-  if (yaml.diagnostics.length) return { baseDir, diagnostics: yaml.diagnostics };
-  return { baseDir, ...(await validateConfig(yaml.value, displayPath, yaml.locate)) };
+  const source = sourceDigest(bytes);
+  const yaml = parseYaml(bytes.toString('utf8'), displayPath);
+  if (yaml.diagnostics.length) return { baseDir, source, diagnostics: yaml.diagnostics };
+  return { baseDir, source, ...(await validateConfig(yaml.value, displayPath, yaml.locate)) };
 }

@@ -1,7 +1,7 @@
 /**
  * Each command loads only what it runs: `feedpipe build` neither the HTTP server nor the
  * WebSub client nor node-cron; `feedpipe serve` none of the build's stages, nor zod or the YAML
- * parser. Proved on the compiled lib/ (`npm test` builds it first) by a real process whose every
+ * parser (once a build has recorded what serve needs of the config). Proved on the compiled lib/ (`npm test` builds it first) by a real process whose every
  * resolved module URL a loader hook records.
  */
 import { spawn } from 'node:child_process';
@@ -40,14 +40,21 @@ const packages = (urls: string[]) => [...new Set(urls.flatMap((u) => /\/node_mod
 
 let build: Awaited<ReturnType<typeof loadedBy>>;
 let serve: Awaited<ReturnType<typeof loadedBy>>;
+let edited: Awaited<ReturnType<typeof loadedBy>>;
+let again: Awaited<ReturnType<typeof loadedBy>>;
 
 beforeAll(async () => {
   if (!existsSync(cli)) throw new Error('lib/ is missing: run `npm test`, which builds it first');
   const s = await makeSite({ 'a.md': article({ title: 'Loaded', date: '2026-01-01' }) });
   await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: Loading Times\n  url: https://loading.example.com/\n');
   build = await loadedBy(['build', '--now', '2026-06-01T00:00:00Z'], s.root);
-  serve = await loadedBy(['serve', '--port', '0'], s.root, (out) => out.includes('serving '));
-}, 30_000);
+  const serving = (out: string) => out.includes('serving ');
+  serve = await loadedBy(['serve', '--port', '0'], s.root, serving);
+  // An edited config is loaded in full (and recorded again): its new output folder is served.
+  await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: Loading Times\n  url: https://loading.example.com/\noutput: public\n');
+  edited = await loadedBy(['serve', '--port', '0'], s.root, serving);
+  again = await loadedBy(['serve', '--port', '0'], s.root, serving);
+}, 60_000);
 
 describe('what each command loads', () => {
   it('build ran, and the recorder saw its modules', () => {
@@ -73,17 +80,25 @@ describe('what each command loads', () => {
   });
 
   it('serve loads none of the build: no content, no publishing, no build stage, no markdown or feed package', () => {
-    for (const folder of ['content', 'incremental', 'start']) expect(ours(serve.urls, folder)).toEqual([]);
-    expect(ours(serve.urls, 'build')).toEqual(['build/resolve.js']);
+    for (const folder of ['content', 'incremental', 'start', 'build']) expect(ours(serve.urls, folder)).toEqual([]);
     expect(ours(serve.urls, 'publish')).toEqual(['publish/files.js', 'publish/manifest.js']);
     expect(packages(serve.urls).filter((p) => ['remark', 'feed', 'saxes', 'hast-util-sanitize', 'remark-html', 'remark-gfm'].includes(p))).toEqual([]);
   });
 
-  // The server itself loads neither zod nor yaml (test/serve/imports.test.ts); `feedpipe serve` reads
-  // the YAML config file for its folder, port, host and max-age, through the one config schema.
-  it('serve loads zod and the YAML parser only to read its config, and never node-cron', () => {
-    expect(packages(serve.urls)).not.toContain('node-cron');
-    expect(ours(serve.urls, 'config')).toContain('config/load.js');
-    expect(ours(serve.urls, 'content')).toEqual([]);
+  it('serve after a build loads neither zod nor the YAML parser nor node-cron: the build recorded what it needs of the config', () => {
+    expect(packages(serve.urls)).toEqual(['commander']);
+    expect(ours(serve.urls, 'config')).toEqual(['config/defaults.js', 'config/recorded.js']);
+    expect(ours(serve.urls, 'build')).toEqual([]);
+    expect(serve.stdout).toMatch(/serving dist \(\d+ files\)/);
+  });
+
+  it('an edited config is read in full, so its new values hold; the next serve reads the record again', () => {
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toMatch(/serving public \(0 files\)/);
+    expect(packages(edited.urls)).toEqual(expect.arrayContaining(['yaml', 'zod']));
+    expect(ours(edited.urls, 'config')).toContain('config/load.js');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/serving public \(0 files\)/);
+    expect(packages(again.urls)).toEqual(['commander']);
   });
 });
