@@ -108,7 +108,11 @@ export function slugFromPath(relPath: string): string {
   return slugify(base.replace(/^\d{4}-\d{2}-\d{2}-/, ''));
 }
 
+/** What slugify leaves as it is: most file names already are slugs. */
+const ALREADY_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
 export function slugify(text: string): string {
+  if (ALREADY_SLUG.test(text)) return text;
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -118,14 +122,50 @@ export function slugify(text: string): string {
 }
 
 export function defaultIdPrefix(config: Config): string {
-  return config.site.idPrefix ?? `tag:${new URL(config.site.url).hostname},2000:`;
+  return config.site.idPrefix ?? `tag:${hostnameOf(config.site.url)},2000:`;
+}
+
+/** Per site URL, not per article: a URL parse costs about a microsecond. */
+const hostnames = new Map<string, string>();
+function hostnameOf(url: string): string {
+  let host = hostnames.get(url);
+  if (host === undefined) {
+    host = new URL(url).hostname;
+    if (hostnames.size < 64) hostnames.set(url, host);
+  }
+  return host;
+}
+
+type PermalinkVar = 'slug' | 'yyyy' | 'mm' | 'dd' | 'section';
+/** A permalink cut once into its literal text and its placeholders (odd indexes); an unknown placeholder stands for nothing. */
+const permalinks = new Map<string, string[]>();
+function permalinkParts(permalink: string): string[] {
+  let parts = permalinks.get(permalink);
+  if (!parts) {
+    parts = permalink.split(/\{(\w+)\}/);
+    if (permalinks.size < 64) permalinks.set(permalink, parts);
+  }
+  return parts;
+}
+
+/** A section's URL segment: a few sections, thousands of articles. */
+const sectionSlugs = new Map<string, string>();
+function sectionSlug(section: string | undefined): string {
+  if (!section) return 'articles';
+  let slug = sectionSlugs.get(section);
+  if (slug === undefined) {
+    slug = slugify(section) || 'section';
+    if (sectionSlugs.size < 4096) sectionSlugs.set(section, slug);
+  }
+  return slug;
 }
 
 export function articleUrl(config: Config, slug: string, date: Date, section: string | undefined): string {
-  const parts = zonedParts(date, config.site.timezone);
-  const vars: Record<string, string> = { ...parts, slug, section: section ? slugify(section) || 'section' : 'articles' };
-  const rel = config.permalink.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '').replace(/^\/+/, '');
-  return resolveUrl(rel, config.site.url);
+  const vars: Partial<Record<PermalinkVar, string>> = { ...zonedParts(date, config.site.timezone), slug, section: sectionSlug(section) };
+  const parts = permalinkParts(config.permalink);
+  let rel = '';
+  for (let i = 0; i < parts.length; i++) rel += i % 2 ? (vars[parts[i] as PermalinkVar] ?? '') : parts[i];
+  return resolveUrl(rel.replace(/^\/+/, ''), config.site.url);
 }
 
 /** Bases that the URL parser leaves as they are (checked once each). */

@@ -9,8 +9,9 @@
  * checks the two agree on thousands of generated documents.
  */
 const KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$/;
-// Characters a plain scalar may not start with (YAML 1.2, 7.3.3), plus a few we leave to the full parser.
-const PLAIN_START_BLOCK = /^[-?:,[\]{}#&*!|>'"%@`\s]/;
+// Characters a plain scalar may not start with (YAML 1.2, 7.3.3), plus a few we leave to the full
+// parser; then what may not appear inside one here (`: `, ` #`, a tab). One pass over the value.
+const NOT_PLAIN = /^[-?:,[\]{}#&*!|>'"%@`\s]|:(?:\s|$)| #|\t/;
 
 type Scalar = string | number | boolean | null;
 type Value = Scalar | Scalar[] | Record<string, Scalar>;
@@ -18,13 +19,15 @@ type Value = Scalar | Scalar[] | Record<string, Scalar>;
 export function parseYamlFast(text: string): Record<string, Value> | undefined {
   const out: Record<string, Value> = {};
   for (const line of text.split('\n')) {
-    if (line === '' || /^#/.test(line)) continue;
-    if (/^\s+$/.test(line)) continue;
+    if (line === '' || line[0] === '#') continue;
     const m = KEY.exec(line);
-    if (!m) return undefined;
+    if (!m) {
+      if (/^\s+$/.test(line)) continue;
+      return undefined;
+    }
     const key = m[1]!;
     if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) return undefined;
-    const raw = (m[2] ?? '').replace(/[ ]+$/, '');
+    const raw = m[2] === undefined ? '' : m[2].endsWith(' ') ? m[2].replace(/[ ]+$/, '') : m[2];
     const value = raw === '' ? null : blockValue(raw);
     if (value === undefined) return undefined;
     out[key] = value;
@@ -51,13 +54,18 @@ function quoted(raw: string, start: number, end: number): string | undefined {
 }
 
 function plain(raw: string, flow: boolean): Scalar | undefined {
-  if (PLAIN_START_BLOCK.test(raw) || /:(\s|$)/.test(raw) || / #/.test(raw) || /\t/.test(raw)) return undefined;
+  if (NOT_PLAIN.test(raw)) return undefined;
   if (flow && /[,[\]{}]/.test(raw)) return undefined;
   return resolveCore(raw);
 }
 
+/** The first characters of every plain scalar that is not a string in the core schema. */
+const NOT_ALWAYS_TEXT = /^[-+.0-9~nNtTfF]/;
+
 /** YAML 1.2 core schema tag resolution for plain scalars. */
 function resolveCore(s: string): Scalar {
+  // Most values (titles, names, sections) are text whatever follows their first character.
+  if (!NOT_ALWAYS_TEXT.test(s)) return s;
   if (/^(?:~|null|Null|NULL)$/.test(s)) return null;
   if (/^(?:true|True|TRUE)$/.test(s)) return true;
   if (/^(?:false|False|FALSE)$/.test(s)) return false;

@@ -100,14 +100,16 @@ const offsets = new Map<string, Map<number, number>>();
 function offsetAt(instant: number, timeZone: string): number {
   let zone = offsets.get(timeZone);
   if (!zone) offsets.set(timeZone, (zone = new Map()));
-  const start = Math.floor(instant / BUCKET) * BUCKET;
-  const at = (mark: number) => {
-    let o = zone.get(mark);
-    if (o === undefined) zone.set(mark, (o = exactOffset(mark, timeZone)));
-    return o;
-  };
-  const before = at(start);
-  return before === at(start + BUCKET) ? before : exactOffset(instant, timeZone);
+  // Keyed by the day's number, a small integer, which a Map hashes faster than a millisecond count.
+  const day = Math.floor(instant / BUCKET);
+  const before = midnightOffset(zone, day, timeZone);
+  return before === midnightOffset(zone, day + 1, timeZone) ? before : exactOffset(instant, timeZone);
+}
+
+function midnightOffset(zone: Map<number, number>, day: number, timeZone: string): number {
+  let o = zone.get(day);
+  if (o === undefined) zone.set(day, (o = exactOffset(day * BUCKET, timeZone)));
+  return o;
 }
 
 function exactOffset(instant: number, timeZone: string): number {
