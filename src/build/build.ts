@@ -11,6 +11,7 @@ import type { StoredArticle } from '../incremental/stored.js';
 import { shortHash } from '../incremental/summary.js';
 import { countsOf } from '../publish/select.js';
 import { toDisplayPath } from '../util/paths.js';
+import { gather, type LateErrors, type StandIns } from './hold.js';
 import { loadArticles } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
@@ -50,16 +51,48 @@ async function fullBuild(run: BuildRun): Promise<void> {
   report.diagnostics.push(...scan.diagnostics.map((d) => ({ ...d, ...(d.file ? { file: toDisplayPath(d.file, run.cwd) } : {}) })));
   const loaded = await loadArticles(run, scan, cache, startedWall);
   if (aborted(run) || !loaded) return;
-  for (const l of loaded) {
-    if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
-    if (l.article) report.articles.push(l.article);
+  const scanned = report.diagnostics.length;
+  // With keepGoing, a file whose render fails is held like one that failed to validate, and the rest published.
+  for (let late: LateErrors | undefined = new Map(); late; late = lateErrors(run, late)) {
+    report.diagnostics.length = scanned;
+    report.articles = [];
+    delete report.held;
+    const standIns = await gather(run, cache, scan.paths, loaded, late);
+    await selectAndPublish(run, cache, scan.paths, standIns);
+    if (report.write || aborted(run)) return;
   }
+}
+
+async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[], standIns: StandIns): Promise<void> {
+  const { report } = run;
   const models = selectStage(run, cache);
   if (!models || hasErrors(report.diagnostics)) return;
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
-  const entryOf = (a: Article) => cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle };
-  const hashes = () => scan.paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));
+  const entryOf = (a: Article) => standIns.get(a.source.absPath) ?? (cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle });
+  const hashes = () => paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));
   await publishStage(run, cache, models, entryOf, (r) =>
-    run.prescan ? summaryOf(r, { key: run.key, window: r.window!, counts: countsOf(r.articles, r) }, loaderDiagnostics, { paths: scan.paths, hashes: hashes() }, run.prescan, models, entryOf) : undefined,
+    run.prescan ? summaryOf(r, { key: run.key, window: r.window!, counts: countsOf(r.articles, r) }, loaderDiagnostics, { paths, hashes: hashes() }, run.prescan, models, entryOf) : undefined,
   );
+  if (report.write) cache.published = new Map(models.flatMap((m) => m.items.map((a) => [a.source.absPath, { hash: entryOf(a).hash, article: a }] as const)));
+}
+
+/**
+ * With keepGoing, after a publish stopped by errors: the files those errors belong to, added to
+ * `held`, for another pass; undefined when there is nothing more to hold (an error of no article).
+ */
+function lateErrors(run: BuildRun, held: LateErrors): LateErrors | undefined {
+  const { report } = run;
+  if (!run.options.keepGoing || report.write || aborted(run)) return undefined;
+  const byDisplay = new Map(report.articles.map((a) => [a.source.displayPath, a.source.absPath]));
+  const more = new Map(held);
+  for (const d of report.diagnostics) {
+    if (d.severity !== 'error' || d.held) continue;
+    const path = d.file === undefined ? undefined : byDisplay.get(d.file);
+    if (path === undefined) return undefined;
+    const was = held.get(path);
+    // A stand-in that failed (its render was not kept) is dropped: the file is then left out.
+    if (was && !was.standIn) return undefined;
+    more.set(path, was ? { diagnostics: was.diagnostics, standIn: false } : { diagnostics: [...(more.get(path)?.diagnostics ?? []), d], standIn: true });
+  }
+  return more.size > held.size || [...more].some(([p, l]) => l.standIn !== held.get(p)?.standIn) ? more : undefined;
 }

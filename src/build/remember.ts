@@ -19,9 +19,12 @@ export type Summarise = (report: ReportInProgress) => SiteSummary | undefined;
 export async function rememberResult(run: BuildRun, summarise: Summarise): Promise<void> {
   const { proofFiles, report, prescan } = run;
   if (!proofFiles) return;
-  const summary = report.write && !hasErrors(report.diagnostics) && !prescan?.found.diagnostics.length ? summarise(report) : undefined;
+  // A build that held files (src/build/hold.ts) proves nothing and keeps the last summary: its
+  // articles are what such a file stands as in the next one-off build.
+  const held = !!report.held?.length;
+  const summary = report.write && !held && !hasErrors(report.diagnostics) && !prescan?.found.diagnostics.length ? summarise(report) : undefined;
   await saveStanding(proofFiles.standing, summary && standingOf(run, summary)).catch(() => undefined);
-  await saveSummary(proofFiles.summary, summary).catch(() => undefined);
+  if (!held) await saveSummary(proofFiles.summary, summary).catch(() => undefined);
 }
 
 /** What the next build needs to prove this one's result still stands; undefined if it cannot be proven. */

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { ClockWindow, Counts } from '../publish/select.js';
 import type { WriteResult } from '../publish/write.js';
+import type { Held } from './hold.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -52,6 +53,12 @@ export interface BuildOptions {
   keepFiles?: boolean;
   /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
   parallel?: boolean;
+  /**
+   * A file with errors holds back nobody else (src/build/hold.ts): it stands as the version of it
+   * the last publication carried, or is left out, and its errors are reported as `held`. The
+   * publisher always builds so; `feedpipe build --keep-going` does. Default false: any error, nothing written.
+   */
+  keepGoing?: boolean;
   /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
   signal?: AbortSignal;
   /** Progress of the long stages, for a terminal display on big sites. */
@@ -107,6 +114,8 @@ interface ReportCommon {
   /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
   updated: Map<string, Date>;
   write?: WriteResult;
+  /** With keepGoing: the files whose errors were set aside, each with whether its last published version stood in. */
+  held?: Held[];
   stats: BuildStats;
   now: Date;
   durationMs: number;

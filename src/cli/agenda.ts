@@ -60,6 +60,10 @@ export function formatAgenda(report: BuildReport, timeZone: string): string {
   if (report.scheduled.length) lines.push(...table(report.scheduled.map((a) => row(a, true))));
   lines.push(`Drafts: ${n(report.drafts.length)} (never published while "draft: true")`);
   if (report.drafts.length) lines.push(...table([...report.drafts].sort((a, b) => a.date.getTime() - b.date.getTime()).map((a) => row(a, false))));
+  if (report.held?.length) {
+    lines.push(`Held back by errors: ${report.held.length} file${report.held.length === 1 ? '' : 's'} (see the errors above; until fixed, "feedpipe start" keeps the version it last published, if any, and publishes everything else on time)`);
+    lines.push(...report.held.map((h) => `  ${h.file}`));
+  }
   lines.push('This list is for your eyes only: nothing in it is in any feed yet. Scheduled articles go out at their time; drafts never.');
   return lines.join('\n') + '\n';
 }

@@ -45,6 +45,12 @@ function reportOutcome(command: 'build' | 'check', report: BuildReport, quiet: b
     return EXIT_FAILED;
   }
   if (!quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));
+  const held = report.held ?? [];
+  if (held.length) {
+    const kept = held.filter((h) => h.kept).length;
+    io.stderr(`feedpipe: ${held.length} file${held.length === 1 ? '' : 's'} with errors held back (${kept} kept the version last published, ${held.length - kept} left out); the rest was ${command === 'build' ? 'published' : 'checked'}. Exit 1 until fixed.\n`);
+    return EXIT_FAILED;
+  }
   return EXIT_OK;
 }
 

@@ -47,9 +47,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'build',
     summary: 'validate content and write the feeds to the output folder',
-    description: 'Validate the content and write the feeds into the output folder. With any error, nothing is written.',
-    options: [...WHERE, 'now', 'quiet', 'cache'],
-    examples: ['feedpipe build', 'feedpipe build --now 2026-01-01T09:00:00Z --out public'],
+    description:
+      'Validate the content and write the feeds into the output folder. With any error, nothing is written;\n' +
+      'with --keep-going, the files with errors are held back (each keeps its last published version) and the rest is published.',
+    options: [...WHERE, 'now', 'quiet', 'cache', 'keepGoing'],
+    examples: ['feedpipe build', 'feedpipe build --now 2026-01-01T09:00:00Z --out public', 'feedpipe build --keep-going'],
     run: async (values, io) => {
       const options = buildOptionsOf(values, io);
       return (await import('./build-command.js')).runBuild(options, !!values.quiet, io);

@@ -31,6 +31,10 @@ export const OPTIONS = {
     sample: '2026-01-01T09:00:00Z',
   },
   quiet: { flags: '--quiet', description: 'print errors only' },
+  keepGoing: {
+    flags: '--keep-going',
+    description: 'publish even if some files have errors, as "feedpipe start" does: each such file keeps its last published version, or stays out (still exits 1)',
+  },
   cache: { flags: '--no-cache', description: 'neither read nor write the build cache (.feedpipe-cache beside the config)' },
   watch: { flags: '--watch', description: 'also rebuild when content or config files change' },
   logFormat: { flags: '--log-format <format>', description: 'human (default) or json, one object per line', sample: 'json' },
@@ -48,6 +52,7 @@ export interface OptionValues {
   out?: string;
   now?: string;
   quiet?: boolean;
+  keepGoing?: boolean;
   cache?: boolean;
   watch?: boolean;
   logFormat?: string;
@@ -75,6 +80,7 @@ export function buildOptionsOf(values: OptionValues, io: CliIO): BuildOptions {
     ...(now ? { now } : {}),
     ...(io.cwd ? { cwd: io.cwd } : {}),
     ...(values.cache === false ? {} : { cacheDir: CACHE_DIR }),
+    ...(values.keepGoing ? { keepGoing: true } : {}),
   };
 }
 

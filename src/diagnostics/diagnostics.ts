@@ -25,6 +25,11 @@ export interface Diagnostic {
   message: string;
   /** What to do about it. */
   hint?: string;
+  /**
+   * An error of a file that a publisher (or `build --keep-going`) set aside: reported on every
+   * run, but it does not stop the others from being published (src/build/hold.ts).
+   */
+  held?: true;
 }
 
 /**
@@ -39,8 +44,9 @@ export function diagnostic(d: Omit<Diagnostic, 'severity'> & { severity?: Severi
   return out;
 }
 
+/** True if some error stops the build: every error but those of files set aside (`held`). */
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.severity === 'error');
+  return diagnostics.some((d) => d.severity === 'error' && !d.held);
 }
 
 export function formatField(path: readonly PropertyKey[]): string {

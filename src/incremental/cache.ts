@@ -74,6 +74,8 @@ export class BuildCache {
   paths?: string[];
   /** The last build's loaded articles, in the order of `paths`, with each path's index (never saved). */
   loaded?: { paths: readonly string[]; entries: readonly { hash?: string; article?: Article; diagnostics: Diagnostic[] }[]; index: Map<string, number> };
+  /** The articles the last publication carried, by source path: what a file with errors stands as (src/build/hold.ts; never saved). */
+  published?: ReadonlyMap<string, { hash: string; article: Article }>;
   /** The last build's selection, for a publisher's next build (never saved). */
   selection?: SelectionMemo;
   /**

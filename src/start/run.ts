@@ -73,6 +73,7 @@ export function createRun(options: RunOptions): RunBuild {
       warnings: report.diagnostics.length - errors,
       nextDue: report.nextDue,
       durationMs: report.durationMs,
+      ...(report.held?.length ? { held: report.held.length } : {}),
       ...(prepared ? { prepared: true } : {}),
     });
   };
@@ -94,7 +95,9 @@ export function createRun(options: RunOptions): RunBuild {
     progress.done();
     const { report } = built;
     if (report.diagnostics.some((d) => d.code === 'build-aborted')) return { ok: false };
-    log.diagnosticsIfChanged(report.diagnostics);
+    // A held file's errors are said on every run, until it is fixed; others only when they change.
+    if (report.held?.length) log.diagnostics(report.diagnostics);
+    else log.diagnosticsIfChanged(report.diagnostics);
     logRun(triggers, now, report, built.prepared);
     if (report.config) options.reconcile(report.config);
     // Served first, then announced: a hub fetching the feed gets the new version.

@@ -40,6 +40,8 @@ export interface RunRecord {
   durationMs: number;
   /** An unexpected exception, if the build threw. */
   error?: string;
+  /** Files with errors held back (src/build/hold.ts): the rest was published. */
+  held?: number;
   /** The files were built ahead of the due time (content unchanged since) and only written now. */
   prepared?: boolean;
 }
@@ -135,6 +137,7 @@ export function formatRunHuman(r: RunRecord): string {
   else {
     parts.push(r.changes.length ? r.changes.map((c) => `${c.feed} +${c.added} ~${c.updated} -${c.removed}`).join(', ') : 'no changes');
     parts.push(`${r.written} written, ${r.unchanged} unchanged${r.removed ? `, ${r.removed} removed` : ''}${r.warnings ? `, ${count(r.warnings, 'warning')}` : ''}`);
+    if (r.held) parts.push(`${count(r.held, 'file')} held back by ${count(r.errors, 'error')} (each keeps its last published version, if any)`);
   }
   parts.push(r.nextDue ? `next due ${instant(r.nextDue)}` : 'nothing scheduled');
   parts.push(`${Math.round(r.durationMs)} ms${r.prepared ? ' (built ahead)' : ''}`);
@@ -156,6 +159,7 @@ export function formatRunJson(r: RunRecord): string {
       nextDue: r.nextDue ? r.nextDue.toISOString() : null,
       durationMs: Math.round(r.durationMs),
       ...(r.error ? { error: r.error } : {}),
+      ...(r.held ? { held: r.held } : {}),
       ...(r.prepared ? { prepared: true } : {}),
     }) + '\n'
   );

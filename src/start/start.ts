@@ -155,8 +155,9 @@ interface Site {
 async function wirePublisher(site: Site, running: Running): Promise<{ publisher: Publisher; memory: SiteMemory; reconciler: Reconciler }> {
   const { options, log, contentDir, outDir, cwd } = site;
   const runOneBuild = options.buildImpl ?? build;
-  // Builds always go to the folder this process locked, whatever the config says later.
-  const memory = createSiteMemory({ ...options.build, contentDir, outDir, cwd });
+  // Builds always go to the folder this process locked, whatever the config says later; a file
+  // with errors never holds back another's publication (src/build/hold.ts).
+  const memory = createSiteMemory({ ...options.build, keepGoing: true, contentDir, outDir, cwd });
   const configFile = configFileOf(site);
   const preparer = createPreparer({ contentDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
   const onCronTick = () => publisher.trigger('cron');

@@ -137,7 +137,8 @@ describe('feedpipe start (in process)', () => {
     const good = await read(path.join(s.outDir, 'feed.xml'));
     await writeFile(path.join(s.contentDir, 'b.md'), '---\ntitle: Broken\ndate: 2026-02-30\n---\n');
     await p.until(() => p.runs().length === 2);
-    expect(p.runs()[1]).toMatch(/ watch  FAILED: 1 error, 0 warnings; the published feeds are unchanged/);
+    // The broken file never published is held out; nothing else changes.
+    expect(p.runs()[1]).toMatch(/ watch  no changes · 0 written, 5 unchanged · 1 file held back by 1 error \(each keeps its last published version, if any\)/);
     expect(p.out.stderr).toContain('content/b.md:3:7  error  date: "2026-02-30" is not a real date');
     expect(await read(path.join(s.outDir, 'feed.xml'))).toBe(good);
     const fixedAt = Date.now();
