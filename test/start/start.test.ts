@@ -107,6 +107,24 @@ describe('feedpipe start (in process)', () => {
     await p.stop();
   });
 
+  it('publishes an article at its due time although another file has an error: the broken draft is held, its error logged every run', async () => {
+    for (const prepareAboveMs of [250, -1]) {
+      const due = new Date(Math.ceil((Date.now() + 1500) / 100) * 100);
+      const s = await site({ 'a.md': article({ title: 'On time', date: due.toISOString() }), 'typo.md': '---\ntitle: Draft\ndraft: yes please\ndate: 2026-01-01\n---\n' });
+      const p = launch(s.root, { prepareAboveMs });
+      await p.until(() => p.runs().length === 1);
+      expect(p.runs()[0]).toMatch(/1 file held back by 1 error/);
+      await p.until(async () => (await read(path.join(s.outDir, 'feed.xml'))).includes('On time'), 3000);
+      const seen = Date.now();
+      expect(seen).toBeGreaterThanOrEqual(due.getTime());
+      expect(seen - due.getTime()).toBeLessThan(1000);
+      await p.until(() => p.runs().length === 2);
+      expect(p.runs()[1]).toMatch(/ due    main \+1 ~0 -0 · \d+ written, \d+ unchanged · 1 file held back by 1 error/);
+      expect(p.out.stderr.split('content/typo.md:3:8  error').length - 1).toBe(2);
+      await p.stop();
+    }
+  });
+
   it('on a slow site, builds ahead of the due time and only writes at it — unless the content changed meanwhile', async () => {
     for (const edit of [false, true]) {
       const due = new Date(Math.ceil((Date.now() + 1500) / 100) * 100);
