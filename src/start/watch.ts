@@ -119,8 +119,10 @@ function watchFolder(options: SourceWatchOptions, folder: string, rules: FolderW
     w.on('all', (event, file) => onEvent(event, named(file)));
     w.on('error', (e) => {
       const message = e instanceof Error ? e.message : String(e);
-      if (warned.has(message)) return;
-      warned.add(message);
+      // Once per kind: a full inotify table fails every path that follows, each with its name.
+      const kind = (e as NodeJS.ErrnoException | undefined)?.code ?? message;
+      if (warned.has(kind)) return;
+      warned.add(kind);
       options.warn(`watching ${shown}: ${message}; the scan every few seconds still finds changes`, message);
     });
     return w;

@@ -130,9 +130,14 @@ describe('watchSources', () => {
   it('a folder that cannot be watched, or a watcher that fails, is a warning (once per message), not a stop', () => {
     const w = setup({ failOn: contentDir });
     expect(w.warnings).toEqual(['cannot watch content: ENOSPC: too many watchers; the scan every few seconds still finds changes']);
+    const full = (file: string) => Object.assign(new Error(`ENOSPC: System limit for number of file watchers reached, watch '${file}'`), { code: 'ENOSPC' });
+    w.config!.fail(full('/site/a'));
+    w.config!.fail(full('/site/b'));
     w.config!.fail(new Error('EPERM'));
-    w.config!.fail(new Error('EPERM'));
-    expect(w.warnings.slice(1)).toEqual([`watching ${root}: EPERM; the scan every few seconds still finds changes`]);
+    expect(w.warnings.slice(1)).toEqual([
+      `watching ${root}: ENOSPC: System limit for number of file watchers reached, watch '/site/a'; the scan every few seconds still finds changes`,
+      `watching ${root}: EPERM; the scan every few seconds still finds changes`,
+    ]);
   });
 });
 
