@@ -142,7 +142,7 @@ describe('feedpipe start --watch, as a process', () => {
             ms = performance.now() - changed;
             if (f && kind.shows(f.items, i, f.title)) break;
             if (ms > 5000) break;
-            await new Promise((r) => setTimeout(r, 5));
+            await new Promise((r) => setTimeout(r, 10));
           }
           took.push(Math.round(ms));
           const where = `${kind.name}, change ${i} of ${TIMES}: ${Math.round(ms)} ms (earlier: ${took.join(', ')})\nstdout:\n${out.stdout.slice(-3000)}\nstderr:\n${out.stderr}`;
@@ -151,7 +151,7 @@ describe('feedpipe start --watch, as a process', () => {
       }
     } finally {
       const lines = [...latencies].map(([name, took]) => `  ${name}: median ${median(took)} ms, max ${Math.max(...took)} ms`);
-      console.log(`watch latency, change to feed (polled every 5 ms), ${TIMES} each:\n${lines.join('\n')}`);
+      console.log(`watch latency, change to feed (polled every 10 ms), ${TIMES} each:\n${lines.join('\n')}`);
       child.kill('SIGTERM');
       await exited;
     }
