@@ -49,6 +49,8 @@ export const CATALOGUE = {
   // Fields of an article (content/schema.ts).
   'invalid-date': { hint: 'write a date like 2025-03-01, a local time like 2025-03-01T09:30, or an instant like 2025-03-01T09:30:00Z', docs: '#content-format' },
   'updated-before-date': { hint: 'updated is when the article last changed, so not before its date; correct it or remove it', docs: '#content-format', severity: 'warning' },
+  // build/select.ts, over select's visible articles.
+  'updated-in-future': { hint: 'set updated to when the article last changed, or remove it', docs: '#content-format' },
   'invalid-slug': { hint: 'for example: us-japan-alliance', docs: '#content-format' },
   'invalid-id': { hint: 'use a plain word such as alliance-2024, or a URI such as urn:uuid:…', docs: '#content-format' },
   'conflicting-fields': { hint: 'keep only one of the two fields', docs: '#content-format' },
