@@ -1,10 +1,11 @@
 /** Stage 2: what is public, decided by select (src/publish/select.ts) alone; then the feeds' models. */
-import { findCollisions } from '../content/schema.js';
-import { hasErrors } from '../diagnostics/diagnostics.js';
+import { locateField } from '../content/locate.js';
+import { findCollisions, type Article } from '../content/schema.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { reuseSelection } from '../incremental/selection.js';
 import { buildFeedModels, type FeedModel } from '../publish/model.js';
-import { select } from '../publish/select.js';
+import { select, updatedLater } from '../publish/select.js';
 import type { BuildRun } from './run.js';
 
 /** Fills the report's selection; the feed models, or undefined when the build has errors. */
@@ -13,7 +14,7 @@ export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | und
   // A publisher that rebuilds after an edit that moved no article reuses its last selection, if select's window says so.
   const { selection, collisions } = reuseSelection(cache.selection, report.articles, now) ?? { selection: select(report.articles, now), collisions: findCollisions(report.articles) };
   if (run.options.cache) cache.selection = { articles: report.articles, selection, collisions };
-  report.diagnostics.push(...collisions);
+  report.diagnostics.push(...collisions, ...updatedLater(selection.visible, now).map(updatedInFuture));
   report.visible = selection.visible;
   report.scheduled = selection.scheduled;
   report.drafts = selection.drafts;
@@ -22,4 +23,20 @@ export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | und
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
   if (hasErrors(report.diagnostics)) return undefined;
   return buildFeedModels(report.visible, run.config);
+}
+
+/**
+ * A public article whose `updated` is later than the build's clock: the feeds would announce an
+ * edit that has not happened (the W3C validator calls the date implausible). An error, at the
+ * field; the window of select already ends when that time comes.
+ */
+function updatedInFuture(a: Article): Diagnostic {
+  return diagnostic({
+    code: 'updated-in-future',
+    file: a.source.displayPath,
+    ...locateField(a, ['updated']),
+    field: 'updated',
+    // Without the build's time: a publisher prints a diagnostic again only when it changes.
+    message: `${a.updated!.toISOString()} is later than the time of this build: the feeds would announce an edit that has not happened`,
+  });
 }

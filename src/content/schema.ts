@@ -6,6 +6,7 @@ import { zodIssuesToDiagnostics } from '../util/validate.js';
 import { isLanguageTag, languageTagIssue } from '../util/language-tag.js';
 import { parseYaml, type ParsedYaml } from '../util/yaml.js';
 import { parseDate, zonedParts } from '../util/dates.js';
+import { resolveId } from './id.js';
 import { parseFrontmatter, type SourceFile } from './split.js';
 
 const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
@@ -65,9 +66,6 @@ export function frontmatterSchema(timeZone: string) {
       lang: z.string().refine(isLanguageTag, languageTagIssue).optional(),
     })
     .superRefine((fm, ctx) => {
-      if (fm.updated && fm.date && fm.updated.getTime() < fm.date.getTime()) {
-        ctx.addIssue({ code: 'custom', path: ['updated'], message: 'is before date', params: { code: 'updated-before-date' } });
-      }
       if (fm.author && fm.authors) {
         ctx.addIssue({ code: 'custom', path: ['authors'], message: 'give either author or authors, not both', params: { code: 'conflicting-fields' } });
       }
@@ -189,6 +187,17 @@ export function resolveUrl(rel: string, base: string): string {
 
 const PLAIN_PATH = /^(?:(?!\.\.?(?:\/|$))[A-Za-z0-9\-_.~]+\/)*(?:(?!\.\.?$)[A-Za-z0-9\-_.~]+)?$/;
 
+/** A lead image's absolute URL against the article's, if that is an http(s) URL. */
+function leadImageUrl(src: string, articleUrl: string): string | undefined {
+  let resolved: URL;
+  try {
+    resolved = new URL(src, articleUrl);
+  } catch {
+    return undefined;
+  }
+  return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.toString() : undefined;
+}
+
 export function validateArticle(source: SourceFile, config: Config): { article?: Article; diagnostics: Diagnostic[] } {
   const file = source.displayPath;
   const schema = schemaFor(config.site.timezone);
@@ -217,26 +226,25 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     return { diagnostics };
   }
   const url = articleUrl(config, slug, fm.date, fm.section);
-  const prefix = defaultIdPrefix(config);
-  const id = fm.id ? (/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(fm.id) ? fm.id : prefix + fm.id) : prefix + slug;
-  let image: Article['image'];
-  if (fm.image) {
-    let resolved: URL | undefined;
-    try {
-      resolved = new URL(fm.image.src, url);
-    } catch {
-      resolved = undefined;
-    }
-    if (!resolved || (resolved.protocol !== 'http:' && resolved.protocol !== 'https:')) {
-      const where = full().locate(typeof (input as { image?: unknown }).image === 'string' ? ['image'] : ['image', 'src']);
-      diagnostics.push(diagnostic({ code: 'invalid-url', file, ...where, field: 'image', message: `"${fm.image.src}" is not an http(s) URL or a relative path`, hint: 'use a path relative to the article, such as images/lead.jpg, or an https:// URL' }));
-      return { diagnostics };
-    }
-    image = { url: resolved.toString(), alt: fm.image.alt };
-  }
-  if (fm.id && !URL.canParse(id)) {
-    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...full().locate(['id']), field: 'id', message: `"${fm.id}" is not a valid URI` }));
+  const resolved = fm.id === undefined ? { id: defaultIdPrefix(config) + slug } : resolveId(fm.id, defaultIdPrefix(config));
+  if ('problem' in resolved) {
+    diagnostics.push(diagnostic({ code: 'invalid-id', file, ...full().locate(['id']), field: 'id', message: `"${fm.id}" ${resolved.problem}` }));
     return { diagnostics };
+  }
+  const { id } = resolved;
+  const imageUrl = fm.image && leadImageUrl(fm.image.src, url);
+  if (fm.image && !imageUrl) {
+    const where = full().locate(typeof (input as { image?: unknown }).image === 'string' ? ['image'] : ['image', 'src']);
+    diagnostics.push(diagnostic({ code: 'invalid-url', file, ...where, field: 'image', message: `"${fm.image.src}" is not an http(s) URL or a relative path`, hint: 'use a path relative to the article, such as images/lead.jpg, or an https:// URL' }));
+    return { diagnostics };
+  }
+  const image: Article['image'] = fm.image && imageUrl ? { url: imageUrl, alt: fm.image.alt } : undefined;
+  // A last change before publication is a typo, not a reason to hold the article back: it is
+  // published as never updated (an entry's updated before its published would mean nothing).
+  const updated = fm.updated && fm.updated.getTime() < fm.date.getTime() ? undefined : fm.updated;
+  if (fm.updated && !updated) {
+    const message = `${fm.updated.toISOString()} is before date ${fm.date.toISOString()}, so it is ignored: the feeds date the last change at publication`;
+    diagnostics.push(diagnostic({ code: 'updated-before-date', file, ...full().locate(['updated']), field: 'updated', message }));
   }
   const authors = fm.authors ?? (fm.author ? [fm.author] : config.site.author ? [config.site.author] : []);
   // The parse is spent: an Article kept in memory should not hold a YAML document.
@@ -251,7 +259,7 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     tags: [...new Set(fm.tags ?? [])],
     authors,
     draft: fm.draft ?? false,
-    ...(fm.updated ? { updated: fm.updated } : {}),
+    ...(updated ? { updated } : {}),
     ...(fm.summary ? { summary: fm.summary } : {}),
     ...(fm.section ? { section: fm.section } : {}),
     ...(image ? { image } : {}),

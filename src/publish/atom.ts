@@ -36,7 +36,8 @@ function entry(x: XmlStrings, a: Article, r: FeedContent) {
     // feed declares titles and summaries type="html": plain text is escaped as HTML first.
     title: x.put(escapeXml(a.title)),
     link: a.url,
-    id: a.id,
+    // As written, as in RSS and JSON Feed: feed would percent-encode a non-ASCII IRI (XmlStrings.iri).
+    id: x.iri(a.id),
     // <updated> and <published> (feed-dates.ts).
     date: x.date(updatedAt(a), rfc3339Date(updatedAt(a))),
     published: x.date(publishedAt(a), rfc3339Date(publishedAt(a))),

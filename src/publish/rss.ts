@@ -45,7 +45,8 @@ function item(x: XmlStrings, a: Article, r: FeedContent) {
   return {
     title: rssTitle(x, a.title),
     link: a.url,
-    id: a.id,
+    // <guid isPermaLink="false">, the id as written (xml-js would un-escape a literal "&amp;" in it).
+    id: x.put(a.id),
     // <pubDate> is the publication (feed-dates.ts), never the update: feed writes `published` over `date`, so only `date` is given.
     date: x.date(publishedAt(a), rssDate(publishedAt(a))),
     // description is HTML by convention: the plain summary is escaped as HTML.

@@ -20,20 +20,30 @@ export interface Selection {
 }
 
 /**
- * The clocks over which a selection stays the same: from its newest public
+ * The clocks over which a build's answer stays the same: from its newest public
  * article's date (a clock before it hides that article) up to, not including,
  * its next due date. Epoch milliseconds; no lower bound on an empty site.
+ *
+ * A build's answer also depends on each public article's `updated` against the
+ * clock: one later than the clock is an error (build/select.ts), since the feed
+ * would announce an edit that has not happened. So every public `updated` at or
+ * before `now` raises the lower bound too (a clock stepped back below it would
+ * fail), and every one after `now` lowers the upper bound (a clock that reaches
+ * it would no longer fail). A window where the build passes thus starts at the
+ * latest date or `updated` of any public article.
  */
 export interface ClockWindow {
   validFrom: number;
   validUntil?: number;
 }
 
-/** What select reads of an article: its date as an instant or epoch milliseconds. */
+/** What select reads of an article: its dates as instants or epoch milliseconds. */
 export interface SelectInput {
   id: string;
   draft: boolean;
   date: Date | number;
+  /** Read for the window only (see ClockWindow). */
+  updated?: Date | number | undefined;
 }
 
 export function select(articles: readonly Article[], now: Date): Selection {
@@ -49,8 +59,31 @@ export function select(articles: readonly Article[], now: Date): Selection {
   const newest = sortNewestFirst(visible);
   const soonest = scheduled.sort((a, b) => -newestFirst(a, b));
   const nextDue = soonest[0]?.date;
-  const window: ClockWindow = { validFrom: newest[0]?.date.getTime() ?? -8.64e15, ...(nextDue ? { validUntil: nextDue.getTime() } : {}) };
+  const window = windowOf(newest, t, nextDue?.getTime());
   return { visible: newest, scheduled: soonest, drafts, ...(nextDue ? { nextDue } : {}), window };
+}
+
+/** The window of a selection whose public articles are `visible` (newest first) at `t` (see ClockWindow). */
+function windowOf(visible: readonly Article[], t: number, nextDue: number | undefined): ClockWindow {
+  let validFrom = visible[0]?.date.getTime() ?? -8.64e15;
+  let validUntil = nextDue;
+  for (const a of visible) {
+    const u = a.updated?.getTime();
+    if (u === undefined) continue;
+    if (u <= t) validFrom = Math.max(validFrom, u);
+    else validUntil = validUntil === undefined ? u : Math.min(validUntil, u);
+  }
+  return { validFrom, ...(validUntil !== undefined ? { validUntil } : {}) };
+}
+
+/**
+ * The public articles (of a selection's `visible`) whose `updated` is later than `now`: the feed
+ * would announce an edit that has not happened, so the build reports each as an error. Constant
+ * over the selection's window. Decides nothing about what is public.
+ */
+export function updatedLater(visible: readonly Article[], now: Date): Article[] {
+  const t = now.getTime();
+  return visible.filter((a) => a.updated !== undefined && a.updated.getTime() > t);
 }
 
 /** Whether a selection whose window is `window` is also the answer at `now` (for the same articles). */
@@ -58,9 +91,9 @@ export function holdsAt(window: ClockWindow, now: number): boolean {
   return now >= window.validFrom && (window.validUntil === undefined || now < window.validUntil);
 }
 
-/** Whether select sees `a` and `b` alike: then at every clock it puts them in the same place. */
+/** Whether select sees `a` and `b` alike: then at every clock it puts them in the same place, within the same window. */
 export function sameToSelect(a: SelectInput, b: SelectInput): boolean {
-  return a.id === b.id && a.draft === b.draft && +a.date === +b.date;
+  return a.id === b.id && a.draft === b.draft && +a.date === +b.date && (a.updated === undefined ? b.updated === undefined : b.updated !== undefined && +a.updated === +b.updated);
 }
 
 /** Newest first, ties by id: sorts on precomputed keys, which is several times faster for large sites. */

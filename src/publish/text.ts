@@ -53,10 +53,21 @@ export class XmlStrings {
     return date;
   }
 
+  /**
+   * A placeholder for an IRI that feed passes through `new URL()` (Atom's entry <id>): the URL
+   * parser percent-encodes what is not ASCII (`tag:…:café` becomes `tag:…:caf%C3%A9`), so the
+   * entry would have another identity than the same item's RSS guid and JSON Feed id. This
+   * placeholder is `urn:` and a put() placeholder, which the parser percent-encodes to
+   * `urn:%EE%80%80<n>%EE%80%81` and nothing else; restore() puts the IRI back as written.
+   */
+  iri(value: string): string {
+    return `urn:${this.put(value)}`;
+  }
+
   restore(xml: string): string {
     // One pass: a restored value is never scanned again, even if it looks like a placeholder.
-    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001/g, (_, cdata?: string, attr?: string, text?: string) => {
-      const v = this.values[Number(cdata ?? attr ?? text)]!;
+    return xml.replace(/<!\[CDATA\[\uE000(\d+)\uE001\]\]>|="\uE000(\d+)\uE001"|\uE000(\d+)\uE001|urn:%EE%80%80(\d+)%EE%80%81/g, (_, cdata?: string, attr?: string, text?: string, iri?: string) => {
+      const v = this.values[Number(cdata ?? attr ?? text ?? iri)]!;
       const escape = v.hex ? escapeXmlHex : escapeXml;
       return attr !== undefined ? `="${escapeXmlAttribute(v.text, escape)}"` : escape(v.text);
     });

@@ -40,6 +40,25 @@ describe('frontmatter validation', () => {
     expect(validate(valid('id: urn:uuid:4a7c4f5e-1d2b-4c3a-9e8f-0a1b2c3d4e5f\n')).article!.id).toBe('urn:uuid:4a7c4f5e-1d2b-4c3a-9e8f-0a1b2c3d4e5f');
   });
 
+  it('keeps a non-ASCII id as written, never percent-encoded', () => {
+    expect(validate(valid('id: tag:news.example.com,2026:café-日本\n')).article!.id).toBe('tag:news.example.com,2026:café-日本');
+    expect(validate(valid('id: café\n')).article!.id).toBe('tag:news.example.com,2000:café');
+  });
+
+  it.each([
+    ['id: story 123', 5, 'contains a space'],
+    ['id: "tag:news.example.com,2026:a b"', 5, 'contains a space'],
+    ['id: "<b>scoop</b>"', 5, 'contains "<", which an IRI cannot carry'],
+    ['id:\n  urn:x:{a}', 3, 'contains "{", which an IRI cannot carry'],
+    ['id: "urn:x:50%"', 5, 'has "%"'],
+    ['id: tag:news.example.com:scoop', 5, 'is not a tag URI as RFC 4151 defines it'],
+  ])('refuses %j at the id, without prefixing or publishing it', (line, column, problem) => {
+    const { article, diagnostics } = validate(valid(`${line}\n`));
+    expect(article).toBeUndefined();
+    expect(diagnostics).toMatchObject([{ code: 'invalid-id', severity: 'error', file: 'content/2025/alliance.md', field: 'id', line: line.includes('\n') ? 5 : 4, column }]);
+    expect(diagnostics[0]!.message).toContain(problem);
+  });
+
   it('points at the line and column of an invalid date', () => {
     const { diagnostics } = validate('---\ntitle: A\ndate: 2025-02-30\n---\n');
     expect(diagnostics).toMatchObject([{ code: 'invalid-date', file: 'content/2025/alliance.md', line: 3, column: 7, field: 'date' }]);
@@ -77,9 +96,13 @@ describe('frontmatter validation', () => {
     expect(validate(valid('draft: false\n')).article!.draft).toBe(false);
   });
 
-  it('refuses updated before date', () => {
-    const { diagnostics } = validate(valid('updated: 2025-03-01\n'));
-    expect(diagnostics).toMatchObject([{ code: 'updated-before-date', field: 'updated', line: 4 }]);
+  it('warns about updated before date and publishes the article as never updated', () => {
+    const { article, diagnostics } = validate(valid('updated: 2025-03-01\n'));
+    expect(diagnostics).toMatchObject([{ code: 'updated-before-date', severity: 'warning', field: 'updated', line: 4, column: 10 }]);
+    expect(diagnostics[0]!.message).toBe('2025-03-01T00:00:00.000Z is before date 2025-03-13T23:30:00.000Z, so it is ignored: the feeds date the last change at publication');
+    expect(article).toBeDefined();
+    expect(article!.updated).toBeUndefined();
+    expect(validate(valid('updated: 2025-03-20\n')).article!.updated).toEqual(new Date('2025-03-20T00:00:00Z'));
   });
 
   it('reports every problem in a file, not only the first', () => {

@@ -1,8 +1,10 @@
 /**
  * Every shortcut equals a cold build. Random sequences of edits, moves, deletions, additions,
- * drafts, date changes and clock steps (forward and back) drive three incremental paths side by
- * side, and after every step each must publish byte for byte what a cold build of the same content
- * publishes at the same instant, and never carry an article that select hides:
+ * drafts, date changes, `updated` changes (before the date, between it and the clock, after the
+ * clock: a warning, nothing, an error on a public article) and clock steps (forward and back)
+ * drive three incremental paths side by side, and after every step each must succeed or fail as a
+ * cold build of the same content at the same instant does, with the same diagnostics, publish
+ * byte for byte what it publishes, and never carry an article that select hides:
  * - a one-off `feedpipe build` (cacheDir + reuseLastResult: the standing proof, the changed-only
  *   build, the on-disk cache);
  * - the long-running publisher (one BuildCache in memory, the watcher's changed paths: the reused
@@ -24,7 +26,7 @@ const T0 = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
 const RUNS = Number(process.env.FEEDPIPE_PROPERTY_RUNS ?? 12);
 /** How often each shortcut was taken over the whole run: a property that never takes one proves nothing. */
-const taken = { stands: 0, changedOnly: 0, publisherReused: 0, prepared: 0 };
+const taken = { stands: 0, changedOnly: 0, publisherReused: 0, prepared: 0, failed: 0, updatedBefore: 0 };
 
 interface Story {
   /** A token unique to the story, in its title and body, so a leak is found wherever it lands. */
@@ -32,6 +34,8 @@ interface Story {
   rev: number;
   /** Hours from T0. */
   hours: number;
+  /** `updated`, hours from T0; none when undefined. */
+  updated?: number;
   draft: boolean;
   tags: string[];
   section?: string;
@@ -40,28 +44,36 @@ interface Story {
 type Op =
   | { op: 'edit'; pick: number }
   | { op: 'redate'; pick: number; hours: number }
+  | { op: 'update'; pick: number; from: 'date' | 'now'; hours?: number }
   | { op: 'draft'; pick: number; draft: boolean }
   | { op: 'retag'; pick: number; tags: string[]; section?: string }
   | { op: 'move'; pick: number; folder: string; rename: boolean }
   | { op: 'remove'; pick: number }
-  | { op: 'add'; hours: number; tags: string[] }
-  | { op: 'clock'; hours: number };
+  | { op: 'add'; hours: number; tags: string[]; updated?: number }
+  | { op: 'clock'; hours: number }
+  | { op: 'clockAt'; pick: number; minutes: number };
 
 const tagsArb = fc.subarray(['Alpha', 'Beta', 'R&D', 'Gamma']);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('edit' as const), pick: fc.nat() }),
   fc.record({ op: fc.constant('redate' as const), pick: fc.nat(), hours: fc.integer({ min: -48, max: 48 }) }),
+  // Hours from the story's date (before it: a warning) or from the clock (after it: an error if
+  // the story is public; a clock stepped back below it: the same); no key: the field is removed.
+  fc.record({ op: fc.constant('update' as const), pick: fc.nat(), from: fc.constantFrom('date' as const, 'now' as const), hours: fc.integer({ min: -4, max: 4 }) }, { requiredKeys: ['op', 'pick', 'from'] }),
   fc.record({ op: fc.constant('draft' as const), pick: fc.nat(), draft: fc.boolean() }),
   fc.record({ op: fc.constant('retag' as const), pick: fc.nat(), tags: tagsArb, section: fc.constantFrom(undefined, 'World', 'Sport') }, { requiredKeys: ['op', 'pick', 'tags'] }),
   fc.record({ op: fc.constant('move' as const), pick: fc.nat(), folder: fc.constantFrom('', '2026', 'archive/old'), rename: fc.boolean() }),
   fc.record({ op: fc.constant('remove' as const), pick: fc.nat() }),
-  fc.record({ op: fc.constant('add' as const), hours: fc.integer({ min: -48, max: 48 }), tags: tagsArb }),
-  fc.record({ op: fc.constant('clock' as const), hours: fc.integer({ min: -30, max: 30 }) }),
+  fc.record({ op: fc.constant('add' as const), hours: fc.integer({ min: -48, max: 48 }), tags: tagsArb, updated: fc.integer({ min: -60, max: 60 }) }, { requiredKeys: ['op', 'hours', 'tags'] }),
+  fc.record({ op: fc.constant('clock' as const), hours: fc.oneof(fc.integer({ min: -30, max: 30 }), fc.integer({ min: -4, max: 4 })) }),
+  // The clock just before, at or just after a story's `updated`: the edges of select's window.
+  fc.record({ op: fc.constant('clockAt' as const), pick: fc.nat(), minutes: fc.constantFrom(-1, 0, 1) }),
 );
 
 function text(s: Story): string {
   const fields = [`title: Story ${s.name} r${s.rev}`, `date: ${new Date(T0 + s.hours * HOUR).toISOString()}`, `draft: ${s.draft}`, `tags: ${JSON.stringify(s.tags)}`];
   if (s.section) fields.push(`section: ${s.section}`);
+  if (s.updated !== undefined) fields.push(`updated: ${new Date(T0 + s.updated * HOUR).toISOString()}`);
   return `---\n${fields.join('\n')}\n---\nThe story of ${s.name}, revision ${s.rev}.\n`;
 }
 
@@ -83,7 +95,8 @@ async function runSequence(ops: Op[]): Promise<void> {
     stories.set(`${s.name}.md`, s);
     await put(`${s.name}.md`, s);
   }
-  let now = new Date(T0);
+  // Five hours after the newest public story: room for a clock stepped back without hiding it.
+  let now = new Date(T0 + 5 * HOUR);
   const config = { ...baseConfig, feeds: { limit: 3 } };
   const base = { config, contentDir: site.contentDir, cwd: site.root, parallel: false };
   const oneOff = { ...base, outDir: path.join(site.root, 'one-off'), cacheDir: path.join(site.root, '.cache'), reuseLastResult: true };
@@ -98,6 +111,10 @@ async function runSequence(ops: Op[]): Promise<void> {
     const what = `after ${JSON.stringify(step)} at ${now.toISOString()}`;
     expect(a.ok, what).toBe(cold.ok);
     expect(b.ok, what).toBe(cold.ok);
+    expect(said(a), `one-off build's diagnostics ${what}`).toEqual(said(cold));
+    expect(said(b), `publisher's diagnostics ${what}`).toEqual(said(cold));
+    if (!cold.ok) taken.failed++;
+    if (said(cold).some((d) => d.startsWith('updated-before-date'))) taken.updatedBefore++;
     if (a.kind === 'stands') taken.stands++;
     if (a.kind === 'changed-only') taken.changedOnly++;
     if (b.stats.reused > 0) taken.publisherReused++;
@@ -107,6 +124,7 @@ async function runSequence(ops: Op[]): Promise<void> {
       if (prepared && preparedHolds(prepared.proof, inputsDigest(site.contentDir), now)) {
         taken.prepared++;
         expect(new Map(prepared.report.files), `prepared build ${what}`).toEqual(cold.files);
+        expect(said(prepared.report), `prepared build's diagnostics ${what}`).toEqual(said(cold));
       }
       const inputs = inputsDigest(site.contentDir);
       const report = await build({ ...base, outDir: path.join(site.root, 'prepared'), now, write: false });
@@ -123,8 +141,13 @@ async function runSequence(ops: Op[]): Promise<void> {
       now = new Date(now.getTime() + step.hours * HOUR);
       return undefined;
     }
+    if (step.op === 'clockAt') {
+      const updated = rels.map((r) => stories.get(r)!.updated).filter((u) => u !== undefined);
+      if (updated.length) now = new Date(T0 + updated[step.pick % updated.length]! * HOUR + step.minutes * 60_000);
+      return undefined;
+    }
     if (step.op === 'add') {
-      const s: Story = { name: `k${String(serial++).padStart(3, '0')}`, rev: 0, hours: step.hours, draft: false, tags: step.tags };
+      const s: Story = { name: `k${String(serial++).padStart(3, '0')}`, rev: 0, hours: step.hours, draft: false, tags: step.tags, ...(step.updated !== undefined ? { updated: step.updated } : {}) };
       stories.set(`${s.name}.md`, s);
       await put(`${s.name}.md`, s);
       return [abs(`${s.name}.md`)];
@@ -148,6 +171,10 @@ async function runSequence(ops: Op[]): Promise<void> {
     }
     if (step.op === 'edit') s.rev++;
     if (step.op === 'redate') s.hours = step.hours;
+    if (step.op === 'update') {
+      if (step.hours === undefined) delete s.updated;
+      else s.updated = step.hours + (step.from === 'date' ? s.hours : (now.getTime() - T0) / HOUR);
+    }
     if (step.op === 'draft') s.draft = step.draft;
     if (step.op === 'retag') {
       s.tags = step.tags;
@@ -157,6 +184,11 @@ async function runSequence(ops: Op[]): Promise<void> {
     await put(rel, s);
     return [abs(rel)];
   }
+}
+
+/** What a build said, in an order that does not depend on which path found it. */
+function said(report: BuildReport): string[] {
+  return report.diagnostics.map((d) => `${d.code} ${d.severity} ${d.file}:${d.line}:${d.column} ${d.field ?? ''} ${d.message}`).sort();
 }
 
 async function expectSameAsCold(outDir: string, cold: BuildReport, what: string): Promise<void> {
@@ -172,7 +204,7 @@ async function expectSameAsCold(outDir: string, cold: BuildReport, what: string)
 
 describe('every shortcut build equals a cold build of the same content at the same instant', () => {
   it(
-    'over random sequences of edits, moves, deletions, drafts, date changes and clock steps',
+    'over random sequences of edits, moves, deletions, drafts, date and updated changes and clock steps',
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 4, maxLength: 14 }), (ops) => runSequence(ops)),
@@ -183,7 +215,10 @@ describe('every shortcut build equals a cold build of the same content at the sa
       expect(taken.changedOnly, 'the changed-only build was never taken').toBeGreaterThan(0);
       expect(taken.publisherReused, 'the publisher never reused an article').toBeGreaterThan(0);
       expect(taken.prepared, 'a prepared build was never published').toBeGreaterThan(0);
+      expect(taken.failed, 'no step ever failed (an updated later than the clock)').toBeGreaterThan(0);
+      expect(taken.updatedBefore, 'no step ever warned of an updated before its date').toBeGreaterThan(0);
     },
-    120_000,
+    // About a second a sequence on a quiet machine; ten for a shared, loaded one.
+    Math.max(120_000, RUNS * 10_000),
   );
 });

@@ -84,6 +84,15 @@ describe('feed package defects feedpipe owns', () => {
     expect(files.get('atom.xml')).toContain('<published>2026-03-01T00:30:00.000Z</published>');
   });
 
+  it("percent-encodes a non-ASCII Atom id (new URL), though RSS keeps it; ours writes the id as written in both", async () => {
+    const raw = rawFeed({ id: 'tag:e.example,2026:café' });
+    expect(raw.atom1()).toContain('<id>tag:e.example,2026:caf%C3%A9</id>');
+    expect(raw.rss2()).toContain('<guid isPermaLink="false">tag:e.example,2026:café</guid>');
+    const files = await ours({ title: 'A', id: 'tag:news.example.com,2026:café' });
+    expect(files.get('atom.xml')).toContain('<id>tag:news.example.com,2026:café</id>');
+    expect(files.get('feed.xml')).toContain('<guid isPermaLink="false">tag:news.example.com,2026:café</guid>');
+  });
+
   it('stamps new Date() when no date is given; ours dates the feed by its newest item', async () => {
     const raw = new Feed({ title: 'T', id: 'https://e.example/', link: 'https://e.example/', copyright: '' });
     expect(raw.rss2()).toContain(`<lastBuildDate>${new Date().toUTCString().slice(0, 16)}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdsAt, sameToSelect, select } from '../../src/publish/select.js';
+import { holdsAt, sameToSelect, select, updatedLater } from '../../src/publish/select.js';
 import { fakeArticle } from '../helpers/articles.js';
 
 const at = (iso: string) => new Date(iso);
@@ -54,11 +54,61 @@ describe('select: the one decision of what is public', () => {
     expect(select(articles, new Date(window.validFrom - 1)).visible).not.toEqual(visible);
   });
 
-  it('sameToSelect compares exactly what select reads: id, draft flag and date', () => {
+  it('sameToSelect compares exactly what select reads: id, draft flag, date and updated', () => {
     expect(sameToSelect(past, { id: 'p', draft: false, date: past.date.getTime() })).toBe(true);
     expect(sameToSelect(past, fakeArticle({ id: 'p', date: past.date, title: 'Other title' }))).toBe(true);
     expect(sameToSelect(past, { ...past, id: 'q' })).toBe(false);
     expect(sameToSelect(past, { ...past, draft: true })).toBe(false);
     expect(sameToSelect(past, { ...past, date: new Date(past.date.getTime() + 1) })).toBe(false);
+    const edited = { ...past, updated: at('2026-02-01T00:00:00Z') };
+    expect(sameToSelect(past, edited)).toBe(false);
+    expect(sameToSelect(edited, past)).toBe(false);
+    expect(sameToSelect(edited, { id: 'p', draft: false, date: past.date.getTime(), updated: edited.updated.getTime() })).toBe(true);
+    expect(sameToSelect(edited, { ...edited, updated: at('2026-02-01T00:00:01Z') })).toBe(false);
+  });
+});
+
+describe("select's window and each public article's updated date", () => {
+  const now = at('2026-06-01T12:00:00Z');
+  const edited = fakeArticle({ id: 'u', date: at('2026-01-01T00:00:00Z'), updated: at('2026-05-01T00:00:00Z') });
+  const newest = fakeArticle({ id: 'n', date: at('2026-03-01T00:00:00Z') });
+  const editLater = fakeArticle({ id: 'x', date: at('2026-02-01T00:00:00Z'), updated: at('2026-07-01T00:00:00Z') });
+  const dueEditedLater = fakeArticle({ id: 'f', date: at('2026-09-01T00:00:00Z'), updated: at('2026-12-01T00:00:00Z') });
+
+  it('starts no earlier than the latest updated of a public article: a clock before it would make the build fail', () => {
+    const { window } = select([edited, newest, dueEditedLater], now);
+    expect(window).toEqual({ validFrom: edited.updated!.getTime(), validUntil: dueEditedLater.date.getTime() });
+    expect(holdsAt(window, edited.updated!.getTime() - 1)).toBe(false);
+    expect(updatedLater(select([edited, newest], new Date(edited.updated!.getTime() - 1)).visible, new Date(edited.updated!.getTime() - 1))).toEqual([edited]);
+  });
+
+  it('ends no later than a public article\'s updated still to come: from then on the build no longer fails', () => {
+    const { window, visible } = select([edited, newest, editLater, dueEditedLater], now);
+    expect(updatedLater(visible, now)).toEqual([editLater]);
+    expect(window).toEqual({ validFrom: edited.updated!.getTime(), validUntil: editLater.updated!.getTime() });
+    const after = new Date(editLater.updated!.getTime());
+    expect(updatedLater(select([edited, newest, editLater], after).visible, after)).toEqual([]);
+  });
+
+  it("reads only public articles' updated: a draft's or a scheduled one's moves nothing", () => {
+    const draft = fakeArticle({ id: 'd', date: at('2026-01-01T00:00:00Z'), updated: at('2026-12-01T00:00:00Z'), draft: true });
+    const { window, visible } = select([newest, draft, dueEditedLater], now);
+    expect(window).toEqual({ validFrom: newest.date.getTime(), validUntil: dueEditedLater.date.getTime() });
+    expect(updatedLater(visible, now)).toEqual([]);
+  });
+
+  it('the window is exact for updated too: inside it, the same articles are public and the same are edited later', () => {
+    const articles = [edited, newest, editLater, dueEditedLater];
+    const answer = (t: number) => {
+      const s = select(articles, new Date(t));
+      return { visible: s.visible.map((a) => a.id), later: updatedLater(s.visible, new Date(t)).map((a) => a.id) };
+    };
+    for (const t0 of [now.getTime(), editLater.updated!.getTime() + 1, Date.parse('2026-03-15T00:00:00Z')]) {
+      const { window } = select(articles, new Date(t0));
+      const expected = answer(t0);
+      for (const t of [window.validFrom, t0, (window.validUntil ?? t0 + 1) - 1]) expect(answer(t)).toEqual(expected);
+      expect(answer(window.validFrom - 1)).not.toEqual(expected);
+      if (window.validUntil !== undefined) expect(answer(window.validUntil)).not.toEqual(expected);
+    }
   });
 });
