@@ -4,8 +4,7 @@
  * come from their record (config/recorded.ts) when the config is unchanged since it was last
  * loaded, so that neither the YAML parser nor the schema is loaded either.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigSource } from '../build/resolve.js';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
@@ -13,7 +12,7 @@ import { readRecorded, record } from '../config/recorded.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
 import { JOURNAL } from '../publish/files.js';
 import { createFeedServer } from '../serve/server.js';
-import { findTemps } from '../util/atomic.js';
+import { isTempName } from '../util/atomic.js';
 import { toDisplayPath } from '../util/paths.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import type { CliIO } from './io.js';
@@ -97,7 +96,7 @@ async function serveUntil(signal: AbortSignal, on: Serving, io: CliIO): Promise<
  */
 async function finishInterrupted(outDir: string, shown: string, io: CliIO): Promise<void> {
   try {
-    if (!existsSync(path.join(outDir, JOURNAL)) && !(await findTemps(outDir)).length) return;
+    if (!(await mayNeedRecovery(outDir))) return;
     const [{ acquireOutputLock }, { describeRecovery, recoverOutput, RECOVERING_COMMAND }] = await Promise.all([import('../start/lock.js'), import('../publish/journal.js')]);
     const locked = await acquireOutputLock(outDir, { command: RECOVERING_COMMAND });
     if (!locked.ok) return;
@@ -110,4 +109,16 @@ async function finishInterrupted(outDir: string, shown: string, io: CliIO): Prom
   } catch (e) {
     io.stderr(`feedpipe serve: could not finish the interrupted publication in ${shown}: ${(e as Error).message}\n`);
   }
+}
+
+/** start/lock.ts's LOCK_FILE, named here so that a plain serve loads nothing of start/ (test/e2e/crash.test.ts pins that they agree). */
+export const PUBLISHER_LOCK = '.feedpipe.lock';
+
+/**
+ * One look at the folder: a killed publisher leaves its lock file (and a journal, or temp files
+ * beside the main feeds); a publisher that stopped cleanly leaves none of them.
+ */
+async function mayNeedRecovery(outDir: string): Promise<boolean> {
+  const names = await readdir(outDir).catch(() => [] as string[]);
+  return names.some((name) => name === JOURNAL || name === PUBLISHER_LOCK || isTempName(name));
 }

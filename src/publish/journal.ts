@@ -3,8 +3,8 @@
  * (dist/.feedpipe-journal.json). A publication (publish/write.ts):
  *
  *  1. stages every changed file as a temp file beside its target, fsynced, with a hard link
- *     to the file it replaces as its backup; the new manifest likewise; syncs their folders;
- *  2. writes this journal durably (temp, fsync, rename, folder sync): the commit point;
+ *     to the file it replaces as its backup; the new manifest likewise;
+ *  2. writes this journal durably, and syncs the folders of every file it lists: the commit point;
  *  3. renames the files into place, then the manifest;
  *  4. syncs the folders, removes the files no longer published, the backups, the journal.
  *
@@ -13,9 +13,9 @@
  * staged file is there with its digest, or already in place) or undoes it (each renamed file's
  * backup goes back): either way the manifest agrees with every file it lists.
  */
-import { link, lstat, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { link, lstat, open, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { findTemps, isTempName, syncFolder, tempPathFor, writeAtomically, writeTemp } from '../util/atomic.js';
+import { findTemps, isTempName, syncFolder, tempPathFor, writeTemp } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
 import { mapLimit } from '../util/map-limit.js';
 import { isSafeRelative } from '../util/paths.js';
@@ -77,9 +77,20 @@ async function linkBackup(target: string, rel: string): Promise<{ backup: string
   }
 }
 
-/** Step 2: the journal, durably. */
+/**
+ * Step 2: the journal, durably, with the folders of every file it lists: nothing is renamed before
+ * all of them are on disk. It is written in place, not through a temp file: one cut short by a
+ * crash does not parse, and is discarded, which is right, as nothing was renamed on its strength.
+ * Its data and the folders (its own among them, created before) are synced side by side.
+ */
 export async function writeJournal(outDir: string, journal: Journal): Promise<void> {
-  await writeAtomically(abs(outDir, JOURNAL), Buffer.from(JSON.stringify(journal) + '\n'));
+  const handle = await open(abs(outDir, JOURNAL), 'w', 0o644);
+  try {
+    await handle.writeFile(JSON.stringify(journal) + '\n');
+    await Promise.all([handle.sync(), syncFoldersOf(outDir, [...journal.files, journal.manifest])]);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Steps 3 and 4, for a journal whose files are all staged; `pause` runs after each rename (a test hook; see publishStepPause). */
@@ -90,10 +101,28 @@ export async function commitPublication(outDir: string, journal: Journal, pause:
 }
 
 export async function renameStaged(outDir: string, files: readonly StagedFile[], pause: () => Promise<void> = async () => undefined): Promise<void> {
-  await mapLimit(files, 16, async (f) => {
+  await eachUntilFailure(files, async (f) => {
     await rename(abs(outDir, f.temp), abs(outDir, f.target));
     await pause();
   });
+}
+
+/**
+ * `fn` over `items`, 16 at a time, as a sliding window. After a failure no lane takes another
+ * item, and every call under way ends before the failure is thrown: nothing is still writing
+ * when the caller undoes.
+ */
+export async function eachUntilFailure<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await mapLimit(items, 16, async (item) => {
+    if (failure) return;
+    try {
+      await fn(item);
+    } catch (error) {
+      failure ??= { error };
+    }
+  });
+  if (failure) throw failure.error;
 }
 
 /** Step 4, once the manifest is in place: returns the files removed. `sweep`: also the temps still listed (recovery). */

@@ -4,14 +4,14 @@ import { writeAtomically } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
 import { mapLimit } from '../util/map-limit.js';
 import { isSafeRelative } from '../util/paths.js';
-import { MANIFEST } from './files.js';
+import { JOURNAL, MANIFEST } from './files.js';
 import {
   commitPublication,
+  eachUntilFailure,
   finishPublication,
   publishStepPause,
   recoverPublication,
   stageFile,
-  syncFoldersOf,
   undoPublication,
   unlinkQuiet,
   writeJournal,
@@ -61,27 +61,26 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   const pause = publishStepPause();
   let journal: Journal;
   try {
-    await stageChanged(set, files, result);
+    const changed = await changedFiles(set, files, result);
     await entriesOfKept(set, keep);
     const sorted = [...all].sort();
     const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, set.published.get(rel)!])) } satisfies Manifest, null, 2) + '\n';
     const remove = previous.files.filter((rel) => !all.has(rel));
     result.written.sort();
     result.unchanged.sort();
-    if (!set.staged.length && !remove.length) {
+    if (!changed.length && !remove.length) {
       // Nothing to rename but perhaps the manifest: one atomic write is a whole publication.
       const old = await readFile(path.join(outDir, MANIFEST), 'utf8').catch(() => undefined);
       if (old !== manifest) await writeAtomically(path.join(outDir, MANIFEST), Buffer.from(manifest));
       return result;
     }
-    set.staged.push(await stageFile(outDir, MANIFEST, Buffer.from(manifest), undefined, false));
-    // The journal may be relied on only once every file it lists is durable.
-    await syncFoldersOf(outDir, set.staged);
-    journal = { files: set.staged.slice(0, -1).sort((a, b) => (a.target < b.target ? -1 : 1)), manifest: set.staged.at(-1)!, remove };
+    await stageAll(set, changed, manifest);
+    const renames = set.staged.filter((f) => f.target !== MANIFEST).sort((a, b) => (a.target < b.target ? -1 : 1));
+    journal = { files: renames, manifest: set.staged.find((f) => f.target === MANIFEST)!, remove };
     await pause();
     await writeJournal(outDir, journal);
   } catch (e) {
-    await discardStaged(outDir, set.staged);
+    await discardStaged(outDir, set.staged, !!journal!);
     throw e;
   }
   await pause();
@@ -119,37 +118,38 @@ async function settleInterrupted(outDir: string, keep: ReadonlySet<string>): Pro
   }
 }
 
-/** Stages each file whose bytes differ from what is on disk; records every file's manifest entry. */
-async function stageChanged(set: PublishSet, files: ReadonlyMap<string, string | Buffer>, result: WriteResult): Promise<void> {
+/** Each file whose bytes differ from what is on disk, with its digest; records every file's manifest entry. */
+async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string | Buffer>, result: WriteResult): Promise<[string, string | Buffer, string][]> {
   const { outDir, previous, options, now } = set;
-  // Files are independent: stage them side by side, a few at a time.
-  const queue = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
+  const changed: [string, string | Buffer, string][] = [];
   const one = async ([rel, content]: [string, string | Buffer]) => {
     const target = resolveInside(outDir, rel);
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const digest = sha256(bytes);
+    const digest = sha256(content);
     // Bytes whose hash differs from what was last published here are new: no need to read the old file.
     // The same hash is checked against the file itself, in case it was changed behind our back.
     const before = previous.published[rel];
     const existing = before && before.sha256 !== digest ? undefined : await readFile(target).catch(() => undefined);
-    const unchanged = !!existing && existing.equals(bytes);
+    const unchanged = !!existing && existing.equals(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
     set.published.set(rel, { sha256: digest, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
     if (unchanged) return result.unchanged.push(rel);
-    set.staged.push(await stageFile(outDir, rel, bytes, digest));
+    changed.push([rel, content, digest]);
     return result.written.push(rel);
   };
-  let failure: { error: unknown } | undefined;
-  // A sliding window: most of a file's time is its fsync, which the disk overlaps with the others'.
-  // After a failure no lane takes another file, and every write under way ends before the caller hears of it.
-  await mapLimit(queue, 16, async (file) => {
-    if (failure) return;
-    try {
-      await one(file);
-    } catch (error) {
-      failure ??= { error };
-    }
+  await mapLimit([...files], 16, one);
+  return changed.sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * Stages the changed files and the manifest side by side, a few at a time (a sliding window:
+ * most of a file's time is its fsync, which the disk overlaps with the others').
+ */
+async function stageAll(set: PublishSet, changed: [string, string | Buffer, string][], manifest: string): Promise<void> {
+  const all: [string, string | Buffer, string | undefined][] = [[MANIFEST, manifest, undefined], ...changed];
+  await eachUntilFailure(all, async ([rel, content, digest]) => {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    // The manifest is replaced last, as the commit, never undone: it needs no backup.
+    set.staged.push(await stageFile(set.outDir, rel, bytes, digest, rel !== MANIFEST));
   });
-  if (failure) throw failure.error;
 }
 
 /** Files kept without serialising keep their entry; one from an older manifest without it is hashed from disk. */
@@ -165,9 +165,9 @@ async function entriesOfKept(set: PublishSet, keep: ReadonlySet<string>): Promis
   }
 }
 
-/** A publication that failed before its journal was written: nothing was renamed, its temps and backups go. */
-async function discardStaged(outDir: string, staged: readonly StagedFile[]): Promise<void> {
-  const files = staged.flatMap((f) => (f.backup ? [f.temp, f.backup] : [f.temp]));
+/** A publication that failed before its journal was written whole: nothing was renamed, its temps, backups and journal go. */
+async function discardStaged(outDir: string, staged: readonly StagedFile[], journal: boolean): Promise<void> {
+  const files = [...staged.flatMap((f) => (f.backup ? [f.temp, f.backup] : [f.temp])), ...(journal ? [JOURNAL] : [])];
   await mapLimit(files, 16, (rel) => unlinkQuiet(path.join(outDir, rel)).catch(() => false));
 }
 

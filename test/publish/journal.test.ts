@@ -106,8 +106,8 @@ async function holdsWhole(expected: Map<string, string>): Promise<void> {
 
 /** Each makes a fresh trigger (some count calls). */
 const crashPoints: { name: string; trigger: () => Trigger; forward: boolean }[] = [
-  // Staged, fsynced, the journal's own temp written: its rename never happens.
-  { name: 'after the temps are written, before the journal', trigger: () => (op, args) => (op === 'rename' && base(args, 1) === JOURNAL ? 'before' : undefined), forward: false },
+  // Staged and fsynced; the journal is never created.
+  { name: 'after the temps are written, before the journal', trigger: () => (op, args) => (op === 'open' && base(args, 0) === JOURNAL ? 'before' : undefined), forward: false },
   { name: 'after the journal is written, before any rename', trigger: () => (op, args) => (isFileRename(op, args) ? 'before' : undefined), forward: true },
   {
     name: 'after some renames',
@@ -129,7 +129,7 @@ describe('a publication killed at each step, then a process starts', () => {
       expect(!!journal, 'a journal is there exactly when the publication passed its commit point').toBe(point.forward);
       const { recovery, staleTemps } = await recoverOutput(outDir);
       expect(recovery.action).toBe(point.forward ? 'forward' : 'none');
-      if (!point.forward) expect(staleTemps).toBeGreaterThan(0); // the staged files, their backups, the journal's temp
+      if (!point.forward) expect(staleTemps).toBeGreaterThan(0); // the staged files and their backups
       await holdsWhole(point.forward ? B : A);
       // The folder tags/old went with its last file; nothing else is left: no journal, no temp, no backup.
       expect((await contents()).has(JOURNAL)).toBe(false);
