@@ -1,7 +1,11 @@
 /** `feedpipe build` and `feedpipe check`: one build, its diagnostics, a summary, and for build the WebSub pings. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { build, check, resolveConfig, type BuildOptions, type BuildReport } from '../build/build.js';
 import { record } from '../config/recorded.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
+import { JOURNAL } from '../publish/files.js';
+import { describeRecovery, recoverOutput } from '../publish/journal.js';
 import { acquireOutputLock } from '../start/lock.js';
 import { toDisplayPath } from '../util/paths.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
@@ -31,9 +35,22 @@ async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildRepor
     return undefined;
   }
   try {
+    // Only a process that died holding the lock leaves anything to finish (a failed write undoes itself, or leaves its journal).
+    if (locked.tookOver || existsSync(path.join(resolved.outDir, JOURNAL))) await finishInterrupted(resolved.outDir, io);
     return await build({ ...options, reuseLastResult: true, keepFiles: false });
   } finally {
     await locked.lock.release();
+  }
+}
+
+/** Before the last result is judged standing: a publication a killed process left is finished, its temp files go. */
+async function finishInterrupted(outDir: string, io: CliIO): Promise<void> {
+  const shown = toDisplayPath(outDir, io.cwd ?? process.cwd());
+  try {
+    const text = describeRecovery(await recoverOutput(outDir));
+    if (text) io.stderr(`feedpipe: ${shown}: ${text}\n`);
+  } catch (e) {
+    io.stderr(`feedpipe: could not finish the interrupted publication in ${shown}: ${(e as Error).message}\n`);
   }
 }
 

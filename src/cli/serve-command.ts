@@ -4,13 +4,15 @@
  * come from their record (config/recorded.ts) when the config is unchanged since it was last
  * loaded, so that neither the YAML parser nor the schema is loaded either.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ConfigSource } from '../build/resolve.js';
 import { DEFAULT_CONFIG_FILE } from '../config/defaults.js';
 import { readRecorded, record } from '../config/recorded.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
+import { JOURNAL } from '../publish/files.js';
 import { createFeedServer } from '../serve/server.js';
+import { isTempName } from '../util/atomic.js';
 import { toDisplayPath } from '../util/paths.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import type { CliIO } from './io.js';
@@ -67,6 +69,7 @@ async function serveUntil(signal: AbortSignal, on: Serving, io: CliIO): Promise<
   });
   // So that the folder can be watched from the start, even before the first build.
   await mkdir(on.outDir, { recursive: true }).catch(() => undefined);
+  await finishInterrupted(on.outDir, shown, io);
   const loaded = await server.reload();
   if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" or "feedpipe start" (it is picked up without a restart)\n`);
   const stopWatching = server.watch();
@@ -84,4 +87,38 @@ async function serveUntil(signal: AbortSignal, on: Serving, io: CliIO): Promise<
   stopWatching();
   await server.close();
   return EXIT_OK;
+}
+
+/**
+ * What a killed publisher left (a journal, temp files) is finished or undone before the first
+ * read, under the output folder's lock: while a live publisher holds it, that one finishes its
+ * own. Loaded only when there is something to do: a plain serve loads no publishing code.
+ */
+async function finishInterrupted(outDir: string, shown: string, io: CliIO): Promise<void> {
+  try {
+    if (!(await mayNeedRecovery(outDir))) return;
+    const [{ acquireOutputLock }, { describeRecovery, recoverOutput, RECOVERING_COMMAND }] = await Promise.all([import('../start/lock.js'), import('../publish/journal.js')]);
+    const locked = await acquireOutputLock(outDir, { command: RECOVERING_COMMAND });
+    if (!locked.ok) return;
+    try {
+      const text = describeRecovery(await recoverOutput(outDir));
+      if (text) io.stderr(`feedpipe serve: ${shown}: ${text}\n`);
+    } finally {
+      await locked.lock.release();
+    }
+  } catch (e) {
+    io.stderr(`feedpipe serve: could not finish the interrupted publication in ${shown}: ${(e as Error).message}\n`);
+  }
+}
+
+/** start/lock.ts's LOCK_FILE, named here so that a plain serve loads nothing of start/ (test/e2e/crash.test.ts pins that they agree). */
+export const PUBLISHER_LOCK = '.feedpipe.lock';
+
+/**
+ * One look at the folder: a killed publisher leaves its lock file (and a journal, or temp files
+ * beside the main feeds); a publisher that stopped cleanly leaves none of them.
+ */
+async function mayNeedRecovery(outDir: string): Promise<boolean> {
+  const names = await readdir(outDir).catch(() => [] as string[]);
+  return names.some((name) => name === JOURNAL || name === PUBLISHER_LOCK || isTempName(name));
 }

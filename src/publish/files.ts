@@ -18,3 +18,8 @@ export const MIME: Record<FeedFormat, string> = {
 
 /** What feedpipe published, with each file's SHA-256 and Last-Modified (publish/manifest.ts). */
 export const MANIFEST = '.feedpipe-manifest.json';
+/**
+ * A publication under way: its staged files and the manifest it installs (publish/journal.ts).
+ * Present only between a publication's staging and its end, or after a crash there.
+ */
+export const JOURNAL = '.feedpipe-journal.json';

@@ -1,10 +1,23 @@
-import { readFile, rmdir, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { syncFolder, writeAtomically } from '../util/atomic.js';
+import { writeAtomically } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
 import { mapLimit } from '../util/map-limit.js';
 import { isSafeRelative } from '../util/paths.js';
-import { MANIFEST } from './files.js';
+import { JOURNAL, MANIFEST } from './files.js';
+import {
+  commitPublication,
+  eachUntilFailure,
+  finishPublication,
+  publishStepPause,
+  recoverPublication,
+  stageFile,
+  undoPublication,
+  unlinkQuiet,
+  writeJournal,
+  type Journal,
+  type StagedFile,
+} from './journal.js';
 import { readManifest, type Manifest, type PublishedFile } from './manifest.js';
 
 export { writeAtomically } from '../util/atomic.js';
@@ -25,83 +38,137 @@ export interface PublishOptions {
 }
 
 /**
- * Publishes `files` (paths relative to `outDir`): each changed file is written
- * to a temp file in its own folder, fsynced and renamed over the old one, so a
- * reader sees the old bytes or the new, never a mix; a file whose bytes did not
+ * Publishes `files` (paths relative to `outDir`) as one set, through a journal
+ * (publish/journal.ts): every changed file is staged beside its target, then
+ * all are renamed into place and the manifest last, so that at every instant,
+ * and after a crash at any instant, the manifest agrees with the files: the
+ * whole previous publication or the whole new one. A file whose bytes did not
  * change is not touched (its mtime, and so HTTP validators, stay). Files that
  * an earlier build published and this one does not (a tag with no public
- * article left) are removed: a stale feed could keep showing an article that
- * went back to draft. Only files feedpipe wrote itself are ever removed.
- * `keep` lists files known to be unchanged without serialising them.
+ * article left) are removed once the new manifest is in place: a stale feed
+ * could keep showing an article that went back to draft. Only files feedpipe
+ * wrote itself are ever removed. `keep` lists files known to be unchanged
+ * without serialising them. A failure undoes the publication: the previous one
+ * stays whole.
  */
 export async function publishFiles(outDir: string, files: ReadonlyMap<string, string | Buffer>, options: PublishOptions = {}): Promise<WriteResult> {
   const keep = options.keep ?? new Set<string>();
-  const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
-  const all = new Set([...files.keys(), ...keep]);
+  await settleInterrupted(outDir, keep);
   const previous = await readManifest(outDir);
-  const published = new Map<string, PublishedFile>();
-  const now = options.now ?? new Date();
-  // Files are independent: write them side by side, a few at a time.
-  const queue = [...files].sort(([a], [b]) => (a < b ? -1 : 1));
+  const all = new Set([...files.keys(), ...keep]);
+  const set: PublishSet = { outDir, previous, options, now: options.now ?? new Date(), published: new Map(), staged: [] };
+  const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
+  const pause = publishStepPause();
+  let journal: Journal;
+  try {
+    const changed = await changedFiles(set, files, result);
+    await entriesOfKept(set, keep);
+    const sorted = [...all].sort();
+    const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, set.published.get(rel)!])) } satisfies Manifest, null, 2) + '\n';
+    const remove = previous.files.filter((rel) => !all.has(rel));
+    result.written.sort();
+    result.unchanged.sort();
+    if (!changed.length && !remove.length) {
+      // Nothing to rename but perhaps the manifest: one atomic write is a whole publication.
+      const old = await readFile(path.join(outDir, MANIFEST), 'utf8').catch(() => undefined);
+      if (old !== manifest) await writeAtomically(path.join(outDir, MANIFEST), Buffer.from(manifest));
+      return result;
+    }
+    await stageAll(set, changed, manifest);
+    const renames = set.staged.filter((f) => f.target !== MANIFEST).sort((a, b) => (a.target < b.target ? -1 : 1));
+    journal = { files: renames, manifest: set.staged.find((f) => f.target === MANIFEST)!, remove };
+    await pause();
+    await writeJournal(outDir, journal);
+  } catch (e) {
+    await discardStaged(outDir, set.staged, !!journal!);
+    throw e;
+  }
+  await pause();
+  try {
+    await commitPublication(outDir, journal, pause);
+  } catch (e) {
+    // The manifest was not renamed: the previous publication is put back (or, if that fails too, at the next start).
+    await undoPublication(outDir, journal).catch(() => undefined);
+    throw e;
+  }
+  result.removed = await finishPublication(outDir, journal);
+  return result;
+}
+
+/** What one publication works on while it stages its files. */
+interface PublishSet {
+  outDir: string;
+  previous: Manifest;
+  options: PublishOptions;
+  now: Date;
+  /** The new manifest's entries. */
+  published: Map<string, PublishedFile>;
+  staged: StagedFile[];
+}
+
+/**
+ * A journal left by a publication that did not end is undone (or finished, if its manifest was
+ * renamed): this publication supersedes it. Finishing it may have replaced files this build
+ * planned to keep as they were: then it must be planned again.
+ */
+async function settleInterrupted(outDir: string, keep: ReadonlySet<string>): Promise<void> {
+  const recovered = await recoverPublication(outDir, 'back');
+  if (recovered.action === 'forward' && recovered.files.some((rel) => keep.has(rel))) {
+    throw new Error('an interrupted publication was finished first and replaced files this build had found unchanged; publish again');
+  }
+}
+
+/** Each file whose bytes differ from what is on disk, with its digest; records every file's manifest entry. */
+async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string | Buffer>, result: WriteResult): Promise<[string, string | Buffer, string][]> {
+  const { outDir, previous, options, now } = set;
+  const changed: [string, string | Buffer, string][] = [];
   const one = async ([rel, content]: [string, string | Buffer]) => {
     const target = resolveInside(outDir, rel);
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const digest = sha256(bytes);
+    const digest = sha256(content);
     // Bytes whose hash differs from what was last published here are new: no need to read the old file.
     // The same hash is checked against the file itself, in case it was changed behind our back.
     const before = previous.published[rel];
     const existing = before && before.sha256 !== digest ? undefined : await readFile(target).catch(() => undefined);
-    const unchanged = !!existing && existing.equals(bytes);
-    published.set(rel, { sha256: digest, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
+    const unchanged = !!existing && existing.equals(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    set.published.set(rel, { sha256: digest, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
     if (unchanged) return result.unchanged.push(rel);
-    await writeAtomically(target, bytes, { syncFolder: false });
-    folders.add(path.dirname(target));
+    changed.push([rel, content, digest]);
     return result.written.push(rel);
   };
-  // A sliding window: most of a file's time is its fsync, which the disk overlaps with the others'.
-  const folders = new Set<string>();
-  let failure: { error: unknown } | undefined;
-  // After a failure no lane takes another file, and every write under way ends before the caller hears of it.
-  await mapLimit(queue, 16, async (file) => {
-    if (failure) return;
-    try {
-      await one(file);
-    } catch (error) {
-      failure ??= { error };
-    }
+  await mapLimit([...files], 16, one);
+  return changed.sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * Stages the changed files and the manifest side by side, a few at a time (a sliding window:
+ * most of a file's time is its fsync, which the disk overlaps with the others').
+ */
+async function stageAll(set: PublishSet, changed: [string, string | Buffer, string][], manifest: string): Promise<void> {
+  const all: [string, string | Buffer, string | undefined][] = [[MANIFEST, manifest, undefined], ...changed];
+  await eachUntilFailure(all, async ([rel, content, digest]) => {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    // The manifest is replaced last, as the commit, never undone: it needs no backup.
+    set.staged.push(await stageFile(set.outDir, rel, bytes, digest, rel !== MANIFEST));
   });
-  if (failure) throw failure.error;
-  // The renames are durable once their folders are synced: once per folder, not once per file.
-  await Promise.all([...folders].map(syncFolder));
-  // Files kept without serialising keep their entry; one from an older manifest without it is hashed from disk.
+}
+
+/** Files kept without serialising keep their entry; one from an older manifest without it is hashed from disk. */
+async function entriesOfKept(set: PublishSet, keep: ReadonlySet<string>): Promise<void> {
   for (const rel of keep) {
-    const before = previous.published[rel];
+    const before = set.previous.published[rel];
     if (before) {
-      published.set(rel, before);
+      set.published.set(rel, before);
       continue;
     }
-    const bytes = await readFile(resolveInside(outDir, rel));
-    published.set(rel, { sha256: sha256(bytes), lastModified: lastModified(undefined, options.updated?.get(rel), now, true).toISOString() });
+    const bytes = await readFile(resolveInside(set.outDir, rel));
+    set.published.set(rel, { sha256: sha256(bytes), lastModified: lastModified(undefined, set.options.updated?.get(rel), set.now, true).toISOString() });
   }
-  result.written.sort();
-  result.unchanged.sort();
-  for (const rel of previous.files) {
-    if (all.has(rel)) continue;
-    const target = resolveInside(outDir, rel);
-    try {
-      await unlink(target);
-      result.removed.push(rel);
-      await removeEmptyParents(path.dirname(target), outDir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-  }
-  const sorted = [...all].sort();
-  const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, published.get(rel)!])) } satisfies Manifest, null, 2) + '\n';
-  const manifestPath = path.join(outDir, MANIFEST);
-  const old = await readFile(manifestPath, 'utf8').catch(() => undefined);
-  if (old !== manifest) await writeAtomically(manifestPath, Buffer.from(manifest));
-  return result;
+}
+
+/** A publication that failed before its journal was written whole: nothing was renamed, its temps, backups and journal go. */
+async function discardStaged(outDir: string, staged: readonly StagedFile[], journal: boolean): Promise<void> {
+  const files = [...staged.flatMap((f) => (f.backup ? [f.temp, f.backup] : [f.temp])), ...(journal ? [JOURNAL] : [])];
+  await mapLimit(files, 16, (rel) => unlinkQuiet(path.join(outDir, rel)).catch(() => false));
 }
 
 /**
@@ -126,15 +193,4 @@ function lastModified(previous: PublishedFile | undefined, updated: Date | undef
 function resolveInside(outDir: string, rel: string): string {
   if (!isSafeRelative(rel)) throw new Error(`refusing to write outside the output folder: ${rel}`);
   return path.join(outDir, rel);
-}
-
-async function removeEmptyParents(dir: string, stop: string): Promise<void> {
-  const root = path.resolve(stop);
-  for (let d = path.resolve(dir); d !== root && d.startsWith(root + path.sep); d = path.dirname(d)) {
-    try {
-      await rmdir(d);
-    } catch {
-      return;
-    }
-  }
 }

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { build, resolveConfig, type BuildOptions } from '../build/build.js';
 import { DEFAULT_CONFIG_FILE, type Config } from '../config/config.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
+import { describeRecovery, recoverOutput, RECOVERING_COMMAND } from '../publish/journal.js';
 import { createFeedServer, type FeedServer } from '../serve/server.js';
 import { toDisplayPath } from '../util/paths.js';
-import { acquireOutputLock, keepLockFresh } from './lock.js';
+import { acquireOutputLock, keepLockFresh, type LockResult } from './lock.js';
 import { createPublisherLog, type LogFormat, type PublisherLog, type StartOutput } from './log.js';
 import { createSiteMemory, type SiteMemory } from './memory.js';
 import { createPreparer } from './prepare.js';
@@ -76,12 +77,13 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
     return { failed: 'config', message: 'the config has errors' };
   }
   const { config, contentDir, outDir } = resolved;
-  const locked = await acquireOutputLock(outDir, { command: 'feedpipe start', now: () => clock.now() });
+  const locked = await lockOutput(outDir, clock);
   if (!locked.ok) {
     log.say('error', `cannot start: ${locked.message}`, { message: `cannot start: ${locked.message}` });
     return { failed: 'lock', message: locked.message };
   }
   if (locked.tookOver) log.say('lock', `took over a stale lock on ${toDisplayPath(outDir, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
+  await finishInterrupted(outDir, log, cwd);
 
   const stopping = new AbortController();
   let lockLost = false;
@@ -128,6 +130,26 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
   // stop; the CLI decides the process's own (exitCodeOf), and test/start/outcome.test.ts pins that they agree.
   log.say('stop', 'stopped; the feeds in the output folder are complete', { exitCode: lockLost ? 1 : 0 });
   return outcome;
+}
+
+/** The output folder's lock; a `feedpipe serve` holds it only for the moment it finishes an interrupted publication: wait for that. */
+async function lockOutput(outDir: string, clock: Clock): Promise<LockResult> {
+  for (let waited = 0; ; waited += 50) {
+    const locked = await acquireOutputLock(outDir, { command: 'feedpipe start', now: () => clock.now() });
+    if (locked.ok || locked.holder?.command !== RECOVERING_COMMAND || waited >= 5000) return locked;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Before anything reads the folder: a publication a killed process left is finished (or undone), and its temp files go. */
+async function finishInterrupted(outDir: string, log: PublisherLog, cwd: string): Promise<void> {
+  try {
+    const recovered = await recoverOutput(outDir);
+    const text = describeRecovery(recovered);
+    if (text) log.say('recover', `${toDisplayPath(outDir, cwd)}: ${text}`, { action: recovered.recovery.action, staleTemps: recovered.staleTemps });
+  } catch (e) {
+    log.warn(`could not finish the interrupted publication in ${toDisplayPath(outDir, cwd)} (${(e as Error).message}); each build tries again`, (e as Error).message);
+  }
 }
 
 interface Running {

@@ -1,17 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Replaces `target` with `bytes` through a temp file and a rename, so a reader
- * sees the old bytes or the new, never a mix. `durable: false` skips the
- * fsyncs, for files that are only a hint (the build cache: a file lost in a
- * crash costs a slower build, and a torn one is detected and ignored).
+ * feedpipe's own temp files: `.NAME.PID.RANDOM.tmp` beside their target (RANDOM is 8 hex digits).
+ * Only names of this shape are ever removed as left over (findTemps).
  */
-export async function writeAtomically(target: string, bytes: Buffer, options: { syncFolder?: boolean; durable?: boolean } = {}): Promise<void> {
-  const dir = path.dirname(target);
-  await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/** A fresh temp path beside `target`, of feedpipe's own naming. */
+export function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Whether a file name (no folder) is one of feedpipe's temp files. */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+/**
+ * Writes `bytes` to a new temp file beside `target` (creating its folder) and returns its path;
+ * fsynced unless `durable: false`. On failure nothing is left.
+ */
+export async function writeTemp(target: string, bytes: Buffer, options: { durable?: boolean } = {}): Promise<string> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
   try {
     const handle = await open(tmp, 'wx', 0o644);
     try {
@@ -20,17 +33,56 @@ export async function writeAtomically(target: string, bytes: Buffer, options: { 
     } finally {
       await handle.close();
     }
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  return tmp;
+}
+
+/**
+ * Replaces `target` with `bytes` through a temp file and a rename, so a reader
+ * sees the old bytes or the new, never a mix. `durable: false` skips the
+ * fsyncs, for files that are only a hint (the build cache: a file lost in a
+ * crash costs a slower build, and a torn one is detected and ignored).
+ */
+export async function writeAtomically(target: string, bytes: Buffer, options: { syncFolder?: boolean; durable?: boolean } = {}): Promise<void> {
+  const tmp = await writeTemp(target, bytes, options);
+  try {
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
   // The rename itself is durable only once the folder is synced (the caller may do that once for many files).
-  if (options.syncFolder !== false && options.durable !== false) await syncFolder(dir);
+  if (options.syncFolder !== false && options.durable !== false) await syncFolder(path.dirname(target));
 }
 
 export async function syncFolder(dir: string): Promise<void> {
   const handle = await open(dir, 'r').catch(() => undefined);
   await handle?.sync().catch(() => undefined);
   await handle?.close();
+}
+
+/**
+ * Every file of feedpipe's temp naming under `dir`, as absolute paths. Symlinks are neither
+ * followed nor listed, and hidden folders (`.feedpipe-cache`, `.git`) are not entered:
+ * feedpipe publishes nothing into them.
+ */
+export async function findTemps(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [];
+      throw e;
+    });
+    const folders: string[] = [];
+    for (const entry of entries) {
+      if (entry.isFile() && isTempName(entry.name)) found.push(path.join(folder, entry.name));
+      else if (entry.isDirectory() && !entry.name.startsWith('.')) folders.push(path.join(folder, entry.name));
+    }
+    await Promise.all(folders.map(walk));
+  };
+  await walk(dir);
+  return found.sort();
 }
