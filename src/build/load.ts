@@ -79,7 +79,7 @@ function fromStat(run: BuildRun, cache: BuildCache, ref: FileRef): Loaded | { re
   const max = run.config.limits.maxFileBytes;
   if (st.size > max) {
     forget(cache, ref.absPath);
-    return { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, message: `file is ${st.size} bytes, over the limit of ${max}` })] };
+    return { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, line: 1, column: 1, message: `file is ${st.size} bytes, over the limit of ${max}` })] };
   }
   return { ref, stat: statOf(st) };
 }

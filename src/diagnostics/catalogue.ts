@@ -17,11 +17,17 @@ export interface CatalogueEntry {
   readonly docs: `#${string}`;
   /** When the call site says nothing; only warnings need saying. */
   readonly severity?: Severity;
+  /**
+   * What the diagnostic is about when not a place in a file: a folder (no line to point at) or the
+   * whole run (no file). Every other diagnostic that names a file has a line and column, `1:1`
+   * when the whole file is at fault (diagnostic() fills that in).
+   */
+  readonly about?: 'folder' | 'run';
 }
 
 export const CATALOGUE = {
   // Finding and reading content files (content/find.ts, build/load.ts, build/work.ts).
-  'content-unreadable': { hint: 'check that the content folder exists (--content DIR)', docs: '#content-format' },
+  'content-unreadable': { hint: 'check that the content folder exists (--content DIR)', docs: '#content-format', about: 'folder' },
   'symlink-skipped': { hint: 'copy the file into the content folder instead of linking it', docs: '#content-format', severity: 'warning' },
   'file-unreadable': { hint: 'check the file permissions', docs: '#content-format' },
   'file-too-large': { hint: 'split the article, or raise limits.maxFileBytes in the config', docs: '#config' },
@@ -74,8 +80,8 @@ export const CATALOGUE = {
 
   // Making and writing the output (publish/verify.ts, build/write.ts, build/run.ts, start/start.ts).
   'output-invalid': { hint: 'nothing was written; this is a feedpipe bug, please report it with the article that triggers it', docs: '#output' },
-  'write-failed': { hint: 'check that the output folder is writable and the disk has space', docs: '#output' },
-  'build-aborted': { hint: 'the published feeds are unchanged', docs: '#publishing-on-time-feedpipe-start' },
+  'write-failed': { hint: 'check that the output folder is writable and the disk has space', docs: '#output', about: 'folder' },
+  'build-aborted': { hint: 'the published feeds are unchanged', docs: '#publishing-on-time-feedpipe-start', about: 'run' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;

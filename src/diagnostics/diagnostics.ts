@@ -33,10 +33,23 @@ export interface Diagnostic {
  * it saw) wins.
  */
 export function diagnostic(d: Omit<Diagnostic, 'severity'> & { severity?: Severity }): Diagnostic {
-  const entry: { severity?: Severity; hint: string } = CATALOGUE[d.code];
+  const entry: { severity?: Severity; hint: string; about?: string } = CATALOGUE[d.code];
   const out: Diagnostic = { severity: entry.severity ?? 'error', ...d };
   if (out.hint === undefined) out.hint = entry.hint;
+  // file:line:column on every diagnostic about a file: 1:1 when the whole file is at fault.
+  if (out.file !== undefined && entry.about === undefined && (out.line === undefined || out.column === undefined)) return placed(out);
   return out;
+}
+
+/** `d` with line and column (1 where missing) right after its file, where a JSON log reads them. */
+function placed(d: Diagnostic): Diagnostic {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(d)) {
+    if (key === 'line' || key === 'column') continue;
+    out[key] = value;
+    if (key === 'file') Object.assign(out, { line: d.line ?? 1, column: d.column ?? 1 });
+  }
+  return out as unknown as Diagnostic;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

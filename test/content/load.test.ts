@@ -5,7 +5,8 @@ import { build } from '../../src/build/build.js';
 import matter from 'gray-matter';
 import { findMarkdownFiles } from '../../src/content/find.js';
 import { splitSource } from '../../src/content/split.js';
-import { baseConfig, makeSite } from '../helpers/site.js';
+import { formatDiagnostics } from '../../src/diagnostics/diagnostics.js';
+import { article, baseConfig, makeSite } from '../helpers/site.js';
 
 const split = (text: string | Buffer) => splitSource(Buffer.isBuffer(text) ? text : Buffer.from(text), '/x/a.md', 'content/a.md', 'a.md');
 
@@ -89,8 +90,33 @@ describe('loading files', () => {
   it('refuses a file over the size limit without reading it', async () => {
     const site = await makeSite({ 'big.md': '---\ntitle: A\n---\n' + 'x'.repeat(5000) });
     const { diagnostics } = await build({ config: { ...baseConfig, limits: { maxFileBytes: 1024 } }, contentDir: site.contentDir, cwd: site.root, write: false });
-    expect(diagnostics).toMatchObject([{ code: 'file-too-large', file: 'content/big.md' }]);
+    expect(diagnostics).toMatchObject([{ code: 'file-too-large', file: 'content/big.md', line: 1, column: 1 }]);
     expect(diagnostics[0]!.hint).toMatch(/maxFileBytes/);
+    // Compiler style, so an editor or CI annotation can jump to it: the whole file is at fault.
+    expect(formatDiagnostics(diagnostics)).toMatch(/^content\/big\.md:1:1  error  file is 5017 bytes, over the limit of 1024  \(file-too-large\)$/m);
+  });
+
+  it('places every diagnostic of a build at file:line:column', async () => {
+    const site = await makeSite({
+      'big.md': '---\ntitle: A\n---\n' + 'x'.repeat(5000),
+      'binary.md': Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0x00]),
+      'latin1.md': Buffer.from([0x2d, 0x2d, 0x2d, 0x0a, 0xe9, 0x0a]),
+      'yaml.md': '---\ntitle: [a\n---\n',
+      'id.md': article({ title: 'Id', date: '2026-01-01', id: '"a b"' }),
+      'before.md': article({ title: 'Before', date: '2026-01-02', updated: '2026-01-01' }, 'Raw <b>html</b>.'),
+      'later.md': article({ title: 'Later', date: '2026-01-03', updated: '2027-01-01' }),
+      'dup1.md': article({ title: 'Dup', date: '2026-01-04', id: 'same' }),
+      'dup2.md': article({ title: 'Dup', date: '2026-01-05', id: 'same' }),
+    });
+    const { symlink } = await import('node:fs/promises');
+    await writeFile(path.join(site.root, 'outside.md'), 'x');
+    await symlink(path.join(site.root, 'outside.md'), path.join(site.contentDir, 'link.md'));
+    const { diagnostics } = await build({ config: { ...baseConfig, limits: { maxFileBytes: 1024 } }, contentDir: site.contentDir, cwd: site.root, now: new Date('2026-06-01T00:00:00Z'), write: false });
+    expect(new Set(diagnostics.map((d) => d.code))).toEqual(new Set(['file-too-large', 'binary-file', 'invalid-utf8', 'yaml-syntax', 'invalid-id', 'updated-before-date', 'updated-in-future', 'duplicate-id', 'symlink-skipped']));
+    expect(diagnostics.filter((d) => !(d.file && d.line && d.column))).toEqual([]);
+    const lines = formatDiagnostics(diagnostics).split('\n').filter((l) => /  (error|warning)  /.test(l));
+    expect(lines.length).toBe(diagnostics.length);
+    for (const line of lines) expect(line).toMatch(/^\S+\.md:\d+:\d+  (error|warning)  /);
   });
 
   it('finds .md files in sorted order, skipping hidden, underscore and symlinked files', async () => {

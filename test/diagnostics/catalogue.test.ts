@@ -2,10 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUE, docsFor, isDiagnosticCode, type DiagnosticCode } from '../../src/diagnostics/catalogue.js';
+import { CATALOGUE, docsFor, isDiagnosticCode, type CatalogueEntry, type DiagnosticCode } from '../../src/diagnostics/catalogue.js';
+import { diagnostic } from '../../src/diagnostics/diagnostics.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const codes = Object.keys(CATALOGUE) as DiagnosticCode[];
+const aboutOf = (code: DiagnosticCode) => (CATALOGUE[code] as CatalogueEntry).about;
 
 /** Every .ts file under src/ except this folder (the catalogue names every code; it emits none). */
 function sources(): { file: string; text: string }[] {
@@ -63,6 +65,19 @@ describe('the catalogue of diagnostic codes', () => {
 
   it('has no entry that nothing emits', () => {
     expect(codes.filter((c) => !emitted.has(c))).toEqual([]);
+  });
+
+  it('places every diagnostic about a file at file:line:column, 1:1 when the call site names no place', () => {
+    for (const code of codes) {
+      const d = diagnostic({ code, file: 'content/a.md', message: 'm' });
+      if (aboutOf(code)) expect([code, d.line, d.column]).toEqual([code, undefined, undefined]);
+      else expect([code, d.line, d.column]).toEqual([code, 1, 1]);
+    }
+    expect(diagnostic({ code: 'invalid-date', file: 'content/a.md', line: 4, column: 7, message: 'm' })).toMatchObject({ line: 4, column: 7 });
+    expect(diagnostic({ code: 'yaml-syntax', file: 'content/a.md', line: 4, message: 'm' })).toMatchObject({ line: 4, column: 1 });
+    expect(Object.keys(diagnostic({ code: 'file-too-large', file: 'content/a.md', message: 'm' }))).toEqual(['severity', 'code', 'file', 'line', 'column', 'message', 'hint']);
+    // Only a folder (no line to point at) or the whole run (no file) goes without.
+    expect(codes.filter(aboutOf)).toEqual(['content-unreadable', 'write-failed', 'build-aborted']);
   });
 
   it('names codes in stable kebab-case', () => {

@@ -64,7 +64,7 @@ describe('formatDiagnosticsJson (one object per line, for a machine)', () => {
     const w = diagnostic({ code: 'symlink-skipped', file: 'content/link.md', message: 'symbolic link skipped' });
     expect(formatDiagnosticsJson([d, w], time)).toBe(
       '{"time":"2026-11-25T12:00:01.000Z","event":"diagnostic","severity":"error","code":"invalid-date","file":"content/a.md","line":4,"column":7,"field":"date","message":"\\"2025-02-30\\" is not a real date","hint":"correct the date"}\n' +
-        '{"time":"2026-11-25T12:00:01.000Z","event":"diagnostic","severity":"warning","code":"symlink-skipped","file":"content/link.md","message":"symbolic link skipped","hint":"copy the file into the content folder instead of linking it"}\n',
+        '{"time":"2026-11-25T12:00:01.000Z","event":"diagnostic","severity":"warning","code":"symlink-skipped","file":"content/link.md","line":1,"column":1,"message":"symbolic link skipped","hint":"copy the file into the content folder instead of linking it"}\n',
     );
   });
 
