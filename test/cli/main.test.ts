@@ -77,7 +77,7 @@ describe('feedpipe CLI', () => {
     const s = await makeSite({});
     const r = await run(['check'], s.root);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('feedpipe.config.yaml  error  config file not found  (config-missing)');
+    expect(r.stderr).toContain('feedpipe.config.yaml:1:1  error  config file not found  (config-missing)');
   });
 
   it('schedule lists what is still to come, in the site zone and UTC, and the drafts; it writes nothing', async () => {
