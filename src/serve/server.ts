@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import path from 'node:path';
-import { close, createHttpServer, listen, requestHandler, type RequestHandler } from './listen.js';
+import { close, createHttpServer, listen, requestHandler, type RequestHandler, type Timeouts } from './listen.js';
 import { negotiationMemo, respond } from './respond.js';
 import { holdSnapshot, type ReloadResult } from './snapshot.js';
 import { watchManifest } from './watch.js';
@@ -19,6 +19,8 @@ export interface FeedServerOptions {
    * (500 ms against 16 ms for 250 KB) for ~10 % fewer bytes.
    */
   brotliQuality?: number;
+  /** How long a client may take to send its headers, its whole request, and to start another on a kept-alive connection (ms). */
+  timeouts?: Partial<Timeouts>;
   /** Where reload problems and watcher errors are reported; the server itself never prints. */
   log?: (message: string) => void;
   /** Called after every reload, explicit or from watching. */
@@ -57,7 +59,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
   const memo = negotiationMemo();
   // One snapshot per response: a reload never mixes versions in it.
   const handle = requestHandler((request) => respond(request, { snapshot: snapshots.current(), cacheControl, now: Date.now(), memo }), log);
-  const server = createHttpServer(handle);
+  const server = createHttpServer(handle, options.timeouts);
   const stops: (() => void)[] = [];
   return {
     server,
