@@ -128,6 +128,21 @@ export function etagMatches(header: string, etag: string): boolean {
   return false;
 }
 
+/**
+ * If-Match (RFC 9110 13.1.1): `*` (the resource has a current representation,
+ * which every served file has), or a list of entity tags compared with the
+ * strong function (8.8.3.2): a weak tag (`W/"…"`) never matches.
+ */
+export function etagMatchesStrongly(header: string, etag: string): boolean {
+  if (header === etag) return true;
+  for (const raw of header.split(',')) {
+    const tag = raw.trim();
+    // Our tags are strong, so only the same characters are the same tag; W/ never is.
+    if (tag === '*' || tag === etag) return true;
+  }
+  return false;
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const TIME = String.raw`(?<h>\d{2}):(?<m>\d{2}):(?<s>\d{2})`;
 const HTTP_DATE_FORMS = [

@@ -87,6 +87,8 @@ export async function represent(bytes: Buffer, sha256: string, quality: number):
 
 /** A resource from its kind, hash, Last-Modified and codings (made anew or reused from the previous snapshot). */
 export function resourceOf(kind: Kind, sha256: string, lastModifiedMs: number, representations: Record<Coding, Representation>): Resource {
+  // HTTP dates have whole seconds: the value compared with If-(Un)Modified-Since is the one sent.
+  lastModifiedMs = Math.floor(lastModifiedMs / 1000) * 1000;
   return {
     sha256,
     kind,

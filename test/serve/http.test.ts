@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../../src/serve/headers.js';
+import { etagMatches, etagMatchesStrongly, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../../src/serve/headers.js';
 import { resolveRequestPath } from '../../src/serve/path.js';
 import { publishFiles } from '../../src/publish/write.js';
 import { makeSite } from '../helpers/site.js';
@@ -78,6 +78,16 @@ describe('header parsing', () => {
     expect(etagMatches('*', '"a"')).toBe(true);
     expect(etagMatches('"a-gz"', '"a"')).toBe(false);
     expect(etagMatches('a', '"a"')).toBe(false);
+  });
+
+  it('compares entity tags strongly for If-Match: a weak tag never matches', () => {
+    expect(etagMatchesStrongly('"a"', '"a"')).toBe(true);
+    expect(etagMatchesStrongly('"b", "a"', '"a"')).toBe(true);
+    expect(etagMatchesStrongly('*', '"a"')).toBe(true);
+    expect(etagMatchesStrongly('W/"a"', '"a"')).toBe(false);
+    expect(etagMatchesStrongly('"b", W/"a"', '"a"')).toBe(false);
+    expect(etagMatchesStrongly('a', '"a"')).toBe(false);
+    expect(etagMatchesStrongly('"a-gz"', '"a"')).toBe(false);
   });
 
   it('reads the three HTTP-date forms as UTC and nothing else', () => {

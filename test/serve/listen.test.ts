@@ -178,3 +178,24 @@ describe('slow and unwanted input', () => {
     expect((await request(port, '/feed.xml')).status).toBe(200);
   });
 });
+
+describe('preconditions over the wire', () => {
+  it('answers a failed If-Match or If-Unmodified-Since with 412 and one line of text, HEAD with no body', async () => {
+    const port = await serving();
+    const first = await request(port, '/feed.xml');
+    const etag = first.headers.etag!;
+    expect((await request(port, '/feed.xml', { headers: { 'If-Match': etag } })).status).toBe(200);
+    expect((await request(port, '/feed.xml', { headers: { 'If-Match': '*' } })).status).toBe(200);
+    expect((await request(port, '/feed.xml', { headers: { 'If-Unmodified-Since': first.headers['last-modified']! } })).status).toBe(200);
+    const text = '412 Precondition Failed: precondition failed\n';
+    for (const method of ['GET', 'HEAD']) {
+      for (const headers of [{ 'If-Match': `W/${etag}` }, { 'If-Match': '"other"' }, { 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' }] as Record<string, string>[]) {
+        const r = await request(port, '/feed.xml', { method, headers });
+        expect(r.status, JSON.stringify(headers)).toBe(412);
+        expect(r.body.toString()).toBe(method === 'GET' ? text : '');
+        expect(r.headers).toMatchObject({ 'content-type': 'text/plain; charset=utf-8', 'content-length': String(text.length), 'cache-control': 'no-store' });
+        expect(r.headers.etag).toBeUndefined();
+      }
+    }
+  });
+});

@@ -120,6 +120,77 @@ describe('respond: conditional GET', () => {
   });
 });
 
+describe('respond: If-Match and If-Unmodified-Since (RFC 9110 13.1.1, 13.1.4, 13.2.2)', () => {
+  const LM = 'Sat, 02 May 2026 09:00:00 GMT';
+  const failed = (r: Response, method = 'GET') => {
+    expect(r.status).toBe(412);
+    expect(r.headers['Content-Type']).toBe('text/plain; charset=utf-8');
+    expect(r.headers['Cache-Control']).toBe('no-store');
+    expect(r.headers.Vary).toBe('Accept-Encoding, Accept');
+    expect(r.headers.ETag).toBeUndefined();
+    expect(r.headers['Last-Modified']).toBeUndefined();
+    expect(r.headers['Content-Length']).toBe(String('412 Precondition Failed: precondition failed\n'.length));
+    if (method === 'HEAD') expect(r.body).toBeUndefined();
+    else expect(r.body!.toString()).toBe('412 Precondition Failed: precondition failed\n');
+  };
+
+  it.each([etagOf(RSS), '*', `"other", ${etagOf(RSS)}`, ` ${etagOf(RSS)} ,"b"`])('If-Match %s: the representation is sent', (im) => {
+    const r = ask('/feed.xml', { 'if-match': im });
+    expect(r.status).toBe(200);
+    expect(r.body!.equals(RSS)).toBe(true);
+  });
+
+  it.each([`W/${etagOf(RSS)}`, '"other"', etagOf(RSS, '-gz'), etagOf(RSS, '-xml'), etagOf(RSS).slice(1, -1), ''])('If-Match %j (weak, or another representation): 412', (im) => {
+    failed(ask('/feed.xml', { 'if-match': im }));
+    failed(ask('/feed.xml', { 'if-match': im }, 'HEAD'), 'HEAD');
+  });
+
+  it('compares If-Match with the representation negotiated: the gzip tag for gzip, the -xml tag for a browser', () => {
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS, '-gz'), 'accept-encoding': 'gzip' }).status).toBe(200);
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS), 'accept-encoding': 'gzip' }).status).toBe(412);
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS, '-xml'), accept: CHROMIUM_ACCEPT }).status).toBe(200);
+  });
+
+  it.each([
+    [LM, 200],
+    ['Sat, 02 May 2026 09:00:01 GMT', 200],
+    ['Saturday, 02-May-26 09:00:00 GMT', 200],
+    ['Sat May  2 09:00:00 2026', 200],
+    ['Sat, 02 May 2026 08:59:59 GMT', 412],
+    ['Thu, 01 Jan 1970 00:00:00 GMT', 412],
+    ['2026-05-01T00:00:00Z', 200], // not an HTTP-date: ignored
+    ['Sat, 02 May 2026 08:59:59 GMT, Sat, 02 May 2026 08:59:59 GMT', 200], // a list: ignored
+  ])('If-Unmodified-Since %s: %i', (ius, status) => {
+    const r = ask('/feed.xml', { 'if-unmodified-since': ius });
+    expect(r.status).toBe(status);
+    if (status === 412) failed(r);
+  });
+
+  it('ignores If-Unmodified-Since when If-Match is sent', () => {
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS), 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(200);
+    expect(ask('/feed.xml', { 'if-match': '"other"', 'if-unmodified-since': 'Fri, 01 Jan 2100 00:00:00 GMT' }).status).toBe(412);
+  });
+
+  it('evaluates them before If-None-Match and If-Modified-Since: 412 wins over 304', () => {
+    const current = { 'if-none-match': etagOf(RSS) };
+    expect(ask('/feed.xml', { ...current, 'if-match': etagOf(RSS) }).status).toBe(304);
+    expect(ask('/feed.xml', { ...current, 'if-match': '"other"' }).status).toBe(412);
+    expect(ask('/feed.xml', { ...current, 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(412);
+    expect(ask('/feed.xml', { 'if-unmodified-since': LM, 'if-modified-since': LM }).status).toBe(304);
+    expect(ask('/feed.xml', { 'if-match': '*', 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(200);
+  });
+
+  it('never turns a 404 or 405 into a 412', () => {
+    expect(ask('/missing.xml', { 'if-match': '*' }).status).toBe(404);
+    expect(ask('/missing.xml', { 'if-match': '"x"' }).status).toBe(404);
+    expect(respond({ method: 'POST', url: '/feed.xml', headers: { 'if-match': '"x"' } }, context()).status).toBe(405);
+  });
+
+  it('treats a file dated after the response as modified since any date', () => {
+    expect(ask('/future/feed.json', { 'if-unmodified-since': new Date(NOW).toUTCString() }).status).toBe(412);
+  });
+});
+
 describe('respond: HEAD', () => {
   it.each(['identity', 'gzip', 'br'])('has the headers of GET and no body (Accept-Encoding %s)', (ae) => {
     const get = ask('/feed.xml', { 'accept-encoding': ae });
