@@ -1,5 +1,6 @@
-import { etagMatches, etagMatchesStrongly, negotiateEncoding, parseHttpDate, prefersGenericXml, type Coding } from './headers.js';
+import { etagMatches, etagMatchesStrongly, parseHttpDate, prefersGenericXml, rankEncodings, type Coding } from './headers.js';
 import { resolveRequestPath } from './path.js';
+import type { Representation, Representations } from './resource.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -69,7 +70,7 @@ export function respond(request: Request, context: RespondContext): Response {
 
   const memo = context.memo ?? UNCACHED;
   const ae = request.headers['accept-encoding'];
-  const rep = resource.representations[ae === undefined ? 'identity' : memo.coding(ae)];
+  const rep = ae === undefined ? resource.representations.identity : firstReady(resource.representations, memo.codings(ae));
   const { kind } = resource;
   const accept = request.headers.accept;
   const asXml = kind.alternative !== undefined && accept !== undefined && memo.prefersGenericXml(accept, kind.mediaType);
@@ -102,6 +103,15 @@ export function respond(request: Request, context: RespondContext): Response {
   return method === 'HEAD' ? { status: 200, headers } : { status: 200, headers, body: rep.body };
 }
 
+/** The client's most preferred coding that is made already; identity always is, and a file is never held back for its compression. */
+function firstReady(representations: Representations, ranked: readonly Coding[]): Representation {
+  for (const coding of ranked) {
+    const rep = representations[coding];
+    if (rep) return rep;
+  }
+  return representations.identity;
+}
+
 /**
  * The preconditions of a GET or HEAD in the order of RFC 9110 13.2.2: If-Match
  * (strong comparison, 13.1.1), or If-Unmodified-Since only without it (13.1.4);
@@ -128,18 +138,19 @@ function evaluatePreconditions(headers: RequestHeaders, etag: string, lastModifi
 const dateOf = (value: string | undefined): number | undefined => (value === undefined ? undefined : parseHttpDate(value));
 
 export interface NegotiationMemo {
-  coding(acceptEncoding: string): Coding;
+  /** The codings `acceptEncoding` accepts, best first (rankEncodings). */
+  codings(acceptEncoding: string): readonly Coding[];
   prefersGenericXml(accept: string, feedType: string): boolean;
 }
 
-const UNCACHED: NegotiationMemo = { coding: negotiateEncoding, prefersGenericXml };
+const UNCACHED: NegotiationMemo = { codings: rankEncodings, prefersGenericXml };
 
 /** Header values repeat (a few browsers and readers): remember what they negotiate to, up to a bound. */
 export function negotiationMemo(max = 256): NegotiationMemo {
-  const codings = new BoundedCache<Coding>(max);
+  const codings = new BoundedCache<readonly Coding[]>(max);
   const generic = new BoundedCache<boolean>(max);
   return {
-    coding: (ae) => codings.get(ae, () => negotiateEncoding(ae)),
+    codings: (ae) => codings.get(ae, () => rankEncodings(ae)),
     prefersGenericXml: (accept, feedType) => generic.get(`${feedType} ${accept}`, () => prefersGenericXml(accept, feedType)),
   };
 }

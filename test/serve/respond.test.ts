@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kindOf, represent, resourceOf, type Resource } from '../../src/serve/resource.js';
+import { compress, kindOf, represent, resourceOf, uncompressed, type Resource } from '../../src/serve/resource.js';
 import { negotiationMemo, respond, type Request, type RespondContext, type Response } from '../../src/serve/respond.js';
 import type { Snapshot } from '../../src/serve/snapshot.js';
 
@@ -188,6 +188,37 @@ describe('respond: If-Match and If-Unmodified-Since (RFC 9110 13.1.1, 13.1.4, 13
 
   it('treats a file dated after the response as modified since any date', () => {
     expect(ask('/future/feed.json', { 'if-unmodified-since': new Date(NOW).toUTCString() }).status).toBe(412);
+  });
+});
+
+describe('respond: a file whose codings are still being made', () => {
+  const key = 'tags/late/feed.xml';
+  const late = () => {
+    const sha256 = createHash('sha256').update(RSS).digest('hex');
+    const resource = resourceOf(kindOf(key)!, sha256, UPDATED, uncompressed(RSS, sha256));
+    const context: RespondContext = { snapshot: { manifestText: '{}', verified: true, resources: new Map([[key, resource]]) }, cacheControl: 'public, max-age=1', now: NOW };
+    return { resource, sha256, get: (ae: string) => respond({ method: 'GET', url: '/' + key, headers: { 'accept-encoding': ae } }, context) };
+  };
+
+  it('is sent uncompressed at once, with the identity ETag and Vary, then in the best coding made', async () => {
+    const { resource, sha256, get } = late();
+    const before = get('gzip, br');
+    expect(before.headers['Content-Encoding']).toBeUndefined();
+    expect(before.headers.ETag).toBe(etagOf(RSS));
+    expect(before.headers.Vary).toBe('Accept-Encoding, Accept');
+    expect(before.body!.equals(RSS)).toBe(true);
+    // gzip is made first: a client that prefers br gets gzip meanwhile, if it accepts it.
+    const gz = await represent(RSS, sha256, 5);
+    resource.representations.gzip = gz.gzip;
+    expect(get('gzip, br').headers['Content-Encoding']).toBe('gzip');
+    expect(get('gzip, br').headers.ETag).toBe(etagOf(RSS, '-gz'));
+    expect(get('br').headers['Content-Encoding']).toBeUndefined();
+    expect(get('br, gzip;q=0').headers.ETag).toBe(etagOf(RSS));
+    await compress(resource.representations, sha256, 5);
+    const after = get('gzip, br');
+    expect(after.headers['Content-Encoding']).toBe('br');
+    expect(after.headers.ETag).toBe(etagOf(RSS, '-br'));
+    expect(zlib.brotliDecompressSync(after.body!).equals(RSS)).toBe(true);
   });
 });
 
