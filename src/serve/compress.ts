@@ -26,12 +26,12 @@ export interface CompressorOptions {
 
 const done = (r: Resource) => r.representations.gzip !== undefined && r.representations.br !== undefined;
 
-/** Top-level files (the main feeds and the page) first, then sections and tags. */
+/** Top-level files (the main feeds and the page) first, then sections and tags; by name within a level. */
 function queueOf(snapshot: Snapshot): Resource[] {
   const depth = (key: string) => key.split('/').length;
   return [...snapshot.resources]
     .filter(([, r]) => !done(r))
-    .sort(([a], [b]) => depth(a) - depth(b))
+    .sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0))
     .map(([, r]) => r);
 }
 
