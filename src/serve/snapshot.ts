@@ -70,8 +70,8 @@ export async function loadSnapshot(outDir: string, previous: Snapshot, options: 
   const before = new Set(known.keys());
   const resources = new Map<string, Resource>();
   let changed = 0;
-  // A few reads at a time: the hashing is on this thread, the reads on libuv's.
-  await mapLimit(manifest.files, 8, async (rel) => {
+  // Four reads at a time (libuv's threads; the hashing is on this one), leaving a thread free for the rest.
+  await mapLimit(manifest.files, 4, async (rel) => {
     const kind = kindOf(rel);
     if (!kind || rel.split('/').some((s) => s.startsWith('.'))) return;
     const file = await readListed(root, rel);
