@@ -25,15 +25,17 @@ function parseQ(params: string[]): number | undefined {
 }
 
 /**
- * The coding to send (RFC 9110 12.5.3): the acceptable one with the highest
- * weight, br before gzip before identity on a tie. No header: identity;
- * clients that want compression ask for it. An empty header means "no
- * coding". `x-gzip` is gzip (RFC 9110 8.4.1.3). When nothing is acceptable
- * (`identity;q=0` or `*;q=0` and no coding we have), identity: since RFC 7231
- * the spec prefers an uncoded 200 to a 406, as the most interoperable answer.
+ * The codings the client accepts, best first (RFC 9110 12.5.3): by weight,
+ * br before gzip before identity on a tie, each with a weight above zero, and
+ * identity last whatever the header says. No header: identity; clients that
+ * want compression ask for it. An empty header means "no coding". `x-gzip` is
+ * gzip (RFC 9110 8.4.1.3). When nothing is acceptable (`identity;q=0` or
+ * `*;q=0` and no coding we have), identity: since RFC 7231 the spec prefers an
+ * uncoded 200 to a 406, as the most interoperable answer. The server sends the
+ * first coding it has ready for the file (identity always is).
  */
-export function negotiateEncoding(header: string | undefined): Coding {
-  if (header === undefined) return 'identity';
+export function rankEncodings(header: string | undefined): readonly Coding[] {
+  if (header === undefined) return IDENTITY_ONLY;
   const weights = new Map<string, number>();
   for (const element of header.split(',')) {
     const [name, ...params] = element.split(';');
@@ -54,16 +56,16 @@ export function negotiateEncoding(header: string | undefined): Coding {
     // unlisted, it weighs less than any listed coding.
     return c === 'identity' ? 0.0001 : 0;
   };
-  let best: Coding = 'identity';
-  let bestQ = 0;
-  for (const c of CODINGS) {
-    const q = weight(c);
-    if (q > bestQ) {
-      best = c;
-      bestQ = q;
-    }
-  }
-  return best;
+  // A stable sort keeps the server's order (br, gzip, identity) among equal weights.
+  const ranked = CODINGS.filter((c) => c !== 'identity' && weight(c) > 0 && weight(c) >= weight('identity')).sort((a, b) => weight(b) - weight(a));
+  return ranked.length ? [...ranked, 'identity'] : IDENTITY_ONLY;
+}
+
+const IDENTITY_ONLY: readonly Coding[] = Object.freeze(['identity']);
+
+/** The coding to send when every coding is ready: the first of rankEncodings. */
+export function negotiateEncoding(header: string | undefined): Coding {
+  return rankEncodings(header)[0]!;
 }
 
 interface MediaRange {
@@ -124,6 +126,21 @@ export function etagMatches(header: string, etag: string): boolean {
     const tag = raw.trim();
     if (tag === '*') return true;
     if ((tag.startsWith('W/') ? tag.slice(2) : tag) === etag) return true;
+  }
+  return false;
+}
+
+/**
+ * If-Match (RFC 9110 13.1.1): `*` (the resource has a current representation,
+ * which every served file has), or a list of entity tags compared with the
+ * strong function (8.8.3.2): a weak tag (`W/"…"`) never matches.
+ */
+export function etagMatchesStrongly(header: string, etag: string): boolean {
+  if (header === etag) return true;
+  for (const raw of header.split(',')) {
+    const tag = raw.trim();
+    // Our tags are strong, so only the same characters are the same tag; W/ never is.
+    if (tag === '*' || tag === etag) return true;
   }
   return false;
 }

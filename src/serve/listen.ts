@@ -13,24 +13,62 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 /** Writes what `answer` returns; a throw becomes a 500 with no trace, and the operator gets the message. */
 export function requestHandler(answer: (request: Request) => Response, log: (message: string) => void): RequestHandler {
   return (req, res) => {
+    const close = carriesContent(req);
     try {
-      send(res, answer(req));
+      send(res, answer(req), close);
     } catch (e) {
       log(`feedpipe serve: internal error on ${JSON.stringify(req.url?.slice(0, 200))}: ${(e as Error).message}`);
-      if (!res.headersSent) send(res, errorResponse(500, 'internal error', req.method));
+      if (!res.headersSent) send(res, errorResponse(500, 'internal error', req.method), close);
       else res.destroy();
     }
   };
 }
 
-function send(res: ServerResponse, response: Response): void {
-  res.writeHead(response.status, response.headers);
+/**
+ * Whether the request has content (RFC 9112 6.3). No method served here takes
+ * any (GET and HEAD have no defined meaning for it, the rest are 405), so the
+ * server never reads it: it answers at once and closes the connection, where
+ * keeping it open would mean waiting for content that may trickle in forever.
+ * A client that asked leave to send content (Expect) may still send it: close too.
+ */
+function carriesContent(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0') || req.headers.expect !== undefined;
+}
+
+function send(res: ServerResponse, response: Response, close: boolean): void {
+  // With "Connection: close", node ends the connection once the response is out, unread content and all.
+  res.writeHead(response.status, close ? { ...response.headers, Connection: 'close' } : response.headers);
   if (response.body) res.end(response.body);
   else res.end();
 }
 
-export function createHttpServer(handle: RequestHandler): http.Server {
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, handle);
+export interface Timeouts {
+  /** For the headers of a request, from its first byte (and for a new connection, from its opening). */
+  headersMs: number;
+  /** For a whole request. */
+  requestMs: number;
+  /** For the next request on a kept-alive connection. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 };
+
+export function createHttpServer(handle: RequestHandler, timeouts: Partial<Timeouts> = {}): http.Server {
+  const { headersMs, requestMs, keepAliveMs } = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  const server = http.createServer(
+    {
+      headersTimeout: headersMs,
+      requestTimeout: Math.max(requestMs, headersMs),
+      keepAliveTimeout: keepAliveMs,
+      // Node looks at both timeouts only this often, 30 s by default: headers sent a byte at a
+      // time held a connection for 30 s whatever headersTimeout said. A tenth of it, at most 1 s.
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersMs / 10))),
+    },
+    handle,
+  );
+  // "Expect: 100-continue" asks leave to send content: answer at once instead (and close, above).
+  server.on('checkContinue', handle);
   // Malformed requests never reach the handler: answer 400 (431 for huge headers) and close, never a trace.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {

@@ -1,5 +1,6 @@
-import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml, type Coding } from './headers.js';
+import { etagMatches, etagMatchesStrongly, parseHttpDate, prefersGenericXml, rankEncodings, type Coding } from './headers.js';
 import { resolveRequestPath } from './path.js';
+import type { Representation, Representations } from './resource.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -11,8 +12,10 @@ import type { Snapshot } from './snapshot.js';
 export interface RequestHeaders {
   readonly accept?: string;
   readonly 'accept-encoding'?: string;
+  readonly 'if-match'?: string;
   readonly 'if-none-match'?: string;
   readonly 'if-modified-since'?: string;
+  readonly 'if-unmodified-since'?: string;
 }
 
 export interface Request {
@@ -39,7 +42,7 @@ export interface RespondContext {
   readonly memo?: NegotiationMemo;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 412: 'Precondition Failed', 500: 'Internal Server Error' };
 
 /** Our pages have no script, load nothing from elsewhere and embed nothing. */
 const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -67,7 +70,7 @@ export function respond(request: Request, context: RespondContext): Response {
 
   const memo = context.memo ?? UNCACHED;
   const ae = request.headers['accept-encoding'];
-  const rep = resource.representations[ae === undefined ? 'identity' : memo.coding(ae)];
+  const rep = ae === undefined ? resource.representations.identity : firstReady(resource.representations, memo.codings(ae));
   const { kind } = resource;
   const accept = request.headers.accept;
   const asXml = kind.alternative !== undefined && accept !== undefined && memo.prefersGenericXml(accept, kind.mediaType);
@@ -90,36 +93,64 @@ export function respond(request: Request, context: RespondContext): Response {
   }
   if (kind.html) headers['Content-Security-Policy'] = PAGE_POLICY;
 
-  if (notModified(request.headers, etag, resource.lastModifiedMs)) return { status: 304, headers };
+  const condition = evaluatePreconditions(request.headers, etag, resource.lastModifiedMs);
+  // A failed precondition describes no representation: an error, with no validators.
+  if (condition === 412) return errorResponse(412, 'precondition failed', method, { Vary: resource.vary });
+  if (condition === 304) return { status: 304, headers };
   headers['Content-Type'] = asXml ? kind.alternative! : kind.type;
   headers['Content-Length'] = rep.length;
   if (rep.encoding) headers['Content-Encoding'] = rep.encoding;
   return method === 'HEAD' ? { status: 200, headers } : { status: 200, headers, body: rep.body };
 }
 
-/** RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only without it. */
-function notModified(headers: RequestHeaders, etag: string, lastModifiedMs: number | undefined): boolean {
-  const inm = headers['if-none-match'];
-  if (inm !== undefined) return etagMatches(inm, etag);
-  if (lastModifiedMs === undefined) return false;
-  const ims = headers['if-modified-since'];
-  const since = ims === undefined ? undefined : parseHttpDate(ims);
-  return since !== undefined && lastModifiedMs <= since;
+/** The client's most preferred coding that is made already; identity always is, and a file is never held back for its compression. */
+function firstReady(representations: Representations, ranked: readonly Coding[]): Representation {
+  for (const coding of ranked) {
+    const rep = representations[coding];
+    if (rep) return rep;
+  }
+  return representations.identity;
 }
 
+/**
+ * The preconditions of a GET or HEAD in the order of RFC 9110 13.2.2: If-Match
+ * (strong comparison, 13.1.1), or If-Unmodified-Since only without it (13.1.4);
+ * when false, 412. Then If-None-Match (weak comparison, 13.1.2), or
+ * If-Modified-Since only without it (13.1.3); when the client's copy is
+ * current, 304. A date that is not an HTTP-date is ignored, as the RFC says.
+ * Last-Modified is compared as stored, even when later than the response's Date:
+ * a file from the future is never "not modified" and never "unmodified since".
+ */
+function evaluatePreconditions(headers: RequestHeaders, etag: string, lastModifiedMs: number | undefined): 200 | 304 | 412 {
+  const im = headers['if-match'];
+  if (im !== undefined) {
+    if (!etagMatchesStrongly(im, etag)) return 412;
+  } else {
+    const since = dateOf(headers['if-unmodified-since']);
+    if (since !== undefined && lastModifiedMs !== undefined && lastModifiedMs > since) return 412;
+  }
+  const inm = headers['if-none-match'];
+  if (inm !== undefined) return etagMatches(inm, etag) ? 304 : 200;
+  const since = dateOf(headers['if-modified-since']);
+  return since !== undefined && lastModifiedMs !== undefined && lastModifiedMs <= since ? 304 : 200;
+}
+
+const dateOf = (value: string | undefined): number | undefined => (value === undefined ? undefined : parseHttpDate(value));
+
 export interface NegotiationMemo {
-  coding(acceptEncoding: string): Coding;
+  /** The codings `acceptEncoding` accepts, best first (rankEncodings). */
+  codings(acceptEncoding: string): readonly Coding[];
   prefersGenericXml(accept: string, feedType: string): boolean;
 }
 
-const UNCACHED: NegotiationMemo = { coding: negotiateEncoding, prefersGenericXml };
+const UNCACHED: NegotiationMemo = { codings: rankEncodings, prefersGenericXml };
 
 /** Header values repeat (a few browsers and readers): remember what they negotiate to, up to a bound. */
 export function negotiationMemo(max = 256): NegotiationMemo {
-  const codings = new BoundedCache<Coding>(max);
+  const codings = new BoundedCache<readonly Coding[]>(max);
   const generic = new BoundedCache<boolean>(max);
   return {
-    coding: (ae) => codings.get(ae, () => negotiateEncoding(ae)),
+    codings: (ae) => codings.get(ae, () => rankEncodings(ae)),
     prefersGenericXml: (accept, feedType) => generic.get(`${feedType} ${accept}`, () => prefersGenericXml(accept, feedType)),
   };
 }

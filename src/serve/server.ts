@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import path from 'node:path';
-import { close, createHttpServer, listen, requestHandler, type RequestHandler } from './listen.js';
+import { close, createHttpServer, listen, requestHandler, type RequestHandler, type Timeouts } from './listen.js';
 import { negotiationMemo, respond } from './respond.js';
 import { holdSnapshot, type ReloadResult } from './snapshot.js';
 import { watchManifest } from './watch.js';
@@ -14,11 +14,13 @@ export interface FeedServerOptions {
   maxAge?: number;
   /**
    * Brotli quality, 0–11. Default: 11 for files up to 64 KiB, 7 above. Variants
-   * are made once per published version, off the event loop, but on a small
-   * machine they share the cores with serving: quality 11 costs ~50× quality 7
-   * (500 ms against 16 ms for 250 KB) for ~10 % fewer bytes.
+   * are made once per published version, in the background and off the event
+   * loop, but on a small machine they share the cores with serving: quality 11
+   * costs ~50× quality 7 (500 ms against 16 ms for 250 KB) for ~10 % fewer bytes.
    */
   brotliQuality?: number;
+  /** How long a client may take to send its headers, its whole request, and to start another on a kept-alive connection (ms). */
+  timeouts?: Partial<Timeouts>;
   /** Where reload problems and watcher errors are reported; the server itself never prints. */
   log?: (message: string) => void;
   /** Called after every reload, explicit or from watching. */
@@ -30,16 +32,20 @@ export interface FeedServer {
   readonly server: http.Server;
   readonly handle: RequestHandler;
   /**
-   * Reads the published files again and swaps them in at once. The publisher
-   * calls it after a build that wrote files, before pinging WebSub hubs (so a
-   * hub fetches the new version). Calls during a reload coalesce into one more.
-   * Never rejects: on failure the previous version stays served.
+   * Reads the published files again, checks them against the manifest and
+   * swaps them in at once, uncompressed; their gzip and brotli codings follow
+   * in the background (`compressed()`). The publisher calls it after a build
+   * that wrote files, before pinging WebSub hubs (so a hub fetches the new
+   * version). Calls during a reload coalesce into one more. Never rejects: on
+   * failure the previous version stays served.
    */
   reload(): Promise<ReloadResult>;
+  /** Resolves once every file served has its gzip and brotli codings (until then a file is sent uncompressed, never held back). */
+  compressed(): Promise<void>;
   /** Reloads whenever the manifest is replaced (for `feedpipe serve` next to a separate `feedpipe build`). Returns a stop function. */
   watch(): () => void;
   listen(port: number, host: string): Promise<{ port: number; host: string; url: string }>;
-  /** Stops watching and listening, and ends open connections. */
+  /** Stops watching, compressing and listening, and ends open connections. */
   close(): Promise<void>;
 }
 
@@ -57,12 +63,13 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
   const memo = negotiationMemo();
   // One snapshot per response: a reload never mixes versions in it.
   const handle = requestHandler((request) => respond(request, { snapshot: snapshots.current(), cacheControl, now: Date.now(), memo }), log);
-  const server = createHttpServer(handle);
+  const server = createHttpServer(handle, options.timeouts);
   const stops: (() => void)[] = [];
   return {
     server,
     handle,
     reload: snapshots.reload,
+    compressed: snapshots.compressed,
     watch() {
       const stop = watchManifest(outDir, () => void snapshots.reload(), log);
       stops.push(stop);
@@ -71,6 +78,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     listen: (port, host) => listen(server, port, host),
     async close() {
       for (const stop of stops.splice(0)) stop();
+      snapshots.stop();
       await close(server);
     },
   };

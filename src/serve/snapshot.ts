@@ -4,9 +4,14 @@ import { mapLimit } from '../util/map-limit.js';
 import { MANIFEST } from '../publish/files.js';
 import { parseManifest } from '../publish/manifest.js';
 import { sha256 } from '../util/hash.js';
-import { brotliQualityFor, kindOf, represent, resourceOf, type Resource } from './resource.js';
+import { backgroundCompressor, type CompressorOptions } from './compress.js';
+import { kindOf, resourceOf, uncompressed, type Representations, type Resource } from './resource.js';
 
-/** One published version of the output folder, in memory; never changed once made, only replaced. */
+/**
+ * One published version of the output folder, in memory: its files and their
+ * bytes never change once made, only the whole is replaced. (A file's gzip and
+ * brotli codings are added to it in the background; see compress.ts.)
+ */
 export interface Snapshot {
   readonly manifestText: string;
   /** Every file had a hash in the manifest: an identical manifest then means identical files. */
@@ -18,8 +23,6 @@ export interface Snapshot {
 export const EMPTY_SNAPSHOT: Snapshot = Object.freeze({ manifestText: '', verified: false, resources: new Map<string, Resource>() });
 
 export interface LoadOptions {
-  /** Brotli quality for a file of this size. */
-  quality?: (size: number) => number;
   log: (message: string) => void;
 }
 
@@ -54,21 +57,21 @@ async function readListed(root: string, rel: string): Promise<{ real: string; by
 /**
  * Reads the output folder once, through its manifest, into a new snapshot.
  * Throws BuildInProgress when a file is missing or its bytes differ from the
- * manifest's hash. Files whose bytes `previous` already holds keep their
- * codings; only the others are compressed. `changed` counts those and the
- * files no longer served.
+ * manifest's hash. Nothing is compressed here: files whose bytes `previous`
+ * already holds share their codings with it, the others start uncompressed.
+ * `changed` counts those and the files no longer served.
  */
 export async function loadSnapshot(outDir: string, previous: Snapshot, options: LoadOptions): Promise<{ snapshot: Snapshot; changed: number }> {
   const manifestText = await readManifestText(outDir);
   if (previous.verified && manifestText === previous.manifestText) return { snapshot: previous, changed: 0 };
   const manifest = parseManifest(manifestText);
   const root = manifestText ? await realpath(outDir) : outDir;
-  const known = new Map([...previous.resources.values()].map((r) => [r.sha256, r]));
-  const quality = options.quality ?? brotliQualityFor;
+  const known = new Map<string, Representations>([...previous.resources.values()].map((r) => [r.sha256, r.representations]));
+  const before = new Set(known.keys());
   const resources = new Map<string, Resource>();
   let changed = 0;
-  // Two files at a time: compression runs on libuv's threads, and the cores are shared with serving.
-  await mapLimit(manifest.files, 2, async (rel) => {
+  // Four reads at a time (libuv's threads; the hashing is on this one), leaving a thread free for the rest.
+  await mapLimit(manifest.files, 4, async (rel) => {
     const kind = kindOf(rel);
     if (!kind || rel.split('/').some((s) => s.startsWith('.'))) return;
     const file = await readListed(root, rel);
@@ -77,9 +80,9 @@ export async function loadSnapshot(outDir: string, previous: Snapshot, options: 
     const published = manifest.published[rel];
     if (published && published.sha256 !== digest) throw new BuildInProgress(`${rel} does not match the manifest`);
     const lastModifiedMs = published ? Date.parse(published.lastModified) : Math.floor((await stat(file.real)).mtimeMs / 1000) * 1000;
-    const reused = known.get(digest);
-    if (!reused) changed++;
-    const representations = reused?.representations ?? (await represent(file.bytes, digest, quality(file.bytes.length)));
+    if (!before.has(digest)) changed++;
+    let representations = known.get(digest);
+    if (!representations) known.set(digest, (representations = uncompressed(file.bytes, digest)));
     resources.set(rel, resourceOf(kind, digest, lastModifiedMs, representations));
   });
   const verified = manifest.files.length > 0 && manifest.files.every((rel) => manifest.published[rel]);
@@ -91,7 +94,7 @@ export interface ReloadResult {
   ok: boolean;
   /** Files now served. */
   files: number;
-  /** Files whose bytes differ from the previous snapshot (compressed anew). */
+  /** Files whose bytes differ from the previous snapshot (to be compressed anew), and files no longer served. */
   changed: number;
   ms: number;
   error?: string;
@@ -104,11 +107,16 @@ export interface SnapshotHolder {
   current(): Snapshot;
   /** Loads the folder again and swaps the snapshot; never rejects. Calls during a reload coalesce into one more. */
   reload(): Promise<ReloadResult>;
+  /** Resolves once every file of the current snapshot has its gzip and brotli codings. */
+  compressed(): Promise<void>;
+  /** Stops compressing. */
+  stop(): void;
 }
 
 /** The current snapshot of `outDir` and the one way to replace it. */
-export function holdSnapshot(outDir: string, options: LoadOptions & { onReload?: (result: ReloadResult) => void }): SnapshotHolder {
+export function holdSnapshot(outDir: string, options: LoadOptions & CompressorOptions & { onReload?: (result: ReloadResult) => void }): SnapshotHolder {
   let current = EMPTY_SNAPSHOT;
+  const compressor = backgroundCompressor(options);
 
   async function attempt(): Promise<ReloadResult> {
     const started = performance.now();
@@ -116,6 +124,7 @@ export function holdSnapshot(outDir: string, options: LoadOptions & { onReload?:
       try {
         const { snapshot, changed } = await loadSnapshot(outDir, current, options);
         current = snapshot; // the swap: one assignment, so every response sees one version
+        compressor.follow(snapshot); // served uncompressed until then
         return { ok: true, files: snapshot.resources.size, changed, ms: performance.now() - started };
       } catch (e) {
         const message = (e as Error).message;
@@ -155,7 +164,7 @@ export function holdSnapshot(outDir: string, options: LoadOptions & { onReload?:
     return queued;
   }
 
-  return { current: () => current, reload };
+  return { current: () => current, reload, compressed: compressor.idle, stop: compressor.stop };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { etagMatches, negotiateEncoding, parseHttpDate, prefersGenericXml } from '../../src/serve/headers.js';
+import { etagMatches, etagMatchesStrongly, negotiateEncoding, parseHttpDate, prefersGenericXml, rankEncodings } from '../../src/serve/headers.js';
 import { resolveRequestPath } from '../../src/serve/path.js';
 import { publishFiles } from '../../src/publish/write.js';
 import { makeSite } from '../helpers/site.js';
@@ -62,6 +62,20 @@ describe('header parsing', () => {
     expect(negotiateEncoding('br;q=0.0001')).toBe('identity'); // four decimals: not a qvalue
   });
 
+  it('ranks the acceptable codings, best first, identity last (what to send while a file is not compressed yet)', () => {
+    expect(rankEncodings(undefined)).toEqual(['identity']);
+    expect(rankEncodings('')).toEqual(['identity']);
+    expect(rankEncodings('gzip, br')).toEqual(['br', 'gzip', 'identity']);
+    expect(rankEncodings('gzip, deflate, br, zstd')).toEqual(['br', 'gzip', 'identity']);
+    expect(rankEncodings('gzip;q=1, br;q=0.5')).toEqual(['gzip', 'br', 'identity']);
+    expect(rankEncodings('br')).toEqual(['br', 'identity']);
+    expect(rankEncodings('br, gzip;q=0')).toEqual(['br', 'identity']);
+    expect(rankEncodings('identity, gzip;q=0.5')).toEqual(['identity']);
+    expect(rankEncodings('identity;q=0.5, gzip;q=0.5')).toEqual(['gzip', 'identity']);
+    expect(rankEncodings('*;q=0.2, gzip;q=0.5')).toEqual(['gzip', 'br', 'identity']);
+    expect(rankEncodings('*;q=0')).toEqual(['identity']);
+  });
+
   it('sends application/xml only to clients that prefer it to the feed type', () => {
     expect(prefersGenericXml(undefined, 'application/rss+xml')).toBe(false);
     expect(prefersGenericXml('*/*', 'application/rss+xml')).toBe(false);
@@ -78,6 +92,16 @@ describe('header parsing', () => {
     expect(etagMatches('*', '"a"')).toBe(true);
     expect(etagMatches('"a-gz"', '"a"')).toBe(false);
     expect(etagMatches('a', '"a"')).toBe(false);
+  });
+
+  it('compares entity tags strongly for If-Match: a weak tag never matches', () => {
+    expect(etagMatchesStrongly('"a"', '"a"')).toBe(true);
+    expect(etagMatchesStrongly('"b", "a"', '"a"')).toBe(true);
+    expect(etagMatchesStrongly('*', '"a"')).toBe(true);
+    expect(etagMatchesStrongly('W/"a"', '"a"')).toBe(false);
+    expect(etagMatchesStrongly('"b", W/"a"', '"a"')).toBe(false);
+    expect(etagMatchesStrongly('a', '"a"')).toBe(false);
+    expect(etagMatchesStrongly('"a-gz"', '"a"')).toBe(false);
   });
 
   it('reads the three HTTP-date forms as UTC and nothing else', () => {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kindOf, represent, resourceOf, type Resource } from '../../src/serve/resource.js';
+import { compress, kindOf, represent, resourceOf, uncompressed, type Resource } from '../../src/serve/resource.js';
 import { negotiationMemo, respond, type Request, type RespondContext, type Response } from '../../src/serve/respond.js';
 import type { Snapshot } from '../../src/serve/snapshot.js';
 
@@ -117,6 +117,108 @@ describe('respond: conditional GET', () => {
   it('lets If-None-Match decide when both are sent', () => {
     expect(ask('/feed.xml', { 'if-none-match': '"stale"', 'if-modified-since': 'Fri, 01 Jan 2100 00:00:00 GMT' }).status).toBe(200);
     expect(ask('/feed.xml', { 'if-none-match': etagOf(RSS), 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(304);
+  });
+});
+
+describe('respond: If-Match and If-Unmodified-Since (RFC 9110 13.1.1, 13.1.4, 13.2.2)', () => {
+  const LM = 'Sat, 02 May 2026 09:00:00 GMT';
+  const failed = (r: Response, method = 'GET') => {
+    expect(r.status).toBe(412);
+    expect(r.headers['Content-Type']).toBe('text/plain; charset=utf-8');
+    expect(r.headers['Cache-Control']).toBe('no-store');
+    expect(r.headers.Vary).toBe('Accept-Encoding, Accept');
+    expect(r.headers.ETag).toBeUndefined();
+    expect(r.headers['Last-Modified']).toBeUndefined();
+    expect(r.headers['Content-Length']).toBe(String('412 Precondition Failed: precondition failed\n'.length));
+    if (method === 'HEAD') expect(r.body).toBeUndefined();
+    else expect(r.body!.toString()).toBe('412 Precondition Failed: precondition failed\n');
+  };
+
+  it.each([etagOf(RSS), '*', `"other", ${etagOf(RSS)}`, ` ${etagOf(RSS)} ,"b"`])('If-Match %s: the representation is sent', (im) => {
+    const r = ask('/feed.xml', { 'if-match': im });
+    expect(r.status).toBe(200);
+    expect(r.body!.equals(RSS)).toBe(true);
+  });
+
+  it.each([`W/${etagOf(RSS)}`, '"other"', etagOf(RSS, '-gz'), etagOf(RSS, '-xml'), etagOf(RSS).slice(1, -1), ''])('If-Match %j (weak, or another representation): 412', (im) => {
+    failed(ask('/feed.xml', { 'if-match': im }));
+    failed(ask('/feed.xml', { 'if-match': im }, 'HEAD'), 'HEAD');
+  });
+
+  it('compares If-Match with the representation negotiated: the gzip tag for gzip, the -xml tag for a browser', () => {
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS, '-gz'), 'accept-encoding': 'gzip' }).status).toBe(200);
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS), 'accept-encoding': 'gzip' }).status).toBe(412);
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS, '-xml'), accept: CHROMIUM_ACCEPT }).status).toBe(200);
+  });
+
+  it.each([
+    [LM, 200],
+    ['Sat, 02 May 2026 09:00:01 GMT', 200],
+    ['Saturday, 02-May-26 09:00:00 GMT', 200],
+    ['Sat May  2 09:00:00 2026', 200],
+    ['Sat, 02 May 2026 08:59:59 GMT', 412],
+    ['Thu, 01 Jan 1970 00:00:00 GMT', 412],
+    ['2026-05-01T00:00:00Z', 200], // not an HTTP-date: ignored
+    ['Sat, 02 May 2026 08:59:59 GMT, Sat, 02 May 2026 08:59:59 GMT', 200], // a list: ignored
+  ])('If-Unmodified-Since %s: %i', (ius, status) => {
+    const r = ask('/feed.xml', { 'if-unmodified-since': ius });
+    expect(r.status).toBe(status);
+    if (status === 412) failed(r);
+  });
+
+  it('ignores If-Unmodified-Since when If-Match is sent', () => {
+    expect(ask('/feed.xml', { 'if-match': etagOf(RSS), 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(200);
+    expect(ask('/feed.xml', { 'if-match': '"other"', 'if-unmodified-since': 'Fri, 01 Jan 2100 00:00:00 GMT' }).status).toBe(412);
+  });
+
+  it('evaluates them before If-None-Match and If-Modified-Since: 412 wins over 304', () => {
+    const current = { 'if-none-match': etagOf(RSS) };
+    expect(ask('/feed.xml', { ...current, 'if-match': etagOf(RSS) }).status).toBe(304);
+    expect(ask('/feed.xml', { ...current, 'if-match': '"other"' }).status).toBe(412);
+    expect(ask('/feed.xml', { ...current, 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(412);
+    expect(ask('/feed.xml', { 'if-unmodified-since': LM, 'if-modified-since': LM }).status).toBe(304);
+    expect(ask('/feed.xml', { 'if-match': '*', 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }).status).toBe(200);
+  });
+
+  it('never turns a 404 or 405 into a 412', () => {
+    expect(ask('/missing.xml', { 'if-match': '*' }).status).toBe(404);
+    expect(ask('/missing.xml', { 'if-match': '"x"' }).status).toBe(404);
+    expect(respond({ method: 'POST', url: '/feed.xml', headers: { 'if-match': '"x"' } }, context()).status).toBe(405);
+  });
+
+  it('treats a file dated after the response as modified since any date', () => {
+    expect(ask('/future/feed.json', { 'if-unmodified-since': new Date(NOW).toUTCString() }).status).toBe(412);
+  });
+});
+
+describe('respond: a file whose codings are still being made', () => {
+  const key = 'tags/late/feed.xml';
+  const late = () => {
+    const sha256 = createHash('sha256').update(RSS).digest('hex');
+    const resource = resourceOf(kindOf(key)!, sha256, UPDATED, uncompressed(RSS, sha256));
+    const context: RespondContext = { snapshot: { manifestText: '{}', verified: true, resources: new Map([[key, resource]]) }, cacheControl: 'public, max-age=1', now: NOW };
+    return { resource, sha256, get: (ae: string) => respond({ method: 'GET', url: '/' + key, headers: { 'accept-encoding': ae } }, context) };
+  };
+
+  it('is sent uncompressed at once, with the identity ETag and Vary, then in the best coding made', async () => {
+    const { resource, sha256, get } = late();
+    const before = get('gzip, br');
+    expect(before.headers['Content-Encoding']).toBeUndefined();
+    expect(before.headers.ETag).toBe(etagOf(RSS));
+    expect(before.headers.Vary).toBe('Accept-Encoding, Accept');
+    expect(before.body!.equals(RSS)).toBe(true);
+    // gzip is made first: a client that prefers br gets gzip meanwhile, if it accepts it.
+    const gz = await represent(RSS, sha256, 5);
+    resource.representations.gzip = gz.gzip;
+    expect(get('gzip, br').headers['Content-Encoding']).toBe('gzip');
+    expect(get('gzip, br').headers.ETag).toBe(etagOf(RSS, '-gz'));
+    expect(get('br').headers['Content-Encoding']).toBeUndefined();
+    expect(get('br, gzip;q=0').headers.ETag).toBe(etagOf(RSS));
+    await compress(resource.representations, sha256, 5);
+    const after = get('gzip, br');
+    expect(after.headers['Content-Encoding']).toBe('br');
+    expect(after.headers.ETag).toBe(etagOf(RSS, '-br'));
+    expect(zlib.brotliDecompressSync(after.body!).equals(RSS)).toBe(true);
   });
 });
 
