@@ -30,6 +30,7 @@ async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildRepor
     io.stderr(`feedpipe: nothing was published: ${locked.message}\n`);
     return undefined;
   }
+  if (locked.tookOver) io.stderr(`feedpipe: took over the stale lock ${toDisplayPath(locked.tookOver.file, io.cwd ?? process.cwd())}: ${locked.tookOver.reason}\n`);
   try {
     return await build({ ...options, reuseLastResult: true, keepFiles: false });
   } finally {

@@ -81,7 +81,7 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
     log.say('error', `cannot start: ${locked.message}`, { message: `cannot start: ${locked.message}` });
     return { failed: 'lock', message: locked.message };
   }
-  if (locked.tookOver) log.say('lock', `took over a stale lock on ${toDisplayPath(outDir, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
+  if (locked.tookOver) log.say('lock', `took over the stale lock ${toDisplayPath(locked.tookOver.file, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
 
   const stopping = new AbortController();
   let lockLost = false;
