@@ -103,9 +103,13 @@ export function createAnnouncer(options: AnnounceOptions = {}): (report: BuildRe
     state.fresh.clear();
     state.owed.clear();
     state.busy = true;
-    const log = options.log && ((m: string) => options.log!(`${m}; told again with the next change`));
-    return pingHubs([hub], urls, { timeoutMs, ...options, ...(log ? { log } : {}) }).then((results) => {
-      for (const r of results) if (!r.ok && r.error !== 'stopped') state.owed.add(r.url);
+    const { log, ...pingOptions } = options;
+    return pingHubs([hub], urls, { timeoutMs, ...pingOptions }).then((results) => {
+      // Owed: what failed on the way or at a hub that is down or busy; a hub that refused a URL (4xx) refuses it again.
+      const owed = results.filter((r) => !r.ok && r.error !== 'stopped' && (r.status === undefined || r.status === 429 || r.status >= 500));
+      for (const r of owed) state.owed.add(r.url);
+      const line = failureLine(hub, results);
+      if (line && !options.signal?.aborted) safely(log, owed.length ? `${line}; ${owed.length === 1 ? 'it goes' : 'they go'} out again with the next change` : line);
       state.busy = false;
       // A change came while this batch was out: its feeds (and any still owed) go now.
       if (state.fresh.size && !options.signal?.aborted) void send(hub, timeoutMs);
@@ -137,7 +141,8 @@ export async function pingHubs(hubs: readonly string[], feedUrls: readonly strin
   const perHub = await Promise.all(
     hubs.map(async (hub) => {
       const results = await mapLimit(feedUrls, options.concurrency ?? 4, (url) => pingOne(hub, url, run));
-      if (!options.signal?.aborted) report(hub, results, options.log);
+      const line = failureLine(hub, results);
+      if (line && !options.signal?.aborted) safely(options.log, line);
       return results;
     }),
   );
@@ -233,20 +238,19 @@ async function viaFetch(doFetch: typeof fetch, hub: string, body: string, signal
   return { status: response.status, retryAfter: response.headers.get('retry-after') };
 }
 
-/** One line for a hub that was not told about every feed: which, and why. */
-function report(hub: string, results: readonly PingResult[], log: ((message: string) => void) | undefined): void {
+/** One line for a hub that was not told about every feed: which, and why; undefined if it was told everything. */
+function failureLine(hub: string, results: readonly PingResult[]): string | undefined {
   const failed = results.filter((r) => !r.ok);
-  if (!failed.length || !log) return;
+  if (!failed.length) return undefined;
   const why = [...new Set(failed.map((r) => r.error ?? 'no answer'))].join('; ');
-  let line: string;
-  if (failed.length === 1) {
-    const { url, attempts } = failed[0]!;
-    line = `feedpipe: WebSub hub ${hub} was not told about ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${why}`;
-  } else {
-    line = `feedpipe: WebSub hub ${hub} was not told about ${failed.length} of ${results.length} feeds: ${why}`;
-  }
+  if (failed.length > 1) return `feedpipe: WebSub hub ${hub} was not told about ${failed.length} of ${results.length} feeds: ${why}`;
+  const { url, attempts } = failed[0]!;
+  return `feedpipe: WebSub hub ${hub} was not told about ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${why}`;
+}
+
+function safely(log: ((message: string) => void) | undefined, line: string): void {
   try {
-    log(line);
+    log?.(line);
   } catch {
     // a failing logger must not turn into a rejection
   }

@@ -282,7 +282,7 @@ describe('the publisher\'s announcer (feedpipe start)', () => {
     const logged: string[] = [];
     const announce = createAnnouncer({ ...fast, retries: 0, log: (m) => logged.push(m) });
     expect(await (await announce(wrote(['feed.xml', 'atom.xml'], [hub.url]))).pings).toMatchObject([{ ok: false }, { ok: false }]);
-    expect(logged).toEqual([`feedpipe: WebSub hub ${hub.url} was not told about 2 of 2 feeds: hub answered 503; told again with the next change`]);
+    expect(logged).toEqual([`feedpipe: WebSub hub ${hub.url} was not told about 2 of 2 feeds: hub answered 503; they go out again with the next change`]);
     await new Promise((r) => setTimeout(r, 100));
     expect(hub.pings).toHaveLength(2); // no retry on its own
     // A build that changed nothing is no change: nothing is sent.
@@ -291,6 +291,17 @@ describe('the publisher\'s announcer (feedpipe start)', () => {
     const next = await (await announce(wrote(['tags/a/feed.json'], [hub.url]))).pings;
     expect(next.every((r) => r.ok)).toBe(true);
     expect(sent(hub)).toEqual(['atom.xml', 'feed.xml', 'tags/a/feed.json']);
+  });
+
+  it('a URL the hub refused (4xx) is not sent again: it would be refused again', async () => {
+    const hub = await startHub([400]);
+    const logged: string[] = [];
+    const announce = createAnnouncer({ ...fast, log: (m) => logged.push(m) });
+    await (await announce(wrote(['feed.xml'], [hub.url]))).pings;
+    expect(logged).toEqual([`feedpipe: WebSub hub ${hub.url} was not told about https://news.example.com/feed.xml after 1 attempt: hub answered 400`]);
+    hub.pings.length = 0;
+    await (await announce(wrote(['atom.xml'], [hub.url]))).pings;
+    expect(sent(hub)).toEqual(['atom.xml']);
   });
 
   it('one batch per hub at a time: a change while the hub is slow waits for it, then goes', async () => {
