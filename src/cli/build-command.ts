@@ -34,6 +34,7 @@ async function buildLocked(options: BuildOptions, io: CliIO): Promise<BuildRepor
     io.stderr(`feedpipe: nothing was published: ${locked.message}\n`);
     return undefined;
   }
+  if (locked.tookOver) io.stderr(`feedpipe: took over the stale lock ${toDisplayPath(locked.tookOver.file, io.cwd ?? process.cwd())}: ${locked.tookOver.reason}\n`);
   try {
     // Only a process that died holding the lock leaves anything to finish (a failed write undoes itself, or leaves its journal).
     if (locked.tookOver || existsSync(path.join(resolved.outDir, JOURNAL))) await finishInterrupted(resolved.outDir, io);
@@ -73,12 +74,15 @@ function reportOutcome(command: 'build' | 'check', report: BuildReport, quiet: b
 
 /**
  * After the files are written, and never changing the exit code: a hub that is down is a warning.
- * The WebSub client is loaded only for a site that names hubs: a plain build does not pay for it.
+ * All hubs together get `websub.timeout` seconds (retries included); then the build says which did
+ * not answer and exits, with no socket left open. The WebSub client is loaded only for a site that
+ * names hubs: a plain build does not pay for it.
  */
 async function announce(report: BuildReport, quiet: boolean, io: CliIO): Promise<void> {
   if (!report.config?.websub.hubs.length) return;
   const { announcePublish } = await import('../start/websub.js');
-  const results = await (await announcePublish(report, { log: (m) => io.stderr(m + '\n') })).pings;
+  const deadlineMs = report.config.websub.timeout * 1000;
+  const results = await (await announcePublish(report, { deadlineMs, timeoutMs: deadlineMs, log: (m) => io.stderr(m + '\n') })).pings;
   if (results.length && !quiet) io.stdout(`WebSub: ${results.filter((r) => r.ok).length} of ${results.length} hub pings accepted\n`);
 }
 

@@ -18,5 +18,6 @@ export const configDefaults = {
   limits: { maxFileBytes: 5 * 1024 * 1024 },
   schedule: { cron: DEFAULT_CRON },
   server: { port: 8080, host: '127.0.0.1', maxAge: 300 },
-  websub: { hubs: [] as string[] },
+  /** `timeout`: seconds `feedpipe build` waits for all hubs together, and `start` for each ping. */
+  websub: { hubs: [] as string[], timeout: 5 },
 } as const;

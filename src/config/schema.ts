@@ -91,8 +91,13 @@ export const configSchema = z.strictObject({
           }),
         )
         .default(() => [...configDefaults.websub.hubs]),
+      /**
+       * Seconds: how long `feedpipe build` waits for all hubs together before it warns
+       * about those that did not answer and exits; how long `start` waits for each ping.
+       */
+      timeout: z.number().min(0.1).max(300).default(configDefaults.websub.timeout),
     })
-    .default(() => ({ hubs: [...configDefaults.websub.hubs] })),
+    .default(() => ({ hubs: [...configDefaults.websub.hubs], timeout: configDefaults.websub.timeout })),
 });
 
 /** Plain http is accepted for hubs on this machine only (tests, a local hub). */

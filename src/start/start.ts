@@ -22,7 +22,7 @@ import { createReconciler, type Reconciler } from './reconcile.js';
 import { createRun } from './run.js';
 import { readPublishedSnapshot } from './runlog.js';
 import { watchSources } from './watch.js';
-import { announcePublish, type PingOptions } from './websub.js';
+import { createAnnouncer, type PingOptions } from './websub.js';
 
 export type { LogFormat, StartOutput } from './log.js';
 
@@ -82,7 +82,7 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
     log.say('error', `cannot start: ${locked.message}`, { message: `cannot start: ${locked.message}` });
     return { failed: 'lock', message: locked.message };
   }
-  if (locked.tookOver) log.say('lock', `took over a stale lock on ${toDisplayPath(outDir, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
+  if (locked.tookOver) log.say('lock', `took over the stale lock ${toDisplayPath(locked.tookOver.file, cwd)}: ${locked.tookOver.reason}`, { tookOver: locked.tookOver });
   await finishInterrupted(outDir, log, cwd);
 
   const stopping = new AbortController();
@@ -196,8 +196,9 @@ async function wirePublisher(site: Site, running: Running): Promise<{ publisher:
     outDir,
     cwd,
     reconcile: reconciler.reconcile,
-    // The pings run on their own (never delaying the next build) and end when the publisher stops.
-    announce: (report) => announcePublish(report, { ...options.ping, ...(running.server ? { reload: running.server.reload } : {}), signal: site.stopping, log: (m) => log.warn(m) }),
+    // The pings run on their own (never delaying the next build), end when the publisher stops, and
+    // what a hub was not told goes out again with the next change.
+    announce: createAnnouncer({ ...options.ping, reload: async () => running.server?.reload(), signal: site.stopping, log: (m) => log.warn(m) }),
     nextDue: () => publisher.nextDue,
   });
   const publisher = new Publisher({

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,19 +8,20 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
 import { createFeedServer, type FeedServer } from '../../src/serve/server.js';
+import { findChromium } from '../helpers/chromium.js';
 
 /**
- * What a person sees, in a real headless Chromium (Debian's `chromium`,
- * driven by playwright-core): the index page, and RSS and Atom feeds opened
- * in the browser, which the server sends as application/xml to a browser so
- * that the XSL stylesheet turns them into a page.
+ * What a person sees, in a real headless Chromium (Debian's `chromium`, or
+ * the one inside the npm package @sparticuz/chromium on a machine without it:
+ * see test/helpers/chromium.ts; driven by playwright-core): the index page,
+ * and RSS and Atom feeds opened in the browser, which the server sends as
+ * application/xml to a browser so that the XSL stylesheet turns them into a page.
  *
  * Chromium 156 still runs XSLT (with a deprecation warning in the console);
  * when a Chromium without XSLT is installed, the feed-page tests fail here
- * first. Without Chromium the suite fails with how to install it: a browser
+ * first. Without any Chromium the suite fails with how to get one: a browser
  * test that silently skips would hide exactly that.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FIXTURE = fileURLToPath(new URL('../fixtures/websub/', import.meta.url));
 
 let browser: Browser;
@@ -45,9 +45,7 @@ function ready(): void {
 }
 
 async function setUp() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian: apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`);
-  }
+  const chromiumFound = await findChromium();
   outDir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-browser-'));
   const report = await build({ cwd: FIXTURE, outDir, now: new Date('2026-11-25T12:00:00Z') });
   expect(report.ok).toBe(true);
@@ -56,7 +54,7 @@ async function setUp() {
   base = (await server.listen(0, '127.0.0.1')).url;
   // playwright gives every launch a fresh, temporary profile.
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumFound.executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   context = await browser.newContext();

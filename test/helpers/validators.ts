@@ -6,17 +6,18 @@
  * - validateJsonFeed: ajv (JSON Schema 2020-12) against test/schemas/jsonfeed-1.1.schema.json
  * - validateXmlStrict: fast-xml-parser's XMLValidator and saxes (a strict XML 1.0 parser)
  * - parseWithFeedParser: @rowanmanning/feed-parser, the parsed feed
- * - validateAtomRelaxNg: xmllint against test/schemas/atom.rng (RFC 4287 Appendix B),
+ * - validateAtomRelaxNg: libxml2's xmllint (the npm package xmllint-wasm: libxml2 2.13 as
+ *   WebAssembly, so no system tool) against test/schemas/atom.rng (RFC 4287 Appendix B),
  *   plus what that schema leaves out (atomRulesBeyondRelaxNg: its Schematron rules, RFC 3339 dates)
- * - pythonFeedparser: Debian's python3-feedparser (the Universal Feed Parser)
+ * - pythonFeedparser: Debian's python3-feedparser (the Universal Feed Parser), which npm has
+ *   no equivalent of
  *
- * xmllint and python3-feedparser are Debian packages that .ci/run installs.
- * When one is missing these functions throw (never skip): in CI that is a
- * broken setup; locally the message says what to install.
+ * python3-feedparser is a Debian package that .ci/run installs. In CI (CI set) its absence
+ * is an error (never a skip): a broken setup. On a machine with only Node, the checks that
+ * need it skip, and pythonFeedparserMissing() says how to install it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFeed } from '@rowanmanning/feed-parser';
@@ -24,6 +25,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { XMLValidator } from 'fast-xml-parser';
 import { SaxesParser } from 'saxes';
+import { validateXML } from 'xmllint-wasm';
 
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'schemas');
 export const JSONFEED_SCHEMA_PATH = path.join(SCHEMAS, 'jsonfeed-1.1.schema.json');
@@ -95,29 +97,9 @@ export function parseWithFeedParser(text: string): ParsedFeed {
 
 function missingTool(tool: string, install: string): Error {
   if (process.env.CI) {
-    return new Error(`${tool} is missing in CI: .ci/run must install it (${install}). The conformance tests never skip.`);
+    return new Error(`${tool} is missing in CI: .ci/run must install it (${install}). The conformance tests never skip in CI.`);
   }
   return new Error(`${tool} is not installed: the conformance tests need it. Install it with: sudo apt-get install ${install}`);
-}
-
-let xmllintChecked = false;
-
-function requireXmllint(): void {
-  if (xmllintChecked) return;
-  const r = spawnSync('xmllint', ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw missingTool('xmllint', 'libxml2-utils');
-  xmllintChecked = true;
-}
-
-function withTempFile<T>(name: string, text: string, fn: (file: string) => T): T {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'feedpipe-validate-'));
-  try {
-    const file = path.join(dir, name);
-    writeFileSync(file, text, 'utf8');
-    return fn(file);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /**
@@ -125,8 +107,15 @@ function withTempFile<T>(name: string, text: string, fn: (file: string) => T): T
  * via xmllint, plus the rules that schema cannot or does not enforce (see
  * atomRulesBeyondRelaxNg).
  */
-export function validateAtomRelaxNg(text: string, schema = ATOM_RNG_PATH): string[] {
-  return [...xmllintRelaxNg(text, schema), ...atomRulesBeyondRelaxNg(text)];
+export async function validateAtomRelaxNg(text: string, schema = ATOM_RNG_PATH): Promise<string[]> {
+  const [problems] = await validateAtomFilesRelaxNg([['atom.xml', text]], schema);
+  return problems!;
+}
+
+/** Several Atom files in one xmllint run (each run starts a worker and compiles the WebAssembly): problems per file, in order. */
+export async function validateAtomFilesRelaxNg(files: readonly [string, string][], schema = ATOM_RNG_PATH): Promise<string[][]> {
+  const lint = await xmllintRelaxNg(files, schema);
+  return files.map(([, text], i) => [...lint[i]!, ...atomRulesBeyondRelaxNg(text)]);
 }
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
@@ -201,18 +190,30 @@ export function atomRulesBeyondRelaxNg(text: string): string[] {
   return problems;
 }
 
-function xmllintRelaxNg(text: string, schema: string): string[] {
-  requireXmllint();
-  return withTempFile('atom.xml', text, (file) => {
-    const r = spawnSync('xmllint', ['--noout', '--nonet', '--relaxng', schema, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    if (r.error) throw r.error;
-    const lines = `${r.stdout}\n${r.stderr}`
-      .split('\n')
-      .map((l) => l.replace(file, 'atom.xml').trim())
-      .filter((l) => l && !/ validates$/.test(l));
-    if (r.status === 0) return [];
-    return lines.length ? lines : [`xmllint exited with status ${r.status}`];
-  });
+async function xmllintRelaxNg(files: readonly [string, string][], schema: string): Promise<string[][]> {
+  // Names of our own (xmllint reads them as arguments); messages name them as atom.xml.
+  const inputs = files.map(([, text], i) => ({ fileName: `file${i}.xml`, contents: text }));
+  const result = await validateXML({ xml: inputs, schema: { fileName: path.basename(schema), contents: readFileSync(schema, 'utf8') }, extension: 'relaxng' });
+  // xmllint checks the files in turn and closes each with "fileN.xml validates" or "... fails to
+  // validate"; some messages name no file, so each line belongs to the next such closing line.
+  const out = files.map((): string[] => []);
+  let pending: string[] = [];
+  for (const raw of result.rawOutput.split('\n')) {
+    const line = raw.trim();
+    const closing = /^file(\d+)\.xml (validates|fails to validate)$/.exec(line);
+    if (closing) {
+      const problems = out[Number(closing[1])]!;
+      problems.push(...pending);
+      if (closing[2] !== 'validates' && !pending.length) problems.push('xmllint: fails to validate');
+      pending = [];
+    } else if (line) {
+      pending.push(line.replace(/\bfile\d+\.xml\b/, 'atom.xml'));
+    }
+  }
+  // Left over: about the schema or the run itself, so about every file.
+  if (pending.length) out.forEach((p) => p.push(...pending));
+  if (!result.valid && out.every((p) => !p.length)) out.forEach((p) => p.push(`xmllint: not valid: ${result.rawOutput.trim()}`));
+  return out;
 }
 
 export interface PythonFeedparserEntry {
@@ -242,9 +243,8 @@ export interface PythonFeedparserResult {
 }
 
 const PY_SCRIPT = String.raw`
-import html, json, re, sys, time
+import base64, html, json, re, sys, time
 import feedparser
-d = feedparser.parse(sys.stdin.buffer.read())
 def iso(t):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', t) if t else None
 def ttype(x, key):
@@ -257,7 +257,8 @@ def as_text(x, key):
     if value is None or ttype(x, key) not in ('text/html', 'application/xhtml+xml'):
         return value
     return html.unescape(re.sub(r'<[^>]*>', '', value))
-out = {
+def read(d):
+  return {
     'bozo': int(bool(d.get('bozo'))),
     'bozo_exception': repr(d.get('bozo_exception')) if d.get('bozo') else None,
     'version': d.get('version') or '',
@@ -275,11 +276,27 @@ out = {
         'content': e['content'][0].get('value') if e.get('content') else None,
         'tags': [t.get('term') for t in e.get('tags', [])],
     } for e in d.entries],
-}
-sys.stdout.write(json.dumps(out))
+  }
+# Every document in one process (starting Python and importing feedparser takes longer than a parse).
+docs = json.load(sys.stdin)
+sys.stdout.write(json.dumps([read(feedparser.parse(base64.b64decode(doc))) for doc in docs]))
 `;
 
 let python: string | undefined;
+
+/**
+ * Undefined when python3 with feedparser is here; else the one line saying how to get it.
+ * In CI its absence throws: .ci/run installs it, and CI never skips a check.
+ */
+export function pythonFeedparserMissing(): string | undefined {
+  try {
+    requirePythonFeedparser();
+    return undefined;
+  } catch (e) {
+    if (process.env.CI) throw e;
+    return 'Python feedparser checks skipped: python3 with the feedparser module is not installed (Debian: sudo apt-get install python3-feedparser; .ci/run installs it)';
+  }
+}
 
 /**
  * The first interpreter that can import feedparser: $FEEDPIPE_PYTHON, Debian's
@@ -296,11 +313,24 @@ function requirePythonFeedparser(): string {
   throw missingTool(`python3 with the feedparser module (tried ${candidates.join(', ')})`, 'python3-feedparser');
 }
 
+/** Readings by document: the tests read the same bytes many times. */
+const readings = new Map<string, PythonFeedparserResult>();
+
 /** Parses with the Universal Feed Parser (Python); bozo 1 means it found the document ill-formed. */
 export function pythonFeedparser(text: string): PythonFeedparserResult {
-  const py = requirePythonFeedparser();
-  const r = spawnSync(py, ['-c', PY_SCRIPT], { input: Buffer.from(text, 'utf8'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`feedparser crashed (status ${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as PythonFeedparserResult;
+  return pythonFeedparserAll([text])[0]!;
+}
+
+/** Several documents in one Python process (each as its UTF-8 bytes, as a reader fetching the file gets them). */
+export function pythonFeedparserAll(texts: readonly string[]): PythonFeedparserResult[] {
+  const todo = [...new Set(texts.filter((t) => !readings.has(t)))];
+  if (todo.length) {
+    const py = requirePythonFeedparser();
+    const input = JSON.stringify(todo.map((t) => Buffer.from(t, 'utf8').toString('base64')));
+    const r = spawnSync(py, ['-c', PY_SCRIPT], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`feedparser crashed (status ${r.status}): ${r.stderr}`);
+    (JSON.parse(r.stdout) as PythonFeedparserResult[]).forEach((reading, i) => readings.set(todo[i]!, reading));
+  }
+  return texts.map((t) => readings.get(t)!);
 }

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
 import { runCli } from '../../src/cli/main.js';
 import { createFeedServer } from '../../src/serve/server.js';
-import { announcePublish, changedFeedUrls, pingHubs } from '../../src/start/websub.js';
+import type { BuildReport } from '../../src/build/build.js';
+import { announcePublish, changedFeedUrls, createAnnouncer, pingHubs } from '../../src/start/websub.js';
 import { request } from '../helpers/http.js';
 import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
@@ -17,7 +18,7 @@ interface Ping {
 }
 
 /** A WebSub hub on loopback that records publish pings; `answers` says what to reply to each, in turn (default 204). */
-async function startHub(answers: (number | 'hang' | 'reset')[] = []) {
+async function startHub(answers: (number | 'hang' | 'reset' | `slow:${number}`)[] = []) {
   const pings: Ping[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -29,6 +30,7 @@ async function startHub(answers: (number | 'hang' | 'reset')[] = []) {
       const answer = answers.shift() ?? 204;
       if (answer === 'hang') return; // never answers: the client's timeout must end it
       if (answer === 'reset') return req.socket.destroy();
+      if (typeof answer === 'string') return void setTimeout(() => res.writeHead(204).end(), Number(answer.slice(5))); // slow: answers after that many ms
       res.writeHead(answer, answer === 429 ? { 'Retry-After': '0' } : {});
       res.end();
     });
@@ -49,6 +51,20 @@ afterEach(async () => {
 const fast = { backoffMs: 5, timeoutMs: 300 };
 /** For hubs that answer at once: a timeout no loaded machine reaches, so one attempt is one attempt. */
 const patient = { backoffMs: 5, timeoutMs: 10_000 };
+
+/** A loopback port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}/hub`;
+}
+
+/** What the announcer reads of a build that wrote `written`. */
+function wrote(written: string[], hubs: string[], timeout = 1): BuildReport {
+  return { ok: true, write: { written, unchanged: [], removed: [] }, config: { site: { url: 'https://news.example.com/' }, websub: { hubs, timeout } } } as unknown as BuildReport;
+}
 
 describe('pingHubs', () => {
   it('tells every hub about every changed feed: one form-encoded publish per URL', async () => {
@@ -108,6 +124,27 @@ describe('pingHubs', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('with a deadline, settles by then whatever the hubs do, one warning line per hub; a good hub beside them is told everything', async () => {
+    const refusing = await closedPort();
+    const hanging = await startHub(new Array(10).fill('hang'));
+    const slow = await startHub(new Array(10).fill('slow:3000'));
+    const good = await startHub();
+    const urls = ['https://news.example.com/feed.xml', 'https://news.example.com/atom.xml', 'https://news.example.com/feed.json'];
+    const logged: string[] = [];
+    const started = Date.now();
+    const results = await pingHubs([refusing, hanging.url, slow.url, good.url], urls, { deadlineMs: 600, concurrency: 2, log: (m) => logged.push(m) });
+    expect(Date.now() - started).toBeLessThan(600 + 500);
+    const byHub = (hub: string) => results.filter((r) => r.hub === hub);
+    expect(byHub(good.url).map((r) => r.ok)).toEqual([true, true, true]);
+    expect(byHub(hanging.url).map((r) => r.error)).toEqual(new Array(3).fill('no answer within 0.6 s'));
+    expect(byHub(slow.url).map((r) => r.error)).toEqual(new Array(3).fill('no answer within 0.6 s'));
+    expect(byHub(refusing).every((r) => !r.ok)).toBe(true);
+    expect(logged).toHaveLength(3);
+    expect(logged.find((l) => l.includes(refusing))).toMatch(new RegExp(`^feedpipe: WebSub hub ${refusing} was not told about 3 of 3 feeds: connect ECONNREFUSED`));
+    expect(logged).toContain(`feedpipe: WebSub hub ${hanging.url} was not told about 3 of 3 feeds: no answer within 0.6 s`);
+    expect(logged).toContain(`feedpipe: WebSub hub ${slow.url} was not told about 3 of 3 feeds: no answer within 0.6 s`);
+  });
+
   it('finds the feeds among the files a build wrote, as absolute URLs', () => {
     expect(changedFeedUrls(['atom.xml', 'feed.xsl', 'index.html', 'tags/a/feed.json', 'sections/w/feed.xml'], 'https://example.org/news/')).toEqual([
       'https://example.org/news/atom.xml',
@@ -162,6 +199,22 @@ describe('feedpipe build with WebSub hubs', () => {
     expect(await readFile(path.join(s.root, 'dist/feed.xml'), 'utf8')).toContain('First');
   });
 
+  it('websub.timeout is a number of seconds from 0.1 to 300', async () => {
+    const s = await makeSite({});
+    for (const [value, message] of [
+      ['0', 'websub.timeout: must be a number from 0.1 to 300, got number 0'],
+      ['301', 'websub.timeout: must be a number from 0.1 to 300, got number 301'],
+      ['"5s"', 'websub.timeout: must be a number'],
+    ]) {
+      await writeFile(path.join(s.root, 'feedpipe.config.yaml'), `site:\n  title: T\n  url: https://t.example/\nwebsub:\n  timeout: ${value}\n`);
+      const r = await run(['check'], s.root);
+      expect(r.code, value).toBe(1);
+      expect(r.stderr, value).toContain(message);
+    }
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\nwebsub:\n  timeout: 2.5\n');
+    expect((await run(['check'], s.root)).code).toBe(0);
+  });
+
   it('refuses plain-http hubs other than loopback ones', async () => {
     const s = await makeSite({});
     await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\nwebsub:\n  hubs: ["http://hub.example.com/"]\n');
@@ -209,5 +262,59 @@ describe('announcePublish', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('the publisher\'s announcer (feedpipe start)', () => {
+  const sent = (hub: { pings: Ping[] }) => hub.pings.map((p) => p.params['hub.url']![0]!.replace('https://news.example.com/', '')).sort();
+
+  it('pings in the background: a hub that never answers does not hold up the publisher', async () => {
+    const hub = await startHub(['hang']);
+    const stop = new AbortController();
+    const announce = createAnnouncer({ signal: stop.signal, retries: 0 });
+    const started = Date.now();
+    const { pings } = await announce(wrote(['feed.xml'], [hub.url], 30));
+    expect(Date.now() - started).toBeLessThan(200);
+    stop.abort();
+    expect(await pings).toMatchObject([{ ok: false, error: 'stopped' }]);
+  });
+
+  it('tells a hub what it missed with the next change, not by hammering it meanwhile', async () => {
+    const hub = await startHub([503, 503]);
+    const logged: string[] = [];
+    const announce = createAnnouncer({ ...fast, retries: 0, log: (m) => logged.push(m) });
+    expect(await (await announce(wrote(['feed.xml', 'atom.xml'], [hub.url]))).pings).toMatchObject([{ ok: false }, { ok: false }]);
+    expect(logged).toEqual([`feedpipe: WebSub hub ${hub.url} was not told about 2 of 2 feeds: hub answered 503; they go out again with the next change`]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(hub.pings).toHaveLength(2); // no retry on its own
+    // A build that changed nothing is no change: nothing is sent.
+    expect(await (await announce(wrote([], [hub.url]))).pings).toEqual([]);
+    hub.pings.length = 0;
+    const next = await (await announce(wrote(['tags/a/feed.json'], [hub.url]))).pings;
+    expect(next.every((r) => r.ok)).toBe(true);
+    expect(sent(hub)).toEqual(['atom.xml', 'feed.xml', 'tags/a/feed.json']);
+  });
+
+  it('a URL the hub refused (4xx) is not sent again: it would be refused again', async () => {
+    const hub = await startHub([400]);
+    const logged: string[] = [];
+    const announce = createAnnouncer({ ...fast, log: (m) => logged.push(m) });
+    await (await announce(wrote(['feed.xml'], [hub.url]))).pings;
+    expect(logged).toEqual([`feedpipe: WebSub hub ${hub.url} was not told about https://news.example.com/feed.xml after 1 attempt: hub answered 400`]);
+    hub.pings.length = 0;
+    await (await announce(wrote(['atom.xml'], [hub.url]))).pings;
+    expect(sent(hub)).toEqual(['atom.xml']);
+  });
+
+  it('one batch per hub at a time: a change while the hub is slow waits for it, then goes', async () => {
+    const hub = await startHub(['slow:300']);
+    const announce = createAnnouncer({ ...fast, timeoutMs: 2000 });
+    const first = (await announce(wrote(['feed.xml'], [hub.url]))).pings;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await (await announce(wrote(['atom.xml'], [hub.url]))).pings).toEqual([]); // queued behind the first
+    expect(sent(hub)).toEqual(['feed.xml']);
+    expect(await first).toMatchObject([{ ok: true }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sent(hub)).toEqual(['atom.xml', 'feed.xml']);
   });
 });
