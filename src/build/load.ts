@@ -54,8 +54,12 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
   }
   // Loaded only when something is parsed: a build that reuses every article never loads the parsers.
   const { parseFile } = toParse.length ? await import('./work.js') : { parseFile: undefined as never };
-  const parsed = await runChunked('parse', toParse.map((t) => t.ref), (ref) => parseFile(ref, run.config), poolFor(run, toParse.length, PARALLEL_MIN.parse), {
+  const pool = poolFor(run, toParse.length, PARALLEL_MIN.parse);
+  const parsed = await runChunked('parse', toParse.map((t) => t.ref), (ref) => parseFile(ref, run.config), pool, {
     ...(run.options.signal ? { signal: run.options.signal } : {}),
+    // The main thread parses too: one worker fewer than the pool has.
+    extra: { config: run.config },
+    workers: (pool?.size ?? 1) - 1,
     onProgress: (n, total) => run.options.onProgress?.({ stage: 'validate', done: n, total }),
   });
   if (!parsed) return undefined;

@@ -20,6 +20,7 @@ import { refMaker } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
 import { aborted, closePool, PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
+import { verdictFor } from './verdicts.js';
 
 /** Above this many changed files, the full build (which parses in parallel) is no slower. */
 const CHANGED_ONLY_MAX = 64;
@@ -97,7 +98,7 @@ function reparse(run: BuildRun, summary: SiteSummary, changed: readonly number[]
     const st = run.prescan!.stats.get(ref.absPath)!;
     if (st.size > run.config.limits.maxFileBytes) return undefined;
     const r = parseFile(ref, run.config);
-    if (!r.hash || !r.article || hasErrors(r.diagnostics)) return undefined;
+    if (!r.hash || !r.article || hasErrors(r.diagnostics) || verdictFor(r.hash, run.config, ref.displayPath)) return undefined;
     if (shortHash(r.hash) !== summary.hashes[i]) {
       // New bytes: the version the summary was made from must be the one the cache has, in the same place.
       const old = cache.files.get(ref.absPath);

@@ -6,7 +6,7 @@
  * (log.ts), and it decides no exit code: it returns how it stopped.
  */
 import path from 'node:path';
-import { build, resolveConfig, type BuildOptions } from '../build/build.js';
+import { build, resolveConfig, withheldOnly, WorkerPool, type BuildOptions } from '../build/build.js';
 import { DEFAULT_CONFIG_FILE, type Config } from '../config/config.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
 import { createFeedServer, type FeedServer } from '../serve/server.js';
@@ -120,6 +120,7 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
     running.reconciler?.stop();
     running.unwatch?.();
     await running.publisher?.stop();
+    await running.workers?.close();
     await running.server?.close();
     await locked.lock.release();
   }
@@ -132,6 +133,8 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
 
 interface Running {
   publisher?: Publisher;
+  /** The threads that render, kept across builds: one changed article does not wait for a worker to start. */
+  workers?: WorkerPool;
   reconciler?: Reconciler;
   unwatch?: () => void;
   server?: FeedServer;
@@ -155,8 +158,10 @@ interface Site {
 async function wirePublisher(site: Site, running: Running): Promise<{ publisher: Publisher; memory: SiteMemory; reconciler: Reconciler }> {
   const { options, log, contentDir, outDir, cwd } = site;
   const runOneBuild = options.buildImpl ?? build;
+  const workers = options.build.parallel === false ? undefined : WorkerPool.create({ maxMemoryMb: site.config.render.maxMemoryMb });
+  running.workers = workers;
   // Builds always go to the folder this process locked, whatever the config says later.
-  const memory = createSiteMemory({ ...options.build, contentDir, outDir, cwd });
+  const memory = createSiteMemory({ ...options.build, contentDir, outDir, cwd, ...(workers ? { workers } : {}) });
   const configFile = configFileOf(site);
   const preparer = createPreparer({ contentDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
   const onCronTick = () => publisher.trigger('cron');
@@ -174,7 +179,8 @@ async function wirePublisher(site: Site, running: Running): Promise<{ publisher:
     cwd,
     reconcile: reconciler.reconcile,
     // The pings run on their own (never delaying the next build) and end when the publisher stops.
-    announce: (report) => announcePublish(report, { ...options.ping, ...(running.server ? { reload: running.server.reload } : {}), signal: site.stopping, log: (m) => log.warn(m) }),
+    // A build that withheld an article published everything else: that is served and announced.
+    announce: (report) => announcePublish(withheldOnly(report) ? { ...report, ok: true } : report, { ...options.ping, ...(running.server ? { reload: running.server.reload } : {}), signal: site.stopping, log: (m) => log.warn(m) }),
     nextDue: () => publisher.nextDue,
   });
   const publisher = new Publisher({
