@@ -36,10 +36,12 @@ const MAX_PASSES = 4;
  * articles that can be published and the rest of the site goes out.
  */
 export async function build(options: BuildOptions = {}): Promise<BuildReport> {
+  const started = performance.now();
   let pass = await buildOnce(options);
   for (let n = 1; pass.again && n < MAX_PASSES && !options.signal?.aborted; n++) {
     const cache = pass.report.kind === 'full' ? pass.report.cache : undefined;
     pass = await buildOnce({ ...options, ...(cache ? { cache } : {}) });
+    pass.report.durationMs = performance.now() - started;
   }
   return pass.report;
 }

@@ -12,8 +12,11 @@ import type { Death, Reply, WorkerPool } from './pool.js';
 const AHEAD = 2;
 
 export interface EachOptions<T, R> {
-  /** Each task's time budget, ms, from when its worker starts it. */
-  budgetMs: number;
+  /** Each task's time budget, ms, from when its worker starts it; none if undefined. */
+  budgetMs: number | undefined;
+  /** The message that asks a worker for `task` (default: `{ kind, task }`), and its result in the worker's reply. */
+  message?: (task: T) => object;
+  result?: (reply: { results?: unknown[]; result?: unknown }) => R;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
   /** The result of a task its worker could not finish: over time, over memory, or died under it twice. */
@@ -23,7 +26,9 @@ export interface EachOptions<T, R> {
 }
 
 /** `tasks` through the pool's workers, results in task order; undefined, at once, if `signal` aborted. */
-export function runEach<T, R>(pool: WorkerPool, kind: 'render', tasks: readonly T[], options: EachOptions<T, R>): Promise<R[] | undefined> {
+export function runEach<T, R>(pool: WorkerPool, kind: 'render' | 'parse', tasks: readonly T[], options: EachOptions<T, R>): Promise<R[] | undefined> {
+  const message = options.message ?? ((task: T) => ({ kind, task }));
+  const result = options.result ?? ((reply) => reply.result as R);
   return new Promise((resolve) => {
     const results: R[] = new Array(tasks.length);
     const todo = tasks.map((_, i) => i);
@@ -35,6 +40,7 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render', tasks: readonly 
     const end = (value: R[] | undefined) => {
       if (over) return;
       over = true;
+      pool.onReady.delete(feed);
       options.signal?.removeEventListener('abort', onAbort);
       resolve(value);
     };
@@ -56,7 +62,7 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render', tasks: readonly 
           todo.unshift(i);
         } else settle(i, options.failed(tasks[i]!, reply.died));
       } else if (reply.error !== undefined) settle(i, options.failed(tasks[i]!, 'crash'));
-      else settle(i, reply.result as R);
+      else settle(i, result(reply));
       feed();
     };
     const feed = () => {
@@ -67,15 +73,18 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render', tasks: readonly 
       } catch {
         // No more workers: those alive go on.
       }
-      const slots = pool.live();
-      if (!slots.length) {
+      const live = pool.live();
+      if (!live.length) {
         local = true;
         return void runLocally();
       }
-      for (const slot of slots) {
+      // A worker still starting (a replacement, ~0.3 s) gets work only if none is ready: a task
+      // waits less behind another at a ready worker. It is fed once ready (pool.onReady).
+      const ready = live.filter((s) => s.ready);
+      for (const slot of ready.length ? ready : live) {
         while (slot.queue.length < AHEAD && todo.length) {
           const i = todo.shift()!;
-          pool.send(slot, { kind, task: tasks[i] }, (reply) => onReply(i, reply), options.budgetMs);
+          pool.send(slot, message(tasks[i]!), (reply) => onReply(i, reply), options.budgetMs);
         }
       }
     };
@@ -92,6 +101,7 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render', tasks: readonly 
     if (options.signal?.aborted) return end(undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (!tasks.length) return end([]);
+    pool.onReady.add(feed);
     feed();
   });
 }

@@ -53,6 +53,8 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private closed = false;
   private failedStarts = 0;
+  /** Called each time a worker becomes ready (dispatch.ts hands it work then). */
+  readonly onReady = new Set<() => void>();
 
   private constructor(
     private readonly script: URL,
@@ -128,6 +130,7 @@ export class WorkerPool {
         slot.ready = true;
         slot.headSince = performance.now();
         this.arm(slot);
+        for (const listener of this.onReady) listener();
         return;
       }
       const done = slot.queue.shift();

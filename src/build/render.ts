@@ -17,7 +17,7 @@ import type { RenderedMap } from '../publish/shared.js';
 import { runEach } from './dispatch.js';
 import { runChunked, type Death } from './pool.js';
 import type { PublishPlan } from './plan.js';
-import { aborted, anyPool, closePool, type BuildRun } from './run.js';
+import { aborted, closePool, usePool, type BuildRun } from './run.js';
 import { rememberVerdict } from './verdicts.js';
 import type { RenderResult, RenderTask } from './work.js';
 
@@ -77,7 +77,7 @@ async function renderAll(run: BuildRun, tasks: RenderTask[], renderFile: (t: Ren
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (n: number, total: number) => options.onProgress?.({ stage: 'render', done: n, total }),
   };
-  const pool = tasks.length ? anyPool(run) : undefined;
+  const pool = tasks.length ? usePool(run) : undefined;
   if (!pool) return runChunked<RenderTask, Rendered>('render', tasks, renderFile, undefined, common);
   return runEach<RenderTask, Rendered>(pool, 'render', tasks, { ...common, budgetMs: config.render.timeout * 1000, local: renderFile, failed: (task, why) => ({ error: overBudget(task, why, config) }) });
 }

@@ -80,7 +80,14 @@ export async function startRun(options: BuildOptions): Promise<BuildRun | BuildR
 export function poolFor(run: BuildRun, size: number, min: number): WorkerPool | undefined {
   // Once started (for parsing, or kept by a publisher), the pool is worth using for any batch of more than a chunk or two.
   if (size < (run.options.workers ?? run.pool ? 16 : min)) return undefined;
-  return anyPool(run);
+  return usePool(run);
+}
+
+/** The pool, counted in the report's stats as used. */
+export function usePool(run: BuildRun): WorkerPool | undefined {
+  const pool = anyPool(run);
+  if (pool) run.report.stats.workers = pool.size;
+  return pool;
 }
 
 /**
@@ -90,9 +97,7 @@ export function poolFor(run: BuildRun, size: number, min: number): WorkerPool | 
  */
 export function anyPool(run: BuildRun): WorkerPool | undefined {
   if (run.options.parallel === false) return undefined;
-  const pool = run.options.workers ?? (run.pool ??= WorkerPool.create({ maxMemoryMb: run.config.render.maxMemoryMb }));
-  if (pool) run.report.stats.workers = pool.size;
-  return pool;
+  return run.options.workers ?? (run.pool ??= WorkerPool.create({ maxMemoryMb: run.config.render.maxMemoryMb }));
 }
 
 /** Stops the build's own workers (their heaps go before the feeds and the cache are written); a caller's pool stays. */

@@ -66,6 +66,7 @@ const DELIMITER_ROW = /^[ \t]*\|?[ \t]*:?-[-: \t|]*$/;
 
 /** The first place `body` passes one of LIMITS, or undefined (nearly every article, in one linear pass). */
 export function findLimitBreach(body: string): LimitBreach | undefined {
+  if (!mayPassLimits(body)) return undefined;
   const state = { emphasis: 0, brackets: 0, rows: 0, items: 0, nested: 0, inTable: false, fence: 0, prevText: false };
   let line = 0;
   for (let start = 0; start <= body.length; ) {
@@ -77,6 +78,23 @@ export function findLimitBreach(body: string): LimitBreach | undefined {
     start = end + 1;
   }
   return undefined;
+}
+
+/**
+ * False where no limit can be passed, from a few counts that are much cheaper than the scan: a limit
+ * on runs or brackets needs that many of their characters, and one on rows, items or levels needs
+ * that many lines (at most MAX_NESTING levels a line, or nesting.ts refuses it). Nearly every article.
+ */
+function mayPassLimits(body: string): boolean {
+  const lines = LIMITS.nestedLines / 64;
+  return count(body, '\n', lines) >= lines || count(body, '[', LIMITS.brackets) + count(body, ']', LIMITS.brackets) > LIMITS.brackets || count(body, '*', LIMITS.emphasisRuns) + count(body, '_', LIMITS.emphasisRuns) + count(body, '~', LIMITS.emphasisRuns) > LIMITS.emphasisRuns;
+}
+
+/** How often `char` occurs in `text`, counting up to `max` + 1. */
+function count(text: string, char: string, max: number): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1 && n <= max; i = text.indexOf(char, i + 1)) n++;
+  return n;
 }
 
 type State = { emphasis: number; brackets: number; rows: number; items: number; nested: number; inTable: boolean; fence: number; prevText: boolean };
