@@ -1,7 +1,7 @@
 /** What a build is asked to do, and what it reports. */
 import type { Config, ConfigInput } from '../config/config.js';
 import type { Article } from '../content/schema.js';
-import { hasBlockingErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { withholds, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { ClockWindow, Counts } from '../publish/select.js';
 import type { WriteResult } from '../publish/write.js';
@@ -166,5 +166,6 @@ export function emptyReport(now: Date): ReportInProgress {
  * else was published as a build without them would, so a publisher serves and announces it.
  */
 export function withheldOnly(report: BuildReport): boolean {
-  return !report.ok && !hasBlockingErrors(report.diagnostics);
+  const errors = (report.diagnostics ?? []).filter((d) => d.severity === 'error');
+  return !report.ok && errors.length > 0 && errors.every((d) => withholds(d.code));
 }

@@ -109,7 +109,8 @@ function scanLine(body: string, start: number, end: number, line: number, s: Sta
   for (;;) {
     const c = body.charCodeAt(i);
     if (c === SPACE || c === TAB) {
-      indent += c === TAB ? 4 : 1;
+      // Indentation before the first marker nests (a list item's continuation, a nested list); the blank after a marker does not.
+      if (depth === 0) indent += c === TAB ? 4 : 1;
       i++;
     } else if (c === GT) {
       depth++;
@@ -137,7 +138,12 @@ function scanLine(body: string, start: number, end: number, line: number, s: Sta
   if (s.fence) return undefined;
   if (depth && (s.nested += depth) > LIMITS.nestedLines) return breach('nestedLines', line, 1);
   const text = body.slice(i, end);
-  if (!s.inTable && s.prevText && text.includes('-') && DELIMITER_ROW.test(text) && (text.includes('|') || text.includes(':'))) s.inTable = true;
+  if (!s.inTable && s.prevText && text.includes('-') && DELIMITER_ROW.test(text) && (text.includes('|') || text.includes(':'))) {
+    // The line before was the header row: it counts, this one does not.
+    s.inTable = true;
+    s.rows++;
+    return undefined;
+  }
   if (s.inTable) {
     if (++s.rows > LIMITS.tableRows) return breach('tableRows', line, i - start + 1);
     // Each row is its own inline content.
