@@ -4,7 +4,7 @@
  * the one decision), model the feeds, render, serialise, verify, write.
  */
 import type { Article } from '../content/schema.js';
-import { hasErrors } from '../diagnostics/diagnostics.js';
+import { hasBlockingErrors } from '../diagnostics/diagnostics.js';
 import { BuildCache } from '../incremental/cache.js';
 import { scanContent } from '../incremental/scan.js';
 import type { StoredArticle } from '../incremental/stored.js';
@@ -22,15 +22,38 @@ import { lastResultStands, publishedChangedOnly } from './shortcuts.js';
 
 export type { BuildOptions, BuildProgress, BuildReport, BuildStats, FeedSummary, FullReport, ProvenReport } from './report.js';
 export { resolveConfig } from './resolve.js';
+export { withheldOnly } from './report.js';
+export { WorkerPool } from './pool.js';
 
-/** Runs the stages: load → validate → select(now) → model → render → serialise → verify → write. */
+/** Most runs of one build: each leaves out at least one more article its workers could not render. */
+const MAX_PASSES = 4;
+
+/**
+ * Runs the stages: load → validate → select(now) → model → render → serialise → verify → write.
+ * An article the workers cannot render within `render.timeout` or `render.maxMemoryMb` is found
+ * only once select has chosen it: the build then writes nothing and runs again without it (with
+ * this run's cache, so nothing else is parsed or rendered twice), so select decides over the
+ * articles that can be published and the rest of the site goes out.
+ */
 export async function build(options: BuildOptions = {}): Promise<BuildReport> {
+  const started = performance.now();
+  let pass = await buildOnce(options);
+  for (let n = 1; pass.again && n < MAX_PASSES && !options.signal?.aborted; n++) {
+    const cache = pass.report.kind === 'full' ? pass.report.cache : undefined;
+    pass = await buildOnce({ ...options, ...(cache ? { cache } : {}) });
+    pass.report.durationMs = performance.now() - started;
+  }
+  return pass.report;
+}
+
+async function buildOnce(options: BuildOptions): Promise<{ report: BuildReport; again: boolean }> {
   const run = await startRun(options);
-  if (!('key' in run)) return run;
+  if (!('key' in run)) return { report: run, again: false };
   try {
-    if ((await lastResultStands(run)) || (await publishedChangedOnly(run))) return finish(run);
+    if ((await lastResultStands(run)) || (await publishedChangedOnly(run))) return { report: finish(run), again: !!run.withheld };
     await fullBuild(run);
-    return finish(run);
+    // `check` writes nothing: it reports every article and needs no second run.
+    return { report: finish(run), again: !!run.withheld && !options.renderAll };
   } finally {
     await closePool(run);
   }
@@ -66,7 +89,7 @@ async function fullBuild(run: BuildRun): Promise<void> {
 async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[], standIns: StandIns): Promise<void> {
   const { report } = run;
   const models = selectStage(run, cache);
-  if (!models || hasErrors(report.diagnostics)) return;
+  if (!models || hasBlockingErrors(report.diagnostics)) return;
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
   const entryOf = (a: Article) => standIns.get(a.source.absPath) ?? (cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle });
   const hashes = () => paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));
@@ -79,10 +102,11 @@ async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[
 /**
  * With keepGoing, after a publish stopped by errors: the files those errors belong to, added to
  * `held`, for another pass; undefined when there is nothing more to hold (an error of no article).
+ * An article over a rendering limit is not one of them: build() runs again without it (verdicts.ts).
  */
 function lateErrors(run: BuildRun, held: LateErrors): LateErrors | undefined {
   const { report } = run;
-  if (!run.options.keepGoing || report.write || aborted(run)) return undefined;
+  if (!run.options.keepGoing || report.write || run.withheld || aborted(run)) return undefined;
   const byDisplay = new Map(report.articles.map((a) => [a.source.displayPath, a.source.absPath]));
   const more = new Map(held);
   for (const d of report.diagnostics) {

@@ -16,6 +16,7 @@ import { restoreArticle, storeArticle, type StoredArticle } from '../incremental
 import { loadSummary } from '../incremental/summary.js';
 import { refMaker, type Loaded } from './load.js';
 import type { BuildRun } from './run.js';
+import { verdictFor } from './verdicts.js';
 
 /** A file whose errors did not stop the build: `kept` if its last published version stands in for it. */
 export interface Held {
@@ -45,7 +46,10 @@ export async function gather(run: BuildRun, cache: BuildCache, paths: readonly s
   if (!run.options.keepGoing) {
     for (const l of loaded) {
       report.diagnostics.push(...l.diagnostics);
-      if (l.article) report.articles.push(l.article);
+      // An article a worker could not render (verdicts.ts) is not select's to see: the rest is published.
+      const withheld = l.article && verdictFor(l.hash, run.config, l.article.source.displayPath);
+      if (withheld) report.diagnostics.push(withheld);
+      else if (l.article) report.articles.push(l.article);
     }
     return new Map();
   }
@@ -53,7 +57,9 @@ export async function gather(run: BuildRun, cache: BuildCache, paths: readonly s
   const fine: Article[] = [];
   loaded.forEach((l, i) => {
     const path = paths[i]!;
-    if (hasErrors(l.diagnostics)) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics]);
+    const withheld = l.article && verdictFor(l.hash, run.config, l.article.source.displayPath);
+    if (withheld) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics, withheld]);
+    else if (hasErrors(l.diagnostics)) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics]);
     else if (!failed.has(path)) {
       report.diagnostics.push(...l.diagnostics);
       if (l.article) fine.push(l.article);

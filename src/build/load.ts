@@ -13,8 +13,9 @@ import type { Scan } from '../incremental/scan.js';
 import { isRacy, sameStat, statOf, type FileStat } from '../incremental/stat.js';
 import { restoreArticle } from '../incremental/stored.js';
 import { toDisplayPath } from '../util/paths.js';
+import { runEach } from './dispatch.js';
 import { runChunked } from './pool.js';
-import { PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
+import { PARALLEL_MIN, poolFor, usePool, type BuildRun } from './run.js';
 import type { FileRef, ParsedFile } from './work.js';
 
 export type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
@@ -54,14 +55,58 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
   }
   // Loaded only when something is parsed: a build that reuses every article never loads the parsers.
   const { parseFile } = toParse.length ? await import('./work.js') : { parseFile: undefined as never };
-  const parsed = await runChunked('parse', toParse.map((t) => t.ref), (ref) => parseFile(ref, run.config), poolFor(run, toParse.length, PARALLEL_MIN.parse), {
-    ...(run.options.signal ? { signal: run.options.signal } : {}),
-    onProgress: (n, total) => run.options.onProgress?.({ stage: 'validate', done: n, total }),
-  });
+  const parsed = await parseAll(run, toParse, (ref) => parseFile(ref, run.config));
   if (!parsed) return undefined;
   for (const [n, t] of toParse.entries()) loaded[t.i] = recordParsed(run, cache, t, parsed[n]!, startedWall);
   cache.loaded = { paths: scan.paths, entries: loaded, index: cache.loaded?.paths === scan.paths ? cache.loaded.index : new Map(scan.paths.map((p, i) => [p, i])) };
   return loaded;
+}
+
+/**
+ * Reading, hashing and splitting a file takes time in proportion to its size: 5 MiB is tens of
+ * milliseconds, more on a busy machine. Files this large are parsed in a worker, so the thread that
+ * keeps a publisher's timers and serves requests never spends that long on one.
+ */
+const PARSE_ALONE_BYTES = 128 * 1024;
+
+/** Every file of `toParse`, in order: the small ones in chunks (in workers too for thousands), the large ones in workers. */
+async function parseAll(run: BuildRun, toParse: ToParse[], local: (ref: FileRef) => ParsedFile): Promise<ParsedFile[] | undefined> {
+  const signal = run.options.signal ? { signal: run.options.signal } : {};
+  const big = toParse.filter((t) => t.stat.size >= PARSE_ALONE_BYTES);
+  const alone = big.length ? usePool(run) : undefined;
+  const small = alone ? toParse.filter((t) => t.stat.size < PARSE_ALONE_BYTES) : toParse;
+  let done = 0;
+  const onProgress = (n: number) => run.options.onProgress?.({ stage: 'validate', done: (done += n), total: toParse.length });
+  const pool = poolFor(run, small.length, PARALLEL_MIN.parse);
+  const [chunked, each] = await Promise.all([
+    runChunked('parse', small.map((t) => t.ref), local, pool, { ...signal, extra: { config: run.config }, workers: (pool?.size ?? 1) - 1, onProgress: progressBy(onProgress) }),
+    alone
+      ? runEach<FileRef, ParsedFile>(alone, 'parse', big.map((t) => t.ref), {
+          ...signal,
+          budgetMs: undefined,
+          message: (ref) => ({ kind: 'parse', tasks: [ref], config: run.config }),
+          result: (reply) => reply.results![0] as ParsedFile,
+          failed: (ref) => ({ hash: '', diagnostics: [diagnostic({ code: 'parse-failed', file: ref.displayPath, message: 'could not be read: the worker reading it stopped twice' })] }),
+          local: async (ref) => local(ref),
+          onProgress: progressBy(onProgress),
+        })
+      : [],
+  ]);
+  if (!chunked || !each) return undefined;
+  if (!alone) return chunked;
+  // Back into the order of `toParse`.
+  const bySmall = chunked[Symbol.iterator]();
+  const byBig = each[Symbol.iterator]();
+  return toParse.map((t) => (t.stat.size >= PARSE_ALONE_BYTES ? byBig : bySmall).next().value as ParsedFile);
+}
+
+/** Progress reported as totals, turned into increments. */
+function progressBy(add: (n: number) => void): (done: number) => void {
+  let last = 0;
+  return (d) => {
+    add(d - last);
+    last = d;
+  };
 }
 
 /** A file the cache knows by its stat is reused; one too large is an error; anything else is to be parsed. */

@@ -2,88 +2,89 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config/config.js';
 
 export type TaskKind = 'parse' | 'render';
 
-/** Work handed out at a time: big enough to amortise a message, small enough to keep the main thread responsive (~20 ms). */
-const CHUNK: Record<TaskKind, number> = { parse: 250, render: 8 };
-/** Chunks queued at a worker, so it never waits for a busy main thread to hand it the next one. */
-const AHEAD = 2;
+/** Why a worker stopped under its tasks: its time budget ran out, it hit its memory cap, or it died otherwise. */
+export type Death = 'timeout' | 'memory' | 'crash';
+
+/** A worker's answer to one message, or word that it died first (`head`: while running this message). */
+export type Reply = { results?: unknown[]; result?: unknown; error?: string } | { died: Death; head: boolean };
+
+interface Pending {
+  handle: (reply: Reply) => void;
+  /** The message's time budget, from when the worker starts it. */
+  budgetMs: number | undefined;
+}
 
 export interface Slot {
   worker: Worker;
-  inflight: Set<number>;
+  /** Messages at the worker, in the order it runs them (one at a time). */
+  queue: Pending[];
+  /** The worker has loaded what it runs: time budgets start from here. */
+  ready: boolean;
   dead: boolean;
+  /** When the message at the head of the queue started. */
+  headSince: number;
+  timer: NodeJS.Timeout | undefined;
+  /** Why the current worker failed, from its 'error' event. */
+  failure: Death | undefined;
 }
 
+export interface PoolOptions {
+  /** Most workers at once; default one per core (at most 8). */
+  size?: number;
+  /** The old-generation heap of each worker, MiB (worker_threads resourceLimits); default V8's. */
+  maxMemoryMb?: number;
+}
+
+export const defaultPoolSize = (): number => Math.max(1, Math.min(os.availableParallelism(), 8));
+
 /**
- * Worker threads that share a batch with the main thread. A worker costs
- * ~0.25 s and a heap of its own to start (it imports zod, yaml and remark), so
- * on the 2 cores this is built for, one worker plus the main thread beats two
- * workers and an idle main thread: the main thread starts at once, while the
- * worker boots, and there is one heap fewer.
+ * Worker threads, started on demand up to `size`, that parse and render for a
+ * build. Each runs one message at a time; a message may carry a time budget,
+ * and a worker over it is terminated and replaced, as is one that ran out of
+ * memory or died: the messages still queued at it are handed back, and the
+ * one it was running is reported as its cause. Idle workers do not keep the
+ * process alive, so a pool may outlive a build (a long-running publisher keeps
+ * one) without holding the process open.
  */
 export class WorkerPool {
-  private next = 0;
-  private readonly handlers = new Map<number, (m: { results?: unknown[]; error?: string }) => void>();
-  private readonly slots: Slot[];
+  private readonly slots: Slot[] = [];
+  private closed = false;
+  private failedStarts = 0;
+  /** Called each time a worker becomes ready (dispatch.ts hands it work then). */
+  readonly onReady = new Set<() => void>();
 
-  private constructor(workers: Worker[]) {
-    this.slots = workers.map((worker) => ({ worker, inflight: new Set<number>(), dead: false }));
-    for (const slot of this.slots) {
-      slot.worker.on('message', (m: { id: number; results?: unknown[]; error?: string }) => {
-        const handle = this.handlers.get(m.id);
-        this.handlers.delete(m.id);
-        handle?.(m);
-      });
-      const fail = (e: Error) => {
-        slot.dead = true;
-        for (const id of slot.inflight) {
-          const handle = this.handlers.get(id);
-          this.handlers.delete(id);
-          handle?.({ error: e.message });
-        }
-      };
-      slot.worker.on('error', fail);
-      // A worker that dies (out of memory, killed) must not leave a build waiting forever.
-      slot.worker.on('exit', (code) => fail(new Error(`worker thread exited with code ${code}`)));
-    }
-  }
+  private constructor(
+    private readonly script: URL,
+    readonly size: number,
+    private readonly resourceLimits: { maxOldGenerationSizeMb?: number },
+  ) {}
 
-  /** A pool, or undefined where workers cannot run (a single core; running from TypeScript sources). */
-  static create(config: Config, size = Math.max(0, Math.min(os.availableParallelism(), 8) - 1)): WorkerPool | undefined {
+  /** A pool, or undefined where workers cannot run (running from TypeScript sources; flags Node refuses in workers). */
+  static create(options: PoolOptions = {}): WorkerPool | undefined {
     const script = new URL('./worker.js', import.meta.url);
+    const size = options.size ?? defaultPoolSize();
     if (size < 1 || !existsSync(fileURLToPath(script))) return undefined;
-    // Flags for an inline entry (`node --input-type=module -e …`) would stop a worker that starts from a file.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
-    const workers: Worker[] = [];
+    const pool = new WorkerPool(script, size, options.maxMemoryMb ? { maxOldGenerationSizeMb: options.maxMemoryMb } : {});
     try {
-      for (let i = 0; i < size; i++) workers.push(new Worker(script, { workerData: { config }, execArgv }));
+      pool.grow(1);
     } catch {
       // Node refuses some flags in workers (ERR_WORKER_INVALID_EXEC_ARGV): then the main thread does the work.
-      for (const w of workers) void w.terminate();
       return undefined;
     }
-    return new WorkerPool(workers);
+    return pool;
   }
 
-  get size(): number {
-    return this.slots.length;
-  }
-
-  /** Sends one chunk to a worker; resolves with its results, or undefined if the worker failed. */
-  post<T>(slot: Slot, kind: TaskKind, tasks: readonly T[]): Promise<unknown[] | undefined> {
-    const id = this.next++;
-    slot.inflight.add(id);
-    return new Promise((resolve) => {
-      this.handlers.set(id, (m) => {
-        slot.inflight.delete(id);
-        if (m.error !== undefined) slot.dead = true;
-        resolve(m.error !== undefined ? undefined : m.results);
-      });
-      slot.worker.postMessage({ id, kind, tasks });
-    });
+  /** Starts workers until `n` of them (at most `size`) are alive. */
+  grow(n: number): void {
+    // Workers that die before they are ready would die again: after two, no more are started.
+    while (!this.closed && this.failedStarts < 2 && this.live().length < Math.min(n, this.size)) {
+      const slot = this.newSlot();
+      this.start(slot);
+      this.slots.push(slot);
+    }
   }
 
   /** Live workers. */
@@ -91,14 +92,105 @@ export class WorkerPool {
     return this.slots.filter((s) => !s.dead);
   }
 
+  /** Sends `message` to `slot`'s worker; `handle` gets its reply, or word that the worker died first. */
+  send(slot: Slot, message: object, handle: (reply: Reply) => void, budgetMs?: number): void {
+    slot.queue.push({ handle, budgetMs });
+    if (slot.queue.length === 1) {
+      slot.headSince = performance.now();
+      slot.worker.ref();
+      this.arm(slot);
+    }
+    slot.worker.postMessage(message);
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.closed = true;
+    const workers = this.slots.map((s) => {
+      clearTimeout(s.timer);
+      s.dead = true;
+      s.queue = [];
+      return s.worker;
+    });
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private newSlot(): Slot {
+    return { worker: undefined as unknown as Worker, queue: [], ready: false, dead: true, headSince: 0, timer: undefined, failure: undefined };
+  }
+
+  private start(slot: Slot): void {
+    // Flags for an inline entry (`node --input-type=module -e …`) would stop a worker that starts from a file.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
+    const worker = new Worker(this.script, { execArgv, resourceLimits: this.resourceLimits });
+    Object.assign(slot, { worker, queue: [], ready: false, dead: false, failure: undefined, timer: undefined });
+    worker.unref();
+    worker.on('message', (m: { ready?: true }) => {
+      if (slot.worker !== worker) return;
+      if (m.ready) {
+        slot.ready = true;
+        slot.headSince = performance.now();
+        this.arm(slot);
+        for (const listener of this.onReady) listener();
+        return;
+      }
+      const done = slot.queue.shift();
+      slot.headSince = performance.now();
+      if (slot.queue.length) this.arm(slot);
+      else {
+        clearTimeout(slot.timer);
+        worker.unref();
+      }
+      done?.handle(m as Reply);
+    });
+    worker.on('error', (e: Error & { code?: string }) => {
+      if (slot.worker === worker) slot.failure = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crash';
+    });
+    // A worker that dies (out of memory, killed) must not leave a build waiting forever.
+    worker.on('exit', () => {
+      if (slot.worker === worker && !slot.dead) this.lose(slot, slot.failure ?? 'crash');
+    });
+  }
+
+  /** Arms the time budget of the message at the head of `slot`'s queue. */
+  private arm(slot: Slot): void {
+    clearTimeout(slot.timer);
+    const budget = slot.queue[0]?.budgetMs;
+    if (!slot.ready || budget === undefined) return;
+    slot.timer = setTimeout(() => this.lose(slot, 'timeout'), Math.max(0, budget - (performance.now() - slot.headSince)));
+  }
+
+  /** The worker of `slot` is gone or over budget: terminate it, replace it, tell the senders of what it held. */
+  private lose(slot: Slot, why: Death): void {
+    const { worker, queue, ready } = slot;
+    clearTimeout(slot.timer);
+    slot.queue = [];
+    slot.dead = true;
+    void worker.terminate();
+    // One that dies before it is ready would die again: the pool gets smaller instead.
+    if (ready && !this.closed) {
+      try {
+        this.start(slot);
+      } catch {
+        slot.dead = true;
+      }
+    } else if (!ready) this.failedStarts++;
+    // Before it was ready it ran nothing: no message is its cause.
+    queue.forEach((p, k) => p.handle({ died: why, head: ready && k === 0 }));
   }
 }
+
+/** Work handed out at a time: big enough to amortise a message, small enough to keep the main thread responsive (~20 ms). */
+const CHUNK: Record<TaskKind, number> = { parse: 250, render: 8 };
+/** Messages queued at a worker, so it never waits for a busy main thread to hand it the next one. */
+const AHEAD = 2;
 
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Sent with every chunk (a parse chunk's config). */
+  extra?: object;
+  /** Workers to use at most (the main thread works too). */
+  workers?: number;
 }
 
 /**
@@ -106,7 +198,8 @@ export interface RunOptions {
  * workers take chunks too; between its own chunks the main thread yields to
  * the event loop, so a server in the same process keeps answering and a stop
  * request gets in. A chunk a worker fails on (a crash, a thread that cannot
- * start) is done again on the main thread: workers only ever save time.
+ * start) is done again on the main thread: workers only ever save time. For
+ * what is cheap and bounded (parsing frontmatter); rendering goes to `runEach`.
  * Returns undefined, at once, if `signal` aborted the run.
  */
 export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], local: (task: T) => R | Promise<R>, pool?: WorkerPool, options: RunOptions = {}): Promise<R[] | undefined> {
@@ -119,14 +212,14 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   let aborted = false;
   const pending = new Set<Promise<void>>();
   const feed = () => {
-    for (const slot of pool?.live() ?? []) {
-      while (!aborted && slot.inflight.size < AHEAD && todo.length > 0) {
+    for (const slot of pool?.live().slice(0, options.workers ?? pool.size) ?? []) {
+      while (!aborted && slot.queue.length < AHEAD && todo.length > 0) {
         const i = todo.shift()!;
-        const p = pool!.post(slot, kind, slice(i)).then((r) => {
+        const p = new Promise<Reply>((resolve) => pool!.send(slot, { kind, tasks: slice(i), ...options.extra }, resolve)).then((r) => {
           pending.delete(p);
-          if (r) {
-            results[i] = r as R[];
-            done += r.length;
+          if ('results' in r && r.results) {
+            results[i] = r.results as R[];
+            done += r.results.length;
             options.onProgress?.(done, tasks.length);
             feed();
           } else todo.unshift(i); // the main thread does it
@@ -146,6 +239,11 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   }
 
   async function drive(): Promise<R[] | undefined> {
+    try {
+      pool?.grow(options.workers ?? pool.size);
+    } catch {
+      // No more workers: those alive, and the main thread, do it.
+    }
     feed();
     while (todo.length > 0 || pending.size > 0) {
       if (options.signal?.aborted) {

@@ -1,6 +1,6 @@
 /** Steps 3 to 6 for a set of feed models: plan, render, serialise, write — and remember, for the next build. */
 import type { Article } from '../content/schema.js';
-import { hasErrors } from '../diagnostics/diagnostics.js';
+import { hasBlockingErrors } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { FeedModel } from '../publish/model.js';
 import { planPublish } from './plan.js';
@@ -12,16 +12,18 @@ import { writeStage } from './write.js';
 
 /**
  * Publishes `models`, with each item's stored article and the hash of its bytes from `entryOf`;
- * `summarise` gives what the next build needs, once it published. Stops at the first stage with errors.
+ * `summarise` gives what the next build needs, once it published. Stops at the first stage with errors
+ * (other than those that withhold one article: catalogue.ts).
  */
 export async function publishStage(run: BuildRun, cache: BuildCache, models: FeedModel[], entryOf: EntryOf, summarise: Summarise): Promise<void> {
   const { report } = run;
   const hashOf = (a: Article) => entryOf(a).hash;
   const plan = planPublish(run, cache, models, hashOf);
   const rendered = await renderStage(run, cache, plan, models[0]!, entryOf);
-  if (!rendered || hasErrors(report.diagnostics)) return;
+  // An article its worker could not render was found: the build runs again without it, and writes then.
+  if (!rendered || run.withheld || hasBlockingErrors(report.diagnostics)) return;
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
-  if (hasErrors(report.diagnostics) || aborted(run)) return;
+  if (hasBlockingErrors(report.diagnostics) || aborted(run)) return;
   const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
   await writeStage(run, cache, serialised, plan.keep, carried);
   await rememberResult(run, summarise);

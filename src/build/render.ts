@@ -3,8 +3,10 @@
  * for check), reusing renders whose source bytes did not change. The feed
  * items of what is rendered are made by the same thread, in the same pass.
  */
+import { statSync } from 'node:fs';
+import type { Config } from '../config/config.js';
 import type { Article } from '../content/schema.js';
-import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, withholds, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache, StoredRender } from '../incremental/cache.js';
 import type { StoredArticle } from '../incremental/stored.js';
 import { INDEX_FILE, type FeedFormat } from '../publish/files.js';
@@ -12,10 +14,14 @@ import type { StoredFragment } from '../publish/fragment.js';
 import type { FeedModel } from '../publish/model.js';
 import { indexItems } from '../publish/page.js';
 import type { RenderedMap } from '../publish/shared.js';
-import { runChunked } from './pool.js';
+import { runEach } from './dispatch.js';
+import { runChunked, type Death } from './pool.js';
 import type { PublishPlan } from './plan.js';
-import { aborted, closePool, PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
+import { aborted, closePool, usePool, type BuildRun } from './run.js';
+import { rememberVerdict } from './verdicts.js';
 import type { RenderResult, RenderTask } from './work.js';
+
+type Rendered = RenderResult | { error: Diagnostic };
 
 export type EntryOf = (a: Article) => { hash: string; article: StoredArticle };
 
@@ -39,16 +45,20 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   }
   const { renderFile } = tasks.length ? await import('./work.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
-  const results = await runChunked<RenderTask, RenderResult | { error: Diagnostic }>('render', tasks.map((t) => t.task), renderFile, poolFor(run, tasks.length, PARALLEL_MIN.render), {
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (n, total) => options.onProgress?.({ stage: 'render', done: n, total }),
-  });
+  const results = await renderAll(run, tasks.map((t) => t.task), renderFile);
   // The workers' work is done: their heaps go now, before the feeds and the cache are written.
   await closePool(run);
   if (aborted(run) || !results) return undefined;
   for (const [i, r] of results.entries()) {
-    if ('error' in r) report.diagnostics.push(r.error);
-    else await keepRender(run, cache, tasks[i]!.a, r, renders);
+    if (!('error' in r)) await keepRender(run, cache, tasks[i]!.a, r, renders);
+    else {
+      report.diagnostics.push(r.error);
+      // Left out of select's input from now on; this build runs again without it (build.ts).
+      if (withholds(r.error.code)) {
+        rememberVerdict(tasks[i]!.task.hash, run.config, r.error);
+        run.withheld = true;
+      }
+    }
   }
   const rendered: RenderedMap = new Map();
   for (const a of toRender) {
@@ -58,6 +68,36 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
     rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
   }
   return rendered;
+}
+
+/** Every task in the workers, each within the time budget; on the main thread only where no worker can run. */
+async function renderAll(run: BuildRun, tasks: RenderTask[], renderFile: (t: RenderTask) => Promise<Rendered>): Promise<Rendered[] | undefined> {
+  const { options, config } = run;
+  const common = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (n: number, total: number) => options.onProgress?.({ stage: 'render', done: n, total }),
+  };
+  const pool = tasks.length ? usePool(run) : undefined;
+  if (!pool) return runChunked<RenderTask, Rendered>('render', tasks, renderFile, undefined, common);
+  return runEach<RenderTask, Rendered>(pool, 'render', tasks, { ...common, budgetMs: config.render.timeout * 1000, local: renderFile, failed: (task, why) => ({ error: overBudget(task, why, config) }) });
+}
+
+/** The error of an article its worker could not render: it names the file, the limit and what went over it. */
+function overBudget(task: RenderTask, why: Death, config: Config): Diagnostic {
+  const file = task.ref.displayPath;
+  let size = '';
+  try {
+    size = ` (${statSync(task.ref.absPath).size.toLocaleString('en')} bytes)`;
+  } catch {
+    // gone meanwhile: the message does without its size
+  }
+  if (why === 'timeout') {
+    return diagnostic({ code: 'render-timeout', file, line: 1, column: 1, message: `the article${size} took longer than ${config.render.timeout} s to render (render.timeout), and is not published` });
+  }
+  if (why === 'memory') {
+    return diagnostic({ code: 'render-memory', file, line: 1, column: 1, message: `rendering the article${size} needed more than ${config.render.maxMemoryMb} MiB of memory (render.maxMemoryMb), and it is not published` });
+  }
+  return diagnostic({ code: 'render-failed', file, line: 1, column: 1, message: 'could not be rendered: the rendering worker stopped twice on this article' });
 }
 
 async function keepRender(run: BuildRun, cache: BuildCache, a: Article, r: RenderResult, renders: Map<Article, StoredRender>): Promise<void> {

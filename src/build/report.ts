@@ -1,11 +1,12 @@
 /** What a build is asked to do, and what it reports. */
 import type { Config, ConfigInput } from '../config/config.js';
 import type { Article } from '../content/schema.js';
-import type { Diagnostic } from '../diagnostics/diagnostics.js';
+import { withholds, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { ClockWindow, Counts } from '../publish/select.js';
 import type { WriteResult } from '../publish/write.js';
 import type { Held } from './hold.js';
+import type { WorkerPool } from './pool.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -51,7 +52,11 @@ export interface BuildOptions {
    * (which V8 keeps at two bytes a character once a file has one character beyond U+00FF).
    */
   keepFiles?: boolean;
-  /** Use worker threads for large batches of parsing and rendering (default true; only from the compiled package). */
+  /**
+   * Worker threads: rendering always runs in them, with `render.timeout` and `render.maxMemoryMb`,
+   * and large batches of parsing too (default true; only from the compiled package). With false, the
+   * main thread does everything, and no time budget can be kept.
+   */
   parallel?: boolean;
   /**
    * A file with errors holds back nobody else (src/build/hold.ts): it stands as the version of it
@@ -59,6 +64,12 @@ export interface BuildOptions {
    * publisher always builds so; `feedpipe build --keep-going` does. Default false: any error, nothing written.
    */
   keepGoing?: boolean;
+  /**
+   * Workers kept between builds (`WorkerPool.create`), which the caller closes: a long-running
+   * publisher passes one, so a build of one changed article does not wait for a worker to start.
+   * Without it, each build starts its own and stops them when it ends.
+   */
+  workers?: WorkerPool;
   /** Once aborted, the build stops before its write phase and writes nothing (a write under way finishes). */
   signal?: AbortSignal;
   /** Progress of the long stages, for a terminal display on big sites. */
@@ -89,7 +100,7 @@ export interface BuildStats {
   serialized: number;
   /** Feed items serialised this build: once per article and format, not again while its file is unchanged (in the same process). */
   fragments: number;
-  /** Worker threads used (0: all on the main thread). */
+  /** Worker threads the build could use (0: all on the main thread). */
   workers: number;
 }
 
@@ -157,4 +168,13 @@ export type ReportInProgress = Omit<FullReport, 'kind'> & { kind: BuildReport['k
 export function emptyReport(now: Date): ReportInProgress {
   const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, fragments: 0, workers: 0 };
   return { kind: 'full', ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
+}
+
+/**
+ * Not ok only because articles were withheld (over a rendering limit: catalogue.ts): everything
+ * else was published as a build without them would, so a publisher serves and announces it.
+ */
+export function withheldOnly(report: BuildReport): boolean {
+  const errors = (report.diagnostics ?? []).filter((d) => d.severity === 'error');
+  return !report.ok && errors.length > 0 && errors.every((d) => withholds(d.code));
 }

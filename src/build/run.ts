@@ -44,13 +44,16 @@ export interface BuildRun {
   fromConfig: number;
   prescan?: Prescan;
   pool?: WorkerPool;
+  /** Articles this build's workers could not render were left out: the build runs again without them (build.ts). */
+  withheld?: boolean;
 }
 
 /**
- * Below these batch sizes a worker's start-up (~0.25 s, while the main thread
- * works alone) costs more than it saves: parsing takes ~50 µs a file, rendering ~2.5 ms.
+ * Below this many files to parse, a worker's start-up (~0.25 s, while the main
+ * thread works alone) costs more than it saves: parsing takes ~50 µs a file.
+ * Rendering has no such threshold: it is never done on the main thread.
  */
-export const PARALLEL_MIN = { parse: 5000, render: 100 };
+export const PARALLEL_MIN = { parse: 5000 };
 
 /** The build's context, or the finished report of a build whose config is unusable. */
 export async function startRun(options: BuildOptions): Promise<BuildRun | BuildReport> {
@@ -73,19 +76,34 @@ export async function startRun(options: BuildOptions): Promise<BuildRun | BuildR
   return { options, now, cwd, write, started, report, config, contentDir, outDir, baseDir, key, ...(cacheFile ? { cacheFile } : {}), ...(proofFiles ? { proofFiles } : {}), fromConfig: report.diagnostics.length };
 }
 
-/** The pool for a batch of `size`, started on first need; undefined where the main thread does it alone. */
+/** The pool for parsing a batch of `size`, started on first need; undefined where the main thread does it alone. */
 export function poolFor(run: BuildRun, size: number, min: number): WorkerPool | undefined {
-  if (run.options.parallel === false) return undefined;
-  // Once started (for parsing), the pool is worth using for any batch of more than a chunk or two.
-  if (size < (run.pool ? 16 : min)) return undefined;
-  return (run.pool ??= WorkerPool.create(run.config));
+  // Once started (for parsing, or kept by a publisher), the pool is worth using for any batch of more than a chunk or two.
+  if (size < (run.options.workers ?? run.pool ? 16 : min)) return undefined;
+  return usePool(run);
 }
 
-/** Stops the workers (their heaps go before the feeds and the cache are written). */
+/** The pool, counted in the report's stats as used. */
+export function usePool(run: BuildRun): WorkerPool | undefined {
+  const pool = anyPool(run);
+  if (pool) run.report.stats.workers = pool.size;
+  return pool;
+}
+
+/**
+ * The workers that render: the caller's (a publisher keeps one across builds), or the build's own,
+ * started now. Undefined only without workers at all (`parallel: false`, running from TypeScript
+ * sources, a Node that refuses them): then the main thread renders, with no time budget.
+ */
+export function anyPool(run: BuildRun): WorkerPool | undefined {
+  if (run.options.parallel === false) return undefined;
+  return run.options.workers ?? (run.pool ??= WorkerPool.create({ maxMemoryMb: run.config.render.maxMemoryMb }));
+}
+
+/** Stops the build's own workers (their heaps go before the feeds and the cache are written); a caller's pool stays. */
 export async function closePool(run: BuildRun): Promise<void> {
   const pool = run.pool;
   if (!pool) return;
-  run.report.stats.workers = pool.size;
   run.pool = undefined;
   await pool.close();
 }

@@ -1,14 +1,14 @@
 /** Stage 2: what is public, decided by select (src/publish/select.ts) alone; then the feeds' models. */
 import { locateField } from '../content/locate.js';
 import { findCollisions, type Article } from '../content/schema.js';
-import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, hasBlockingErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { reuseSelection } from '../incremental/selection.js';
 import { buildFeedModels, type FeedModel } from '../publish/model.js';
 import { select, updatedLater } from '../publish/select.js';
 import type { BuildRun } from './run.js';
 
-/** Fills the report's selection; the feed models, or undefined when the build has errors. */
+/** Fills the report's selection; the feed models, or undefined when the build has errors (but those that withhold one article). */
 export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | undefined {
   const { report, now } = run;
   // A publisher that rebuilds after an edit that moved no article reuses its last selection, if select's window says so.
@@ -21,7 +21,7 @@ export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | und
   report.window = selection.window;
   if (selection.nextDue) report.nextDue = selection.nextDue;
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
-  if (hasErrors(report.diagnostics)) return undefined;
+  if (hasBlockingErrors(report.diagnostics)) return undefined;
   return buildFeedModels(report.visible, run.config);
 }
 

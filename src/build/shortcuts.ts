@@ -5,6 +5,7 @@
  * from are unchanged; otherwise it does nothing and the full build follows.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { findMarkdownFiles } from '../content/find.js';
 import type { Article } from '../content/schema.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
@@ -19,7 +20,8 @@ import { holdsAt } from '../publish/select.js';
 import { refMaker } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
-import { aborted, closePool, PARALLEL_MIN, poolFor, type BuildRun } from './run.js';
+import { aborted, anyPool, PARALLEL_MIN, type BuildRun } from './run.js';
+import { verdictFor } from './verdicts.js';
 
 /** Above this many changed files, the full build (which parses in parallel) is no slower. */
 const CHANGED_ONLY_MAX = 64;
@@ -31,8 +33,17 @@ export async function lastResultStands(run: BuildRun): Promise<boolean> {
   const loading = loadStanding(proofFiles.standing, run.key);
   const found = findMarkdownFiles(run.contentDir);
   const standing = await loading;
-  // No proof and no cache at all: every file will be parsed, so the workers start now, while the files are stat'ed.
-  if (!standing && !existsSync(run.cacheFile!)) poolFor(run, found.files.length, PARALLEL_MIN.parse);
+  // The workers start now, on the spare cores, while the files are stat'ed: whatever is rendered
+  // (always in a worker) then need not wait for one to start. If the last result stands, they
+  // are stopped unused. No proof and no cache at all: every file will be parsed, by all of them.
+  if (os.availableParallelism() > 1) {
+    const cold = !standing && !existsSync(run.cacheFile!) && found.files.length >= PARALLEL_MIN.parse;
+    try {
+      anyPool(run)?.grow(cold ? Infinity : 1);
+    } catch {
+      // no more workers: the build starts them when it needs them, or does without
+    }
+  }
   const wall = Date.now();
   run.prescan = { found, stats: statAll(found.files), wall };
   if (standing && !found.diagnostics.length && stands(standing, digestStats(found.files, run.prescan.stats, wall), run.now.getTime(), run.outDir)) {
@@ -73,17 +84,14 @@ export async function publishedChangedOnly(run: BuildRun): Promise<boolean> {
   const summary = await loadSummary(proofFiles.summary, run.key);
   const changed = summary && holdsAt(summary.window, run.now.getTime()) ? changedSince(summary, prescan.found.files, prescan.stats) : undefined;
   if (!summary || !changed || changed.length > CHANGED_ONLY_MAX) return false;
-  try {
-    const cache = await BuildCache.load(run.cacheFile!, run.key, changed.map((i) => summary.paths[i]!));
-    const { parseFile } = await import('./work.js');
-    const fresh = reparse(run, summary, changed, cache, parseFile);
-    if (!fresh) return false;
-    if (aborted(run)) return true;
-    await publishFromSummary(run, summary, fresh, cache);
-    return true;
-  } finally {
-    await closePool(run);
-  }
+  // The workers stay up if this returns false: the full build that follows uses them.
+  const cache = await BuildCache.load(run.cacheFile!, run.key, changed.map((i) => summary.paths[i]!));
+  const { parseFile } = await import('./work.js');
+  const fresh = reparse(run, summary, changed, cache, parseFile);
+  if (!fresh) return false;
+  if (aborted(run)) return true;
+  await publishFromSummary(run, summary, fresh, cache);
+  return true;
 }
 
 type Fresh = Map<number, FileEntry & { article: StoredArticle }>;
@@ -97,7 +105,7 @@ function reparse(run: BuildRun, summary: SiteSummary, changed: readonly number[]
     const st = run.prescan!.stats.get(ref.absPath)!;
     if (st.size > run.config.limits.maxFileBytes) return undefined;
     const r = parseFile(ref, run.config);
-    if (!r.hash || !r.article || hasErrors(r.diagnostics)) return undefined;
+    if (!r.hash || !r.article || hasErrors(r.diagnostics) || verdictFor(r.hash, run.config, ref.displayPath)) return undefined;
     if (shortHash(r.hash) !== summary.hashes[i]) {
       // New bytes: the version the summary was made from must be the one the cache has, in the same place.
       const old = cache.files.get(ref.absPath);

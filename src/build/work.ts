@@ -10,6 +10,7 @@ import { splitSource } from '../content/split.js';
 import { validateArticle } from '../content/schema.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { findExcessiveNesting, MAX_NESTING } from '../content/nesting.js';
+import { findLimitBreach, HINT } from '../content/limits.js';
 import type { FeedFormat } from '../publish/files.js';
 import type { StoredFragment } from '../publish/fragment.js';
 import { sha256 } from '../util/hash.js';
@@ -41,25 +42,46 @@ export function parseFile(ref: FileRef, config: Config): ParsedFile {
     const validated = split.source ? validateArticle(split.source, config) : { diagnostics: [] as Diagnostic[] };
     const diagnostics = [...split.diagnostics, ...validated.diagnostics];
     if (split.source?.body !== undefined && 'article' in validated && validated.article) {
-      const deep = findExcessiveNesting(split.source.body);
-      if (deep) {
-        diagnostics.push(
-          diagnostic({
-            code: 'nesting-too-deep',
-            file: ref.displayPath,
-            line: split.source.bodyLine + deep.line - 1,
-            column: 1,
-            message: `quotes, lists or indentation nest more than ${MAX_NESTING} levels deep`,
-          }),
-        );
-        return { hash, diagnostics };
-      }
+      const over = overLimits(split.source.body, split.source.bodyLine, ref.displayPath);
+      if (over) return { hash, diagnostics: [...diagnostics, over] };
     }
     return { hash, diagnostics, ...('article' in validated && validated.article ? { article: storeArticle(validated.article) } : {}) };
   } catch (e) {
     // A parser bug or a limit we did not foresee must cost one file, not the build or the publisher.
     return { hash, diagnostics: [diagnostic({ code: 'parse-failed', file: ref.displayPath, message: `could not be read: ${(e as Error).message}` })] };
   }
+}
+
+/**
+ * A body no worker should be asked to render: nested too deep on one line, or
+ * past one of content/limits.ts's bounds. The file then yields no article.
+ */
+function overLimits(body: string, bodyLine: number, file: string): Diagnostic | undefined {
+  const deep = findExcessiveNesting(body);
+  if (deep) {
+    return diagnostic({
+      code: 'nesting-too-deep',
+      file,
+      line: bodyLine + deep.line - 1,
+      column: 1,
+      message: `quotes, lists or indentation nest more than ${MAX_NESTING} levels deep`,
+    });
+  }
+  const breach = findLimitBreach(body);
+  if (!breach) return undefined;
+  return diagnostic({
+    code: 'markdown-too-complex',
+    file,
+    line: bodyLine + breach.line - 1,
+    column: breach.column,
+    message: `${breach.message}: over feedpipe's limit, which keeps rendering fast`,
+    hint: HINT[breach.limit],
+  });
+}
+
+/** Loads the renderer (a worker does before its first task, so a time budget counts only rendering). */
+export async function loadRenderer(): Promise<void> {
+  await Promise.all([import('../content/render.js'), import('../publish/items.js')]);
 }
 
 export interface RenderTask {

@@ -1,15 +1,24 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
-import { parseFile, renderFile, type FileRef, type RenderTask } from './work.js';
+import { loadRenderer, parseFile, renderFile, type FileRef, type RenderTask } from './work.js';
 
-/** Worker thread: runs batches of parse or render tasks for src/pool.ts. */
-const config = (workerData as { config: Config }).config;
+/**
+ * Worker thread of src/build/pool.ts: runs its messages one at a time, in the
+ * order they came: the pool times the one at the head of its queue.
+ */
+type Message = { kind: 'parse'; tasks: FileRef[]; config: Config } | { kind: 'render'; task: RenderTask };
 
-parentPort!.on('message', async (message: { id: number; kind: 'parse'; tasks: FileRef[] } | { id: number; kind: 'render'; tasks: RenderTask[] }) => {
-  try {
-    const results = message.kind === 'parse' ? message.tasks.map((t) => parseFile(t, config)) : await Promise.all(message.tasks.map((t) => renderFile(t)));
-    parentPort!.postMessage({ id: message.id, results });
-  } catch (e) {
-    parentPort!.postMessage({ id: message.id, error: (e as Error).stack ?? String(e) });
-  }
+// The renderer is loaded first, then the pool is told: a time budget counts rendering, not starting up.
+let queue = loadRenderer().then(() => parentPort!.postMessage({ ready: true }));
+parentPort!.on('message', (message: Message) => {
+  queue = queue.then(() => run(message));
 });
+
+async function run(message: Message): Promise<void> {
+  try {
+    if (message.kind === 'parse') parentPort!.postMessage({ results: message.tasks.map((t) => parseFile(t, message.config)) });
+    else parentPort!.postMessage({ result: await renderFile(message.task) });
+  } catch (e) {
+    parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
+  }
+}

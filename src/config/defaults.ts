@@ -16,6 +16,8 @@ export const configDefaults = {
   permalink: '/{yyyy}/{mm}/{slug}/',
   feeds: { limit: 50, sections: true, tags: true },
   limits: { maxFileBytes: 5 * 1024 * 1024 },
+  // Per article, in a worker thread: seconds of rendering, and MiB of the worker's heap.
+  render: { timeout: 2, maxMemoryMb: 1024 },
   schedule: { cron: DEFAULT_CRON },
   server: { port: 8080, host: '127.0.0.1', maxAge: 300 },
   /** `timeout`: seconds `feedpipe build` waits for all hubs together, and `start` for each ping. */

@@ -66,6 +66,18 @@ export const configSchema = z.strictObject({
     .default(configDefaults.feeds),
   limits: z.strictObject({ maxFileBytes: z.number().int().min(1024).default(configDefaults.limits.maxFileBytes) }).default(configDefaults.limits),
   /**
+   * Each article is rendered in a worker thread with a time budget and a heap cap: an article over
+   * either is an error for that article alone (the worker is replaced, the rest is published).
+   */
+  render: z
+    .strictObject({
+      /** Seconds one article may take to render. */
+      timeout: z.number().positive().max(3600).default(configDefaults.render.timeout),
+      /** MiB of old-generation heap of each rendering worker (worker_threads resourceLimits). */
+      maxMemoryMb: z.number().int().min(64).max(65_536).default(configDefaults.render.maxMemoryMb),
+    })
+    .default(configDefaults.render),
+  /**
    * `feedpipe start`: when to rebuild, in the site's timezone. Articles fall
    * due on their own timer; the cron only picks up edits to content/. The
    * expression is checked against node-cron when the config is loaded (load.ts).

@@ -23,6 +23,11 @@ export interface CatalogueEntry {
    * when the whole file is at fault (diagnostic() fills that in).
    */
   readonly about?: 'folder' | 'run';
+  /**
+   * An error that costs one article, not the build: the file yields no article (or, found while
+   * rendering, the build runs again without it), so select never sees it, and the rest is published.
+   */
+  readonly withholds?: true;
 }
 
 export const CATALOGUE = {
@@ -66,7 +71,10 @@ export const CATALOGUE = {
   // The Markdown body (content/render.ts, build/work.ts).
   'raw-html-removed': { hint: 'write it in Markdown', docs: '#content-format', severity: 'warning' },
   'unsafe-url-removed': { hint: 'use an http(s) URL or a path relative to the article', docs: '#content-format', severity: 'warning' },
-  'nesting-too-deep': { hint: 'flatten the structure; no feed reader shows that depth', docs: '#content-format' },
+  'nesting-too-deep': { hint: 'flatten the structure; no feed reader shows that depth', docs: '#rendering-limits', withholds: true },
+  'markdown-too-complex': { hint: 'simplify the Markdown at that line', docs: '#rendering-limits', withholds: true },
+  'render-timeout': { hint: 'simplify or split the article, or raise render.timeout in the config', docs: '#rendering-limits', withholds: true },
+  'render-memory': { hint: 'simplify or split the article, or raise render.maxMemoryMb in the config', docs: '#rendering-limits', withholds: true },
   'render-failed': { hint: 'simplify the Markdown; if it looks valid, report it as a feedpipe bug', docs: '#content-format' },
 
   // The config file (config/config.ts); invalid-url also for an article's image.
@@ -85,6 +93,11 @@ export const CATALOGUE = {
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof CATALOGUE;
+
+/** True for an error that withholds one article instead of stopping the build (see CatalogueEntry). */
+export function withholds(code: DiagnosticCode): boolean {
+  return (CATALOGUE[code] as CatalogueEntry).withholds === true;
+}
 
 export function isDiagnosticCode(code: string): code is DiagnosticCode {
   return Object.prototype.hasOwnProperty.call(CATALOGUE, code);

@@ -3,9 +3,9 @@
  * what to print and which exit code follows. Shape after vfile-message: a
  * message with a place, a stable code, a field path and a hint.
  */
-import { CATALOGUE, type DiagnosticCode } from './catalogue.js';
+import { CATALOGUE, withholds, type DiagnosticCode } from './catalogue.js';
 
-export { CATALOGUE, docsFor, isDiagnosticCode, type CatalogueEntry, type DiagnosticCode } from './catalogue.js';
+export { CATALOGUE, docsFor, isDiagnosticCode, withholds, type CatalogueEntry, type DiagnosticCode } from './catalogue.js';
 export { formatDiagnostics, formatDiagnosticsJson, summarize } from './format.js';
 
 export type Severity = 'error' | 'warning';
@@ -60,6 +60,11 @@ function placed(d: Diagnostic): Diagnostic {
 /** True if some error stops the build: every error but those of files set aside (`held`). */
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error' && !d.held);
+}
+
+/** An error that stops the build from writing: any but those that withhold one article (catalogue.ts) and those of held files. */
+export function hasBlockingErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error' && !d.held && !withholds(d.code));
 }
 
 export function formatField(path: readonly PropertyKey[]): string {

@@ -6,7 +6,7 @@
  * (log.ts), and it decides no exit code: it returns how it stopped.
  */
 import path from 'node:path';
-import { build, resolveConfig, type BuildOptions } from '../build/build.js';
+import { build, resolveConfig, withheldOnly, WorkerPool, type BuildOptions } from '../build/build.js';
 import { DEFAULT_CONFIG_FILE, type Config } from '../config/config.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
 import { describeRecovery, recoverOutput, RECOVERING_COMMAND } from '../publish/journal.js';
@@ -122,6 +122,7 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
     running.reconciler?.stop();
     running.unwatch?.();
     await running.publisher?.stop();
+    await running.workers?.close();
     await running.server?.close();
     await locked.lock.release();
   }
@@ -154,6 +155,8 @@ async function finishInterrupted(outDir: string, log: PublisherLog, cwd: string)
 
 interface Running {
   publisher?: Publisher;
+  /** The threads that render, kept across builds: one changed article does not wait for a worker to start. */
+  workers?: WorkerPool;
   reconciler?: Reconciler;
   unwatch?: () => void;
   server?: FeedServer;
@@ -177,9 +180,11 @@ interface Site {
 async function wirePublisher(site: Site, running: Running): Promise<{ publisher: Publisher; memory: SiteMemory; reconciler: Reconciler }> {
   const { options, log, contentDir, outDir, cwd } = site;
   const runOneBuild = options.buildImpl ?? build;
+  const workers = options.build.parallel === false ? undefined : WorkerPool.create({ maxMemoryMb: site.config.render.maxMemoryMb });
+  running.workers = workers;
   // Builds always go to the folder this process locked, whatever the config says later; a file
   // with errors never holds back another's publication (src/build/hold.ts).
-  const memory = createSiteMemory({ ...options.build, keepGoing: true, contentDir, outDir, cwd });
+  const memory = createSiteMemory({ ...options.build, keepGoing: true, contentDir, outDir, cwd, ...(workers ? { workers } : {}) });
   const configFile = configFileOf(site);
   const preparer = createPreparer({ contentDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
   const onCronTick = () => publisher.trigger('cron');

@@ -109,30 +109,25 @@ describe('the bundled worker', () => {
     const refs = (await readdir(site.contentDir, { recursive: true }))
       .filter((f) => f.endsWith('.md'))
       .map((rel) => ({ absPath: path.join(site.contentDir, rel), relPath: rel, displayPath: `content/${rel}` }));
-    const worker = new Worker(path.join(BUNDLE, 'worker.js'), { workerData: { config } });
-    let id = 0;
-    const ask = (kind: string, tasks: unknown[]) =>
-      new Promise<unknown[]>((resolve, reject) => {
-        const mine = ++id;
-        const onMessage = (m: { id: number; results?: unknown[]; error?: string }) => {
-          if (m.id !== mine) return;
-          worker.off('message', onMessage);
-          if (m.error) reject(new Error(m.error));
-          else resolve(m.results!);
-        };
-        worker.on('message', onMessage);
-        worker.postMessage({ id: mine, kind, tasks });
+    // The pool's protocol (src/build/pool.ts): the worker says it is ready, then answers each message in order.
+    const worker = new Worker(path.join(BUNDLE, 'worker.js'));
+    const waiting: ((m: { results?: unknown[]; result?: unknown; error?: string }) => void)[] = [];
+    worker.on('message', (m: { ready?: true; results?: unknown[]; result?: unknown; error?: string }) => !m.ready && waiting.shift()?.(m));
+    const ask = (message: object) =>
+      new Promise<{ results?: unknown[]; result?: unknown }>((resolve, reject) => {
+        waiting.push((m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        worker.postMessage(message);
       });
     try {
       const parsed = refs.map((r) => parseFile(r, config));
-      expect(await ask('parse', refs)).toEqual(parsed);
+      expect((await ask({ kind: 'parse', tasks: refs, config })).results).toEqual(parsed);
       const { build } = await lib<typeof import('../../src/build/build.js')>('build/build.js');
       const report = await build({ config: baseConfig, contentDir: site.contentDir, now: NOW, write: false });
       const { buildFeedModels } = await lib<typeof import('../../src/publish/model.js')>('publish/model.js');
       const roots = rootsOf(buildFeedModels(report.visible, config)[0]!);
       const tasks = refs.map((ref, i) => ({ ref, article: parsed[i]!.article!, hash: parsed[i]!.hash, roots }));
       const here = await Promise.all(tasks.map((t) => renderFile(t)));
-      const there = await ask('render', tasks);
+      const there = await Promise.all(tasks.map(async (task) => (await ask({ kind: 'render', task })).result));
       expect(there).toEqual(here);
       expect((here[0] as { fragments: Record<string, unknown> }).fragments).toHaveProperty('atom');
     } finally {

@@ -13,7 +13,7 @@ describe('worker threads', () => {
     expect(existsSync(LIB), 'lib/ is missing: run `npm test` (it compiles lib/ first)').toBe(true);
     const { build } = (await import(LIB.href)) as typeof import('../../src/build/build.js');
     const site = await makeSite({});
-    // Enough files to cross both thresholds (5000 to parse, 100 to render), small enough to stay quick.
+    // Enough files to cross the threshold of parsing in workers (5000), small enough to stay quick.
     const tags = Array.from({ length: 12 }, (_, i) => `Tag ${i}`);
     for (let i = 0; i < 5000; i++) {
       const dir = path.join(site.contentDir, String(i % 20));
@@ -28,8 +28,8 @@ describe('worker threads', () => {
     const parallel = await build({ ...options, parallel: true });
     const serial = await build({ ...options, parallel: false });
     expect(parallel.diagnostics).toEqual([]);
-    // One worker per core beyond the main thread's, which works too.
-    expect(parallel.stats).toEqual({ ...serial.stats, workers: Math.min(os.availableParallelism(), 8) - 1 });
+    // One worker per core: they render, and parse with the main thread.
+    expect(parallel.stats).toEqual({ ...serial.stats, workers: Math.min(os.availableParallelism(), 8) });
     expect(serial.stats.workers).toBe(0);
     expect(parallel.stats.rendered).toBeGreaterThanOrEqual(100);
     expect([...parallel.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
@@ -38,14 +38,12 @@ describe('worker threads', () => {
 
   it('do again on the main thread a chunk a worker failed on', async () => {
     const { WorkerPool, runChunked } = (await import(new URL('../../lib/build/pool.js', import.meta.url).href)) as typeof import('../../src/build/pool.js');
-    const { configSchema } = await import('../../src/config/config.js');
-    const pool = WorkerPool.create(configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } }), 1)!;
+    const pool = WorkerPool.create({ size: 1 })!;
     try {
       // A task the worker cannot run (no file reference): it reports an error instead of results.
       const tasks = Array.from({ length: 40 }, (_, i) => ({ n: i }));
       const results = await runChunked('render', tasks, (t) => `main ${t.n}`, pool);
       expect(results).toEqual(tasks.map((t) => `main ${t.n}`));
-      expect(pool.live()).toEqual([]);
     } finally {
       await pool.close();
     }
@@ -63,10 +61,10 @@ describe('worker threads', () => {
       await writeFile(file, `---\ntitle: A${i}\ndate: 2025-01-01\n---\nBody.\n`);
       refs.push({ absPath: file, relPath: `a${i}.md`, displayPath: `content/a${i}.md` });
     }
-    const pool = WorkerPool.create(config, 1)!;
+    const pool = WorkerPool.create({ size: 1 })!;
     try {
       const progress: number[] = [];
-      const all = await runChunked('parse', refs, (ref) => parseFile(ref, config), pool, { onProgress: (done) => progress.push(done) });
+      const all = await runChunked('parse', refs, (ref) => parseFile(ref, config), pool, { onProgress: (done) => progress.push(done), extra: { config } });
       expect(all!.map((r) => r.diagnostics)).toEqual(refs.map(() => []));
       expect(progress.at(-1)).toBe(refs.length);
       expect(progress).toEqual([...progress].sort((a, b) => a - b));
@@ -74,6 +72,7 @@ describe('worker threads', () => {
       let chunks = 0;
       const aborted = await runChunked('parse', refs, (ref) => parseFile(ref, config), pool, {
         signal: controller.signal,
+        extra: { config },
         onProgress: () => ++chunks === 2 && controller.abort(),
       });
       expect(aborted).toBeUndefined();

@@ -1,0 +1,92 @@
+/**
+ * The worker pool that renders (src/build/pool.ts, dispatch.ts): a time budget per task, a heap
+ * cap per worker, a worker over either terminated and replaced, the rest of the work done. Worker
+ * threads run compiled code: this uses lib/, which `npm test` compiles first.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/config.js';
+import { makeSite } from '../helpers/site.js';
+
+const lib = (rel: string) => new URL(`../../lib/${rel}`, import.meta.url);
+type Pool = typeof import('../../src/build/pool.js');
+type Dispatch = typeof import('../../src/build/dispatch.js');
+type Work = typeof import('../../src/build/work.js');
+let pool: Pool, dispatch: Dispatch, work: Work;
+
+beforeAll(async () => {
+  expect(existsSync(lib('build/pool.js')), 'lib/ is missing: run `npm test` (it compiles lib/ first)').toBe(true);
+  [pool, dispatch, work] = await Promise.all([import(lib('build/pool.js').href), import(lib('build/dispatch.js').href), import(lib('build/work.js').href)]);
+});
+
+const config = configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } });
+
+/** Render tasks for files with these bodies, as the build makes them (parsed, so within every Markdown bound). */
+async function tasksFor(bodies: Record<string, string>) {
+  const site = await makeSite({});
+  const tasks = [];
+  for (const [name, body] of Object.entries(bodies)) {
+    const absPath = path.join(site.contentDir, `${name}.md`);
+    await writeFile(absPath, `---\ntitle: ${name}\ndate: 2025-01-01\n---\n${body}\n`);
+    const ref = { absPath, relPath: `${name}.md`, displayPath: `content/${name}.md` };
+    const parsed = work.parseFile(ref, config);
+    expect(parsed.diagnostics).toEqual([]);
+    tasks.push({ ref, article: parsed.article!, hash: parsed.hash });
+  }
+  return tasks;
+}
+
+/** Seconds of rendering on any machine: plain paragraphs, within every bound. */
+const slowBody = 'Plain words in a paragraph that goes on and on.\n\n'.repeat(40_000);
+const fine = (n: number, prefix: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, `Story *${i}* with [a link](../x/).`]));
+
+describe('runEach', () => {
+  it('stops a task over its time budget, replaces its worker, and renders every other task', async () => {
+    const tasks = await tasksFor({ ...fine(3, 'before'), slow: slowBody, ...fine(4, 'after') });
+    const workers = pool.WorkerPool.create({ size: 2 })!;
+    try {
+      const started = performance.now();
+      const results = await dispatch.runEach(workers, 'render', tasks, {
+        budgetMs: 300,
+        failed: (task, why) => ({ failed: why, file: task.ref.relPath }),
+        local: () => Promise.reject(new Error('rendered on the main thread')),
+      });
+      expect(results!.map((r) => ('failed' in r ? r : 'html' in r ? 'rendered' : r))).toEqual([...Array(3).fill('rendered'), { failed: 'timeout', file: 'slow.md' }, ...Array(4).fill('rendered')]);
+      // Stopped at its budget, not after seconds of rendering (the rest is start-up, on a busy machine).
+      expect(performance.now() - started).toBeLessThan(8000);
+      expect(workers.live()).toHaveLength(2);
+      // The replacement works.
+      const again = await dispatch.runEach(workers, 'render', tasks.slice(0, 2), { budgetMs: 5000, failed: () => 'failed', local: () => Promise.reject(new Error('main')) });
+      expect(again!.every((r) => typeof r === 'object' && 'html' in r)).toBe(true);
+    } finally {
+      await workers.close();
+    }
+  }, 30_000);
+
+  it('stops a task over the heap cap of its worker and reports it as such', async () => {
+    const tasks = await tasksFor({ ok: 'Fine.', big: slowBody });
+    const workers = pool.WorkerPool.create({ size: 1, maxMemoryMb: 64 })!;
+    try {
+      const results = await dispatch.runEach(workers, 'render', tasks, { budgetMs: 60_000, failed: (_, why) => why, local: () => Promise.reject(new Error('main')) });
+      expect(results![0]).toMatchObject({ html: expect.stringContaining('Fine.') });
+      expect(results![1]).toBe('memory');
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
+
+  it('stops waiting at once when aborted', async () => {
+    const tasks = await tasksFor({ slow: slowBody });
+    const workers = pool.WorkerPool.create({ size: 1 })!;
+    try {
+      const controller = new AbortController();
+      const running = dispatch.runEach(workers, 'render', tasks, { budgetMs: 60_000, signal: controller.signal, failed: () => 'failed', local: () => Promise.reject(new Error('main')) });
+      setTimeout(() => controller.abort(), 50);
+      expect(await running).toBeUndefined();
+    } finally {
+      await workers.close();
+    }
+  });
+});
