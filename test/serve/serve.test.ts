@@ -38,8 +38,8 @@ function builtTemplate() {
   })());
 }
 
-/** A copy of the built site, served; by default once every file has its gzip and brotli codings. */
-async function servedSite(options: { watch?: boolean; uncompressed?: boolean } = {}) {
+/** A copy of the built site, served (with `compressed`, once every file has its gzip and brotli codings). */
+async function servedSite(options: { watch?: boolean; compressed?: boolean } = {}) {
   const { root: templateRoot, report } = await builtTemplate();
   const root = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-serve-'));
   roots.push(root);
@@ -48,7 +48,7 @@ async function servedSite(options: { watch?: boolean; uncompressed?: boolean } =
   const server = createFeedServer({ outDir: site.outDir, maxAge: 123, log: () => undefined });
   open.push(server);
   expect((await server.reload()).ok).toBe(true);
-  if (!options.uncompressed) await server.compressed();
+  if (options.compressed) await server.compressed();
   if (options.watch) server.watch();
   const { port } = await server.listen(0, '127.0.0.1');
   return { ...site, server, port, report };
@@ -150,7 +150,7 @@ describe('feed server: conditional GET (RFC 9110 13)', () => {
   });
 
   it('answers HEAD with the headers of GET and no body', async () => {
-    const { port } = await servedSite();
+    const { port } = await servedSite({ compressed: true });
     for (const ae of ['identity', 'gzip', 'br']) {
       const get = await request(port, '/atom.xml', { headers: { 'Accept-Encoding': ae } });
       const head = await request(port, '/atom.xml', { method: 'HEAD', headers: { 'Accept-Encoding': ae } });
@@ -191,7 +191,7 @@ describe('feed server: compression', () => {
     ['gzip;q=abc, br', 'br'],
     ['gzip ; q=0.8 , br ; q=0.7', 'gzip'],
   ])('Accept-Encoding %j → %s', async (ae, expected) => {
-    const { port } = await servedSite();
+    const { port } = await servedSite({ compressed: true });
     const plain = await request(port, '/feed.xml');
     const r = await request(port, '/feed.xml', { headers: ae === undefined ? {} : { 'Accept-Encoding': ae } });
     expect(r.status).toBe(200);
@@ -202,7 +202,7 @@ describe('feed server: compression', () => {
   });
 
   it('gives each coding its own ETag, and a 304 only for the one the client holds', async () => {
-    const { port } = await servedSite();
+    const { port } = await servedSite({ compressed: true });
     const tags = new Map<string, string>();
     for (const ae of ['identity', 'gzip', 'br']) tags.set(ae, (await request(port, '/feed.json', { headers: { 'Accept-Encoding': ae } })).headers.etag!);
     expect(new Set(tags.values()).size).toBe(3);
