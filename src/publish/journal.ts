@@ -69,8 +69,10 @@ async function linkBackup(target: string, rel: string): Promise<{ backup: string
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { backup: null, existed: false };
+    const found = await lstat(target).catch(() => undefined);
+    if (!found) return { backup: null, existed: false };
     // A folder where the file goes fails here, before anything is renamed.
-    if (!(await lstat(target)).isFile()) throw new Error(`${rel} is in the way: it is not a file feedpipe can replace`);
+    if (!found.isFile()) throw new Error(`${rel} is in the way: it is not a file feedpipe can replace`);
     // A file system without hard links: published without a backup (an interruption is then finished, never undone).
     if (code && NO_LINKS.has(code)) return { backup: null, existed: true };
     throw e;
@@ -173,7 +175,7 @@ export async function recoverPublication(outDir: string, prefer: 'forward' | 'ba
   const journal = await readJournal(outDir);
   if (journal === undefined) return { action: 'none' };
   if (journal === null) {
-    // Not one feedpipe wrote whole (it never writes one torn): nothing was renamed on its strength.
+    // Cut short by a crash while it was written (or not feedpipe's): nothing was renamed on its strength.
     await unlinkQuiet(abs(outDir, JOURNAL));
     return { action: 'discarded' };
   }

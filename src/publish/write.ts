@@ -12,7 +12,6 @@ import {
   publishStepPause,
   recoverPublication,
   stageFile,
-  undoPublication,
   unlinkQuiet,
   writeJournal,
   type Journal,
@@ -87,8 +86,9 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   try {
     await commitPublication(outDir, journal, pause);
   } catch (e) {
-    // The manifest was not renamed: the previous publication is put back (or, if that fails too, at the next start).
-    await undoPublication(outDir, journal).catch(() => undefined);
+    // The manifest was not renamed: the previous publication is put back (where a file system
+    // without hard links kept no backup, finished instead, if it can be; else at the next start).
+    await recoverPublication(outDir, 'back').catch(() => undefined);
     throw e;
   }
   result.removed = await finishPublication(outDir, journal);

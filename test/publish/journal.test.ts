@@ -16,8 +16,8 @@ import { publishFiles } from '../../src/publish/write.js';
 import { makeSite } from '../helpers/site.js';
 
 type Op = 'rename' | 'unlink' | 'open' | 'link' | 'mkdir' | 'rmdir' | 'readFile' | 'lstat' | 'readdir';
-/** Called before each wrapped operation: `before` kills the process before it, `after` right after it, `fail` makes it throw. */
-type Trigger = (op: Op, args: unknown[]) => 'before' | 'after' | 'fail' | undefined;
+/** Called before each wrapped operation: `before` kills the process before it, `after` right after it, `fail` makes it throw (`no-links`: as link(2) where there are no hard links). */
+type Trigger = (op: Op, args: unknown[]) => 'before' | 'after' | 'fail' | 'no-links' | undefined;
 
 const fault = vi.hoisted(() => ({ trigger: undefined as Trigger | undefined, crashed: false }));
 
@@ -34,6 +34,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
         return never();
       }
       if (when === 'fail') throw Object.assign(new Error(`EACCES: permission denied, ${op}`), { code: 'EACCES' });
+      if (when === 'no-links') throw Object.assign(new Error(`EPERM: operation not permitted, ${op}`), { code: 'EPERM' });
       const result = await (real[op] as (...a: unknown[]) => Promise<unknown>)(...args);
       if (when === 'after') fault.crashed = true;
       return result;
@@ -201,6 +202,14 @@ describe('a publication that fails (not killed)', () => {
     fault.trigger = undefined;
     expect(n).toBeGreaterThanOrEqual(3);
     await holdsWhole(A);
+  });
+
+  it('where the file system has no hard links (no backups), a rename that fails midway is finished instead of undone', async () => {
+    let n = 0;
+    fault.trigger = (op, args) => (op === 'link' ? 'no-links' : isFileRename(op, args) && ++n === 3 ? 'fail' : undefined);
+    await expect(publishFiles(outDir, B, { now: NOW })).rejects.toThrow(/EACCES/);
+    fault.trigger = undefined;
+    await holdsWhole(B);
   });
 
   it('a failure while staging: nothing is renamed, the temps and backups go', async () => {
