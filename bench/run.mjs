@@ -23,6 +23,7 @@ const NOW = '2026-11-25T12:00:00Z';
 if (!existsSync(path.join(root, 'lib', 'bundle', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const { build } = await import(path.join(root, 'lib', 'build', 'build.js'));
 const { BuildCache } = await import(path.join(root, 'lib', 'incremental', 'cache.js'));
+const { WorkerPool } = await import(path.join(root, 'lib', 'build', 'pool.js'));
 
 // Runs the CLI in a fresh process and returns its wall time and peak RSS (from the child itself).
 function runCli(dir, args) {
@@ -76,9 +77,10 @@ for (const size of sizes) {
     edit.push(runCli(dir, args).ms);
   }
 
-  // The publisher's path: parsed site in memory, one file changes, republish.
+  // The publisher's path: parsed site in memory, workers kept between builds, one file changes, republish.
   const cache = new BuildCache('');
-  const opts = { cwd: dir, now: new Date(NOW) };
+  const workers = WorkerPool.create();
+  const opts = { cwd: dir, now: new Date(NOW), ...(workers ? { workers } : {}) };
   await build({ ...opts, cache });
   // In-process republishes are cheap and noisy (fsync, GC): take more of them than of the process runs.
   const republish = [];
@@ -90,10 +92,11 @@ for (const size of sizes) {
     if (!r.ok || r.write.written.length === 0) throw new Error('republish wrote nothing');
   }
   writeFileSync(target, original);
+  await workers?.close();
   runCli(dir, args);
   console.log(
     [String(size).padEnd(8), `${mb.toFixed(0)} MB`.padEnd(9), fmt(median(cold)).padEnd(12), fmt(median(noop)).padEnd(12), fmt(median(edit)).padEnd(13), fmt(median(republish)).padEnd(11), `${rss.toFixed(0)} MiB`].join(' '),
   );
   if (!values.keep) clean();
 }
-console.log('cold: no cache, no dist; warm: .feedpipe-cache and dist from the previous run; republish: in-process, cache in memory, changedPaths = the edited file.');
+console.log('cold: no cache, no dist; warm: .feedpipe-cache and dist from the previous run; republish: in-process, cache and workers kept, changedPaths = the edited file.');
