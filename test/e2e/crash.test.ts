@@ -70,7 +70,7 @@ function startPublisher(root: string, stepMs: number) {
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d) => (out.stdout += d));
   child.stderr!.on('data', (d) => (out.stderr += d));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve())); // 'close': its output read to the end
   const runs = () => out.stdout.split('\n').filter((l) => /^\d{4}-\S+Z /.test(l)).length;
   return { child, out, exited, runs, startedAt: Date.now() };
 }
