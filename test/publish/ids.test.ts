@@ -6,7 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
-import { parseWithFeedParser, pythonFeedparser, validateAtomRelaxNg, validateJsonFeed, validateXmlStrict } from '../helpers/validators.js';
+import { parseWithFeedParser, pythonFeedparser, pythonFeedparserMissing, validateAtomRelaxNg, validateJsonFeed, validateXmlStrict } from '../helpers/validators.js';
+
+const PY_MISSING = pythonFeedparserMissing();
+if (PY_MISSING) console.warn(PY_MISSING);
 import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
 const PREFIX = 'tag:news.example.com,2000:';
@@ -31,11 +34,11 @@ describe('an article has one id in all three formats', async () => {
   const atom = report.files.get('atom.xml')!;
   const json = report.files.get('feed.json')!;
 
-  it('builds, and each file is valid', () => {
+  it('builds, and each file is valid', async () => {
     expect(report.diagnostics).toEqual([]);
     expect(validateXmlStrict(rss)).toEqual([]);
     expect(validateXmlStrict(atom)).toEqual([]);
-    expect(validateAtomRelaxNg(atom)).toEqual([]);
+    expect(await validateAtomRelaxNg(atom)).toEqual([]);
     expect(validateJsonFeed(json)).toEqual([]);
   });
 
@@ -45,7 +48,8 @@ describe('an article has one id in all three formats', async () => {
     expect((JSON.parse(json) as { items: { id: string }[] }).items.map((i) => i.id).sort()).toEqual(expected);
   });
 
-  it('reads the same ids from RSS and Atom with Python feedparser', () => {
+  // Skipped, with one line saying how to install it, only outside CI (.ci/run installs it).
+  it.skipIf(!!PY_MISSING)('reads the same ids from RSS and Atom with Python feedparser', () => {
     for (const text of [rss, atom]) {
       const parsed = pythonFeedparser(text);
       expect(parsed.bozo, parsed.bozo_exception ?? '').toBe(0);
