@@ -72,7 +72,8 @@ export async function gather(run: BuildRun, cache: BuildCache, paths: readonly s
   const published = new Map(await lastPublished(run, cache));
   for (const [p, l] of late) if (!l.standIn) published.delete(p);
   report.articles.push(...withStandIns(fine, failed, published));
-  report.held = [...failed.keys()].sort().map((p) => ({ file: refMaker(run.contentDir, run.cwd)(p).displayPath, kept: published.has(p) }));
+  const refOf = refMaker(run.contentDir, run.cwd);
+  report.held = [...failed.keys()].sort().map((p) => ({ file: refOf(p).displayPath, kept: published.has(p) }));
   for (const diagnostics of failed.values()) report.diagnostics.push(...diagnostics.map((d) => (d.severity === 'error' ? { ...d, held: true as const } : d)));
   return new Map([...failed.keys()].flatMap((p) => {
     const v = published.get(p);
