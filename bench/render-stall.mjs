@@ -1,7 +1,8 @@
 // Does a pathological Markdown file stall the publisher or the server? For each shape, runs the real
 // `feedpipe start --serve` (the bundle) on a site of that file, an article already out and one due a
 // few seconds after start; probes /feed.xml every 100 ms; prints when the due article appeared in
-// /feed.xml after its time, the slowest probe, how many probes took 100 ms or more or failed, and
+// /feed.xml after its time, the slowest probe, how many probes took 100 ms or more and how many got
+// no answer, and
 // what the log said of the file.
 //   node bench/render-stall.mjs [--cli lib/bundle/cli.js] [--shapes links,table,…] [--due 3] [--cap 60]
 // --cap: seconds after the due time to give up waiting (an older feedpipe renders some shapes for minutes).
@@ -79,13 +80,15 @@ async function measure(shape) {
   await new Promise((r) => child.once('exit', r));
   rmSync(dir, { recursive: true, force: true });
   const said = events().find((e) => e.event === 'diagnostic' && e.file === 'content/shape.md');
-  const slow = probes.filter((p) => p.ms >= 100 || p.status !== 200).length;
-  return { shape, delayMs: seen === undefined ? `> ${values.cap} s` : seen - due, probes: probes.length, slowest: Math.round(Math.max(...probes.map((p) => p.ms))), over100: slow, said: said ? `${said.code} ${said.line}:${said.column}` : 'published' };
+  // A 404 before the start build has published is an answer; no answer (status 0) is a failure.
+  const slow = probes.filter((p) => p.ms >= 100).length;
+  const failed = probes.filter((p) => p.status === 0).length;
+  return { shape, delayMs: seen === undefined ? `> ${values.cap} s` : seen - due, probes: probes.length, slowest: Math.round(Math.max(...probes.map((p) => p.ms))), over100: `${slow}/${failed}`, said: said ? `${said.code} ${said.line}:${said.column}` : 'published' };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`feedpipe render-stall — ${values.cli}; due ${values.due} s after start; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
-  console.log('shape          due article late by   probes  slowest  >=100ms/failed  the file');
+  console.log('shape          due article late by   probes  slowest  >=100ms/none  the file');
   for (const shape of values.shapes ? values.shapes.split(',') : Object.keys(SHAPES)) {
     const r = await measure(shape);
     console.log([shape.padEnd(14), String(typeof r.delayMs === 'number' ? `${r.delayMs} ms` : r.delayMs).padEnd(21), String(r.probes).padEnd(7), `${r.slowest} ms`.padEnd(8), String(r.over100).padEnd(15), r.said].join(' '));

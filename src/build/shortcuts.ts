@@ -33,26 +33,30 @@ export async function lastResultStands(run: BuildRun): Promise<boolean> {
   const loading = loadStanding(proofFiles.standing, run.key);
   const found = findMarkdownFiles(run.contentDir);
   const standing = await loading;
-  // The workers start now, on the spare cores, while the files are stat'ed: whatever is rendered
-  // (always in a worker) then need not wait for one to start. If the last result stands, they
-  // are stopped unused. No proof and no cache at all: every file will be parsed, by all of them.
-  if (os.availableParallelism() > 1) {
-    const cold = !standing && !existsSync(run.cacheFile!) && found.files.length >= PARALLEL_MIN.parse;
-    try {
-      anyPool(run)?.grow(cold ? Infinity : 1);
-    } catch {
-      // no more workers: the build starts them when it needs them, or does without
-    }
-  }
+  // Without a proof, the build will do work: the workers start now, on the spare cores, while the
+  // files are stat'ed (no cache either: every file will be parsed, by all of them).
+  if (!standing) startWorkers(run, !existsSync(run.cacheFile!) && found.files.length >= PARALLEL_MIN.parse);
   const wall = Date.now();
   run.prescan = { found, stats: statAll(found.files), wall };
   if (standing && !found.diagnostics.length && stands(standing, digestStats(found.files, run.prescan.stats, wall), run.now.getTime(), run.outDir)) {
     restoreStanding(run, standing);
     return true;
   }
+  // Something changed: whatever is rendered (always in a worker) need not wait for one to start.
+  if (standing) startWorkers(run, false);
   // From here on, the last build's result no longer stands until this build says it does.
   await saveStanding(proofFiles.standing, undefined).catch(() => undefined);
   return false;
+}
+
+/** Starts the build's workers ahead of need, where a core is spare: one, or all for a cold build. */
+function startWorkers(run: BuildRun, cold: boolean): void {
+  if (os.availableParallelism() < 2) return;
+  try {
+    anyPool(run)?.grow(cold ? Infinity : 1);
+  } catch {
+    // no more workers: the build starts them when it needs them, or does without
+  }
 }
 
 /** The report of the build that left `standing`. */
