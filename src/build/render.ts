@@ -19,7 +19,7 @@ import { runChunked, type Death } from './pool.js';
 import type { PublishPlan } from './plan.js';
 import { aborted, closePool, usePool, type BuildRun } from './run.js';
 import { rememberVerdict } from './verdicts.js';
-import type { RenderResult, RenderTask } from './work.js';
+import type { RenderResult, RenderTask } from './render-task.js';
 
 type Rendered = RenderResult | { error: Diagnostic };
 
@@ -43,7 +43,7 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
     if (r) renders.set(a, r);
     else tasks.push({ a, task: { ref: { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath }, article: entry.article, hash: entry.hash, ...(roots ? { roots } : {}) } });
   }
-  const { renderFile } = tasks.length ? await import('./work.js') : { renderFile: undefined as never };
+  const { renderFile } = tasks.length ? await import('./render-task.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
   const results = await renderAll(run, tasks.map((t) => t.task), renderFile);
   // The workers' work is done: their heaps go now, before the feeds and the cache are written.

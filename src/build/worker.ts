@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
-import { loadRenderer, parseFile, renderFile, type FileRef, type RenderTask } from './work.js';
+import { loadRenderer, renderFile, type RenderTask } from './render-task.js';
+import type { FileRef } from './work.js';
 
 /**
  * Worker thread of src/build/pool.ts: runs its messages one at a time, in the
@@ -16,8 +17,11 @@ parentPort!.on('message', (message: Message) => {
 
 async function run(message: Message): Promise<void> {
   try {
-    if (message.kind === 'parse') parentPort!.postMessage({ results: message.tasks.map((t) => parseFile(t, message.config)) });
-    else parentPort!.postMessage({ result: await renderFile(message.task) });
+    if (message.kind === 'parse') {
+      // Parsing (YAML, the schema) is loaded by the first parse message: a worker that only renders never loads it.
+      const { parseFile } = await import('./work.js');
+      parentPort!.postMessage({ results: message.tasks.map((t) => parseFile(t, message.config)) });
+    } else parentPort!.postMessage({ result: await renderFile(message.task) });
   } catch (e) {
     parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
   }
