@@ -50,10 +50,10 @@ async function buildOnce(options: BuildOptions): Promise<{ report: BuildReport; 
   const run = await startRun(options);
   if (!('key' in run)) return { report: run, again: false };
   try {
-    if ((await lastResultStands(run)) || (await publishedChangedOnly(run))) return { report: finish(run), again: !!run.withheld };
+    if ((await lastResultStands(run)) || (await publishedChangedOnly(run))) return { report: finish(run), again: !!run.withheld && !!options.keepGoing };
     await fullBuild(run);
     // `check` writes nothing: it reports every article and needs no second run.
-    return { report: finish(run), again: !!run.withheld && !options.renderAll };
+    return { report: finish(run), again: !!run.withheld && !!options.keepGoing && !options.renderAll };
   } finally {
     await closePool(run);
   }
@@ -89,7 +89,7 @@ async function fullBuild(run: BuildRun): Promise<void> {
 async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[], standIns: StandIns): Promise<void> {
   const { report } = run;
   const models = selectStage(run, cache);
-  if (!models || hasBlockingErrors(report.diagnostics)) return;
+  if (!models || hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return;
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
   const entryOf = (a: Article) => standIns.get(a.source.absPath) ?? (cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle });
   const hashes = () => paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));

@@ -21,9 +21,9 @@ export async function publishStage(run: BuildRun, cache: BuildCache, models: Fee
   const plan = planPublish(run, cache, models, hashOf);
   const rendered = await renderStage(run, cache, plan, models[0]!, entryOf);
   // An article its worker could not render was found: the build runs again without it, and writes then.
-  if (!rendered || run.withheld || hasBlockingErrors(report.diagnostics)) return;
+  if (!rendered || run.withheld || hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return;
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
-  if (hasBlockingErrors(report.diagnostics) || aborted(run)) return;
+  if (hasBlockingErrors(report.diagnostics, !!run.options.keepGoing) || aborted(run)) return;
   const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
   await writeStage(run, cache, serialised, plan.keep, carried);
   await rememberResult(run, summarise);

@@ -21,7 +21,7 @@ export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | und
   report.window = selection.window;
   if (selection.nextDue) report.nextDue = selection.nextDue;
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
-  if (hasBlockingErrors(report.diagnostics)) return undefined;
+  if (hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return undefined;
   return buildFeedModels(report.visible, run.config);
 }
 

@@ -62,9 +62,13 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error' && !d.held);
 }
 
-/** An error that stops the build from writing: any but those that withhold one article (catalogue.ts) and those of held files. */
-export function hasBlockingErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.severity === 'error' && !d.held && !withholds(d.code));
+/**
+ * An error that stops the build from writing. Strict (a plain `feedpipe build`), any error does;
+ * with keepGoing (the publisher, `--keep-going`), not those of held files nor those that withhold
+ * one article (catalogue.ts).
+ */
+export function hasBlockingErrors(diagnostics: readonly Diagnostic[], keepGoing: boolean): boolean {
+  return diagnostics.some((d) => d.severity === 'error' && !(keepGoing && (d.held || withholds(d.code))));
 }
 
 export function formatField(path: readonly PropertyKey[]): string {

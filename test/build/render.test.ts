@@ -1,8 +1,9 @@
 /**
  * The render stage (src/build/render.ts) with its workers: an article over `render.timeout` is an
- * error for itself alone, the build runs again without it, so select decides over the rest and the
- * rest is published; the next build does not spend its budget on it again. Worker threads run
- * compiled code: this uses lib/, which `npm test` compiles first.
+ * error. Strict (a plain `feedpipe build`), nothing is written; with keepGoing (the publisher,
+ * `--keep-going`), it is an error for itself alone, the build runs again without it, so select
+ * decides over the rest and the rest is published; the next build does not spend its budget on it
+ * again. Worker threads run compiled code: this uses lib/, which `npm test` compiles first.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -22,17 +23,26 @@ beforeAll(async () => {
 const slowBody = '- item\n'.repeat(1990);
 
 describe('an article over its rendering budget', () => {
-  it('is withheld with an error at file:1:1 naming the limit; select fills the feed without it, and the rest is published', async () => {
+  it('is an error at file:1:1 naming the limit: strict, nothing is written; with keepGoing, select fills the feed without it and the rest is published', async () => {
     const site = await makeSite({
       'old.md': article({ title: 'Older story', date: '2026-01-01T00:00:00Z' }),
       'new.md': article({ title: 'Newest story', date: '2026-03-01T00:00:00Z' }, slowBody),
     });
     // One item a feed: without the slow article, the older one is the feed's.
     const config: ConfigInput = { ...baseConfig, feeds: { limit: 1 }, render: { timeout: 0.25 } };  // far above a 65-byte article's render, even on a loaded machine
-    const options = { config, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: new Date('2026-06-01T00:00:00Z') };
+    const strictOptions = { config, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: new Date('2026-06-01T00:00:00Z') };
+    // Strict: the error, and nothing written.
+    const strict = await build(strictOptions);
+    expect(strict.ok).toBe(false);
+    expect(strict.diagnostics).toMatchObject([{ code: 'render-timeout', severity: 'error', file: 'content/new.md', line: 1, column: 1 }]);
+    expect(strict.write).toBeUndefined();
+    expect(existsSync(`${site.outDir}/feed.xml`)).toBe(false);
+
+    const options = { ...strictOptions, keepGoing: true };
     const report = await build(options);
-    expect(report.ok).toBe(false);
-    expect(report.diagnostics).toMatchObject([{ code: 'render-timeout', severity: 'error', file: 'content/new.md', line: 1, column: 1, message: expect.stringMatching(/took longer than 0\.25 s to render \(render\.timeout\)/) }]);
+    // Held back like a file with errors (never published, so nothing stands in for it); `feedpipe build --keep-going` exits 1 for it.
+    expect(report.held).toEqual([{ file: 'content/new.md', kept: false }]);
+    expect(report.diagnostics).toMatchObject([{ code: 'render-timeout', severity: 'error', held: true, file: 'content/new.md', line: 1, column: 1, message: expect.stringMatching(/took longer than 0\.25 s to render \(render\.timeout\)/) }]);
     expect(report.write?.written).toContain('feed.xml');
     const feed = await readFile(`${site.outDir}/feed.xml`, 'utf8');
     expect(feed).toContain('Older story');
@@ -48,13 +58,15 @@ describe('an article over its rendering budget', () => {
     expect(await readFile(`${site.outDir}/feed.xml`, 'utf8')).toContain('Newest story');
   }, 60_000);
 
-  it('past a Markdown bound, is withheld at its line and column before anything is rendered', async () => {
+  it('past a Markdown bound, is an error at its line and column before anything is rendered (with keepGoing, withheld alone)', async () => {
     const site = await makeSite({
       'fine.md': article({ title: 'Fine', date: '2026-01-01T00:00:00Z' }),
       'brackets.md': article({ title: 'Brackets', date: '2026-01-02T00:00:00Z' }, 'Intro.\n\n' + '[a]('.repeat(80_000)),
     });
     const started = performance.now();
-    const report = await build({ config: baseConfig, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: new Date('2026-06-01T00:00:00Z') });
+    const options = { config: baseConfig, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: new Date('2026-06-01T00:00:00Z') };
+    expect((await build(options)).write, 'strict: nothing written').toBeUndefined();
+    const report = await build({ ...options, keepGoing: true });
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(report.diagnostics).toMatchObject([
       { code: 'markdown-too-complex', file: 'content/brackets.md', line: 7, column: 1001, message: expect.stringContaining('more than 500 link or image brackets'), hint: expect.stringContaining('escape literal brackets') },
