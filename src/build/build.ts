@@ -93,10 +93,12 @@ async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
   const entryOf = (a: Article) => standIns.get(a.source.absPath) ?? (cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle });
   const hashes = () => paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));
-  await publishStage(run, cache, models, entryOf, (r) =>
+  const made = await publishStage(run, cache, models, entryOf, (r) =>
     run.prescan ? summaryOf(r, { key: run.key, window: r.window!, counts: countsOf(r.articles, r) }, loaderDiagnostics, { paths, hashes: hashes() }, run.prescan, models, entryOf) : undefined,
   );
-  if (report.write) cache.published = new Map(models.flatMap((m) => m.items.map((a) => [a.source.absPath, { hash: entryOf(a).hash, article: a }] as const)));
+  if (!made) return;
+  report.carried = new Map(models.flatMap((m) => m.items.map((a) => [a.source.absPath, { hash: entryOf(a).hash, article: a }] as const)));
+  if (report.write) cache.published = report.carried;
 }
 
 /**

@@ -12,19 +12,21 @@ import { writeStage } from './write.js';
 
 /**
  * Publishes `models`, with each item's stored article and the hash of its bytes from `entryOf`;
- * `summarise` gives what the next build needs, once it published. Stops at the first stage with errors
+ * `summarise` gives what the next build needs, once it published. True once the files are made (and
+ * written, if the build writes). Stops at the first stage with errors
  * (other than those that withhold one article: catalogue.ts).
  */
-export async function publishStage(run: BuildRun, cache: BuildCache, models: FeedModel[], entryOf: EntryOf, summarise: Summarise): Promise<void> {
+export async function publishStage(run: BuildRun, cache: BuildCache, models: FeedModel[], entryOf: EntryOf, summarise: Summarise): Promise<boolean> {
   const { report } = run;
   const hashOf = (a: Article) => entryOf(a).hash;
   const plan = planPublish(run, cache, models, hashOf);
   const rendered = await renderStage(run, cache, plan, models[0]!, entryOf);
   // An article its worker could not render was found: the build runs again without it, and writes then.
-  if (!rendered || run.withheld || hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return;
+  if (!rendered || run.withheld || hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return false;
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
-  if (hasBlockingErrors(report.diagnostics, !!run.options.keepGoing) || aborted(run)) return;
+  if (hasBlockingErrors(report.diagnostics, !!run.options.keepGoing) || aborted(run)) return false;
   const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
   await writeStage(run, cache, serialised, plan.keep, carried);
   await rememberResult(run, summarise);
+  return !run.write || !!report.write;
 }

@@ -143,6 +143,12 @@ export interface FullReport extends ReportCommon {
   drafts: Article[];
   /** The cache this build used and updated: pass it back as `cache` to keep work in memory across builds. */
   cache?: BuildCache;
+  /**
+   * The article versions its feeds carry, by source path, once they are made (written, or for a
+   * build that writes nothing, to be written): what a file with errors stands as after they are
+   * published (src/build/hold.ts).
+   */
+  carried?: ReadonlyMap<string, { hash: string; article: Article }>;
 }
 
 /**

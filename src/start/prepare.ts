@@ -72,8 +72,11 @@ export async function writePreparedReport(ahead: BuildReport, at: { now: Date; o
   const { now, outDir, cwd } = at;
   const report: BuildReport = { ...ahead, files: ahead.files, now, diagnostics: [...ahead.diagnostics] };
   const written = await writeOutput(outDir, ahead.files, { updated: ahead.updated, now, cwd });
-  if ('write' in written) report.write = written.write;
-  else {
+  if ('write' in written) {
+    report.write = written.write;
+    // Published now: a file with errors from here on stands as the version these feeds carry.
+    if (ahead.kind === 'full' && ahead.cache && ahead.carried) ahead.cache.published = ahead.carried;
+  } else {
     report.diagnostics.push(written.failed);
     report.ok = false;
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BuildOptions, BuildReport } from '../../src/build/build.js';
 import { createPreparer } from '../../src/start/prepare.js';
-import { article, makeSite } from '../helpers/site.js';
+import { article, baseConfig, makeSite } from '../helpers/site.js';
 
 const DUE = new Date('2030-01-01T09:00:00Z');
 const after = (ms: number) => new Date(DUE.getTime() + ms);
@@ -74,5 +74,30 @@ describe('building ahead of a due time', () => {
     preparer.noteBuild(1_000);
     await preparer.run(DUE, signal);
     expect(await preparer.takeFor(DUE)).toBeUndefined();
+  });
+});
+
+describe('a publication built ahead, once written', () => {
+  it('is what a file with errors stands as afterwards, not the publication before it', async () => {
+    const { build } = await import('../../src/build/build.js');
+    const { writePreparedReport } = await import('../../src/start/prepare.js');
+    const { readFile } = await import('node:fs/promises');
+    const s = await makeSite({ 'a.md': article({ title: 'First version', date: '2026-01-01T00:00:00Z' }), 'b.md': article({ title: 'Due story', date: '2030-01-01T09:00:00Z' }) });
+    const options = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, cwd: s.root, keepGoing: true, parallel: false } as const;
+    const first = await build({ ...options, now: after(-3_600_000) });
+    const cache = first.kind === 'full' ? first.cache! : undefined;
+    // Edited, then built ahead of the due time (writing nothing) and written at it.
+    await writeFile(path.join(s.contentDir, 'a.md'), article({ title: 'Second version', date: '2026-01-01T00:00:00Z' }));
+    const ahead = await build({ ...options, cache, now: DUE, write: false });
+    const written = await writePreparedReport(ahead, { now: DUE, outDir: s.outDir, cwd: s.root, startedMs: performance.now() });
+    expect(written.write?.written).toContain('feed.xml');
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Second version');
+    // Then the file breaks: it is held, and stands as the version published last.
+    await writeFile(path.join(s.contentDir, 'a.md'), '---\ntitle: [unclosed\n---\nBody.\n');
+    const held = await build({ ...options, cache, now: after(1_000) });
+    expect(held.held).toEqual([{ file: expect.stringContaining('a.md'), kept: true }]);
+    const feed = await readFile(path.join(s.outDir, 'feed.xml'), 'utf8');
+    expect(feed).toContain('Second version');
+    expect(feed).not.toContain('First version');
   });
 });
