@@ -152,15 +152,20 @@ function judge(found: Exclude<Found, { kind: 'none' }>, me: LockHolder, isAlive:
 }
 
 /** Writes the holder to a temp file and links it into place: true if the lock is ours, false if the name is taken. */
-async function createLock(file: string, me: LockHolder): Promise<boolean> {
+async function createLock(file: string, me: LockHolder, attempt = 1): Promise<boolean> {
   const tmp = `${file}.${me.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let written = false;
   try {
     await writeFile(tmp, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });
+    written = true;
     await link(tmp, file);
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
+    // The temp file went before it was linked: the holder's recovery sweeps temp files of this
+    // naming (src/publish/journal.ts) and took it for one a dead process left. Once more.
+    if (code === 'ENOENT' && written && attempt < 3) return createLock(file, me, attempt + 1);
     // A file system without hard links (some network and FAT mounts): exclusive create, then write.
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createInPlace(file, me);
     throw e;
