@@ -20,6 +20,7 @@ import { sha256 } from '../util/hash.js';
 import { mapLimit } from '../util/map-limit.js';
 import { isSafeRelative } from '../util/paths.js';
 import { JOURNAL, MANIFEST } from './files.js';
+import { runStep } from './steps.js';
 
 /** A file written beside its target and not yet renamed over it; paths relative to the output folder, with `/`. */
 export interface StagedFile {
@@ -86,7 +87,7 @@ async function linkBackup(target: string, rel: string): Promise<{ backup: string
  * Its data and the folders (its own among them, created before) are synced side by side.
  */
 export async function writeJournal(outDir: string, journal: Journal): Promise<void> {
-  const handle = await open(abs(outDir, JOURNAL), 'w', 0o644);
+  const handle = await runStep('journal-open', () => open(abs(outDir, JOURNAL), 'w', 0o644));
   try {
     await handle.writeFile(JSON.stringify(journal) + '\n');
     await Promise.all([handle.sync(), syncFoldersOf(outDir, [...journal.files, journal.manifest])]);
@@ -95,18 +96,14 @@ export async function writeJournal(outDir: string, journal: Journal): Promise<vo
   }
 }
 
-/** Steps 3 and 4, for a journal whose files are all staged; `pause` runs after each rename (a test hook; see publishStepPause). */
-export async function commitPublication(outDir: string, journal: Journal, pause: () => Promise<void>): Promise<void> {
-  await renameStaged(outDir, journal.files, pause);
-  await rename(abs(outDir, journal.manifest.temp), abs(outDir, MANIFEST));
-  await pause();
+/** Step 3, for a journal whose files are all staged: the files, then the manifest (the commit). */
+export async function commitPublication(outDir: string, journal: Journal): Promise<void> {
+  await renameStaged(outDir, journal.files, 'rename');
+  await runStep('manifest', () => rename(abs(outDir, journal.manifest.temp), abs(outDir, MANIFEST)));
 }
 
-export async function renameStaged(outDir: string, files: readonly StagedFile[], pause: () => Promise<void> = async () => undefined): Promise<void> {
-  await eachUntilFailure(files, async (f) => {
-    await rename(abs(outDir, f.temp), abs(outDir, f.target));
-    await pause();
-  });
+export async function renameStaged(outDir: string, files: readonly StagedFile[], step: 'rename' | 'recover-rename'): Promise<void> {
+  await eachUntilFailure(files, (f) => runStep(step, () => rename(abs(outDir, f.temp), abs(outDir, f.target))));
 }
 
 /**
@@ -132,36 +129,41 @@ export async function finishPublication(outDir: string, journal: Journal, sweep 
   await syncFoldersOf(outDir, [...journal.files, journal.manifest]);
   const removed: string[] = [];
   for (const rel of journal.remove) {
-    if (await unlinkQuiet(abs(outDir, rel))) removed.push(rel);
-    await removeEmptyParents(path.dirname(abs(outDir, rel)), outDir);
+    await runStep(sweep ? 'recover-remove' : 'remove', async () => {
+      if (await unlinkQuiet(abs(outDir, rel))) removed.push(rel);
+      await removeEmptyParents(path.dirname(abs(outDir, rel)), outDir);
+    });
   }
   if (removed.length) await Promise.all([outDir, ...removed.map((rel) => path.dirname(abs(outDir, rel)))].map(syncFolder));
   // A temp is still there after recovery only if it was damaged (only those with their digest are renamed).
   const leftovers = journal.files.flatMap((f) => [...(f.backup ? [f.backup] : []), ...(sweep ? [f.temp] : [])]);
-  await mapLimit(leftovers, 16, (rel) => unlinkQuiet(abs(outDir, rel)));
+  await runStep(sweep ? 'recover-clean' : 'clean', () => mapLimit(leftovers, 16, (rel) => unlinkQuiet(abs(outDir, rel))));
   await unlinkQuiet(abs(outDir, JOURNAL));
   return removed;
 }
 
 /** Undoes a publication whose manifest was not renamed: each renamed file's backup goes back, the temps go. */
 export async function undoPublication(outDir: string, journal: Journal): Promise<void> {
-  await mapLimit(journal.files, 16, async (f) => {
-    if (await unlinkQuiet(abs(outDir, f.temp))) {
-      if (f.backup) await unlinkQuiet(abs(outDir, f.backup));
-      return;
-    }
-    // Renamed already (or undone already: then the target is not the new file).
-    if (f.backup && (await exists(abs(outDir, f.backup)))) {
-      await rename(abs(outDir, f.backup), abs(outDir, f.target));
-      await unlinkQuiet(abs(outDir, f.backup)); // a no-op rename of two links to one file leaves it
-    } else if (!f.existed && (await digestOf(abs(outDir, f.target))) === f.sha256) {
-      await unlinkQuiet(abs(outDir, f.target));
-      await removeEmptyParents(path.dirname(abs(outDir, f.target)), outDir);
-    }
-  });
+  await mapLimit(journal.files, 16, (f) => runStep('undo', () => undoFile(outDir, f)));
   await unlinkQuiet(abs(outDir, journal.manifest.temp));
   await syncFoldersOf(outDir, journal.files);
   await unlinkQuiet(abs(outDir, JOURNAL));
+}
+
+/** One file of an interrupted publication put back as it was before it. */
+async function undoFile(outDir: string, f: StagedFile): Promise<void> {
+  if (await unlinkQuiet(abs(outDir, f.temp))) {
+    if (f.backup) await unlinkQuiet(abs(outDir, f.backup));
+    return;
+  }
+  // Renamed already (or undone already: then the target is not the new file).
+  if (f.backup && (await exists(abs(outDir, f.backup)))) {
+    await rename(abs(outDir, f.backup), abs(outDir, f.target));
+    await unlinkQuiet(abs(outDir, f.backup)); // a no-op rename of two links to one file leaves it
+  } else if (!f.existed && (await digestOf(abs(outDir, f.target))) === f.sha256) {
+    await unlinkQuiet(abs(outDir, f.target));
+    await removeEmptyParents(path.dirname(abs(outDir, f.target)), outDir);
+  }
 }
 
 /**
@@ -185,8 +187,8 @@ export async function recoverPublication(outDir: string, prefer: 'forward' | 'ba
   const canForward = manifest === 'done' || (manifest === 'staged' && states.every((s) => s !== 'lost'));
   const canBack = manifest !== 'done' && (await everyAsync(journal.files, async (f, i) => states[i] !== 'done' || !f.existed || (!!f.backup && (await exists(abs(outDir, f.backup))))));
   if (canForward && (prefer === 'forward' || !canBack)) {
-    await renameStaged(outDir, journal.files.filter((_, i) => states[i] === 'staged'));
-    if (manifest === 'staged') await rename(abs(outDir, journal.manifest.temp), abs(outDir, MANIFEST));
+    await renameStaged(outDir, journal.files.filter((_, i) => states[i] === 'staged'), 'recover-rename');
+    if (manifest === 'staged') await runStep('recover-manifest', () => rename(abs(outDir, journal.manifest.temp), abs(outDir, MANIFEST)));
     await finishPublication(outDir, journal, true);
     return { action: 'forward', files };
   }
@@ -235,27 +237,21 @@ function isStaged(f: StagedFile): boolean {
  */
 export async function recoverOutput(outDir: string): Promise<{ recovery: Recovery; staleTemps: number }> {
   const recovery = await recoverPublication(outDir, 'forward');
-  return { recovery, staleTemps: await removeStaleTemps(outDir) };
+  const staleTemps = await removeStaleTemps(outDir);
+  await runStep('recovered', async () => undefined);
+  return { recovery, staleTemps };
 }
 
 /** Removes feedpipe's temp files under `outDir` (and folders they alone kept); only with the lock held. */
 export async function removeStaleTemps(outDir: string): Promise<number> {
   let removed = 0;
   for (const temp of await findTemps(outDir)) {
-    if (await unlinkQuiet(temp)) removed++;
-    await removeEmptyParents(path.dirname(temp), outDir);
+    await runStep('stale-remove', async () => {
+      if (await unlinkQuiet(temp)) removed++;
+      await removeEmptyParents(path.dirname(temp), outDir);
+    });
   }
   return removed;
-}
-
-/**
- * FEEDPIPE_TEST_PUBLISH_STEP_MS: a pause after each step of a publication (staged, journal
- * written, each rename, manifest renamed), so that a test killing the process lands in every
- * step. Unset, there is no pause.
- */
-export function publishStepPause(): () => Promise<void> {
-  const ms = Number(process.env.FEEDPIPE_TEST_PUBLISH_STEP_MS ?? 0);
-  return ms > 0 ? () => new Promise((resolve) => setTimeout(resolve, ms)) : async () => undefined;
 }
 
 export async function syncFoldersOf(outDir: string, files: readonly StagedFile[]): Promise<void> {

@@ -9,7 +9,6 @@ import {
   commitPublication,
   eachUntilFailure,
   finishPublication,
-  publishStepPause,
   recoverPublication,
   stageFile,
   unlinkQuiet,
@@ -18,6 +17,7 @@ import {
   type StagedFile,
 } from './journal.js';
 import { readManifest, type Manifest, type PublishedFile } from './manifest.js';
+import { runStep } from './steps.js';
 
 export { writeAtomically } from '../util/atomic.js';
 
@@ -57,7 +57,6 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
   const all = new Set([...files.keys(), ...keep]);
   const set: PublishSet = { outDir, previous, options, now: options.now ?? new Date(), published: new Map(), staged: [] };
   const result: WriteResult = { written: [], unchanged: [...keep].sort(), removed: [] };
-  const pause = publishStepPause();
   let journal: Journal;
   try {
     const changed = await changedFiles(set, files, result);
@@ -76,15 +75,13 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, st
     await stageAll(set, changed, manifest);
     const renames = set.staged.filter((f) => f.target !== MANIFEST).sort((a, b) => (a.target < b.target ? -1 : 1));
     journal = { files: renames, manifest: set.staged.find((f) => f.target === MANIFEST)!, remove };
-    await pause();
     await writeJournal(outDir, journal);
   } catch (e) {
     await discardStaged(outDir, set.staged, !!journal!);
     throw e;
   }
-  await pause();
   try {
-    await commitPublication(outDir, journal, pause);
+    await commitPublication(outDir, journal);
   } catch (e) {
     // The manifest was not renamed: the previous publication is put back (where a file system
     // without hard links kept no backup, finished instead, if it can be; else at the next start).
@@ -148,7 +145,7 @@ async function stageAll(set: PublishSet, changed: [string, string | Buffer, stri
   await eachUntilFailure(all, async ([rel, content, digest]) => {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     // The manifest is replaced last, as the commit, never undone: it needs no backup.
-    set.staged.push(await stageFile(set.outDir, rel, bytes, digest, rel !== MANIFEST));
+    set.staged.push(await runStep('stage', () => stageFile(set.outDir, rel, bytes, digest, rel !== MANIFEST)));
   });
 }
 
