@@ -4,13 +4,13 @@
 // `lib/bundle/cli.js serve --port 0` as a fresh process and prints the medians of: spawn to the
 // "serving … at URL" line, spawn to the first 200 for /feed.xml, and that line to the response;
 // what node itself costs of that: spawn to the exit of `node -e 0` (node's start-up), and of a
-// node that only imports lib/bundle/cli.js (start-up and loading the bundle); then, in this
+// node that only imports what `serve` loads of lib/bundle/ (start-up and module loading); then, in this
 // process, createFeedServer: from reload() (not awaited: the server listens at once) to the first
 // response, to the end of the first load, and to every file answering in brotli. --lib points at
 // another build's lib/ (e.g. a checkout of main) to compare; a server from before listening first
 // is given its reload() before it listens, as it needed.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,10 +79,11 @@ function nodeRun(args) {
     child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
   });
 }
-const bundleUrl = pathToFileURL(path.join(lib, 'bundle', 'cli.js')).href;
 const nodeStart = () => nodeRun(['-e', '0']);
-// Imported, the bundle loads everything but runs no command (it runs one only as the main module).
-const bundleLoad = () => nodeRun(['--input-type=module', '-e', `await import(${JSON.stringify(bundleUrl)})`]);
+// Imported, cli.js runs no command (it runs one only as the main module); serve's own chunk, if the bundle is split, is imported too.
+const bundleDir = path.join(lib, 'bundle');
+const serveModules = ['cli.js', ...readdirSync(bundleDir).filter((f) => /^serve-command-.*\.js$/.test(f))].map((f) => pathToFileURL(path.join(bundleDir, f)).href);
+const bundleLoad = () => nodeRun(['--input-type=module', '-e', serveModules.map((u) => `await import(${JSON.stringify(u)});`).join('')]);
 
 /** In this process: reload() and listen, then the first response, the end of the first load, and until every file answers in br. */
 async function inProcessRun() {
@@ -122,6 +123,6 @@ for (let i = 0; i < runs; i++) {
 }
 if ([...cli, ...inProcess].some((r) => r.status !== 200)) throw new Error('a first response was not 200');
 console.log(`feedpipe serve (process): spawn → "serving" ${ms(median(cli.map((r) => r.line)))}, spawn → first response ${ms(median(cli.map((r) => r.first)))} ("serving" → response ${ms(median(cli.map((r) => r.afterLine)))})`);
-console.log(`node alone: spawn → exit of "node -e 0" ${ms(median(bare))}, of a node that imports lib/bundle/cli.js ${ms(median(loaded))}`);
+console.log(`node alone: spawn → exit of "node -e 0" ${ms(median(bare))}, of a node that imports what serve loads of the bundle ${ms(median(loaded))}`);
 console.log(`createFeedServer (in process): reload() → first response ${ms(median(inProcess.map((r) => r.first)))}, → first load done ${ms(median(inProcess.map((r) => r.reloaded)))}, → every file in br ${ms(median(inProcess.map((r) => r.compressed)))}`);
 console.log(`medians of ${runs} runs; each: ${cli.map((r) => Math.round(r.first)).join(', ')} ms (process), ${inProcess.map((r) => Math.round(r.first)).join(', ')} ms (in process)`);
