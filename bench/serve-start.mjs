@@ -3,10 +3,14 @@
 // Builds a site of N articles once (kept in the system's temp folder), then, run by run, starts
 // `lib/bundle/cli.js serve --port 0` as a fresh process and prints the medians of: spawn to the
 // "serving … at URL" line, spawn to the first 200 for /feed.xml, and that line to the response;
-// then, in this process, createFeedServer: reload() to the first response, and to every file
-// answering in brotli. --lib points at another build's lib/ (e.g. a checkout of main) to compare.
+// what node itself costs of that: spawn to the exit of `node -e 0` (node's start-up), and of a
+// node that only imports what `serve` loads of lib/bundle/ (start-up and module loading); then, in this
+// process, createFeedServer: from reload() (not awaited: the server listens at once) to the first
+// response, to the end of the first load, and to every file answering in brotli. --lib points at
+// another build's lib/ (e.g. a checkout of main) to compare; a server from before listening first
+// is given its reload() before it listens, as it needed.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,16 +70,33 @@ function cliRun() {
   });
 }
 
-/** In this process: reload() and listen, then the first response, then until every file answers in br. */
+/** ms from spawning `node ...args` to its exit. */
+function nodeRun(args) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
+  });
+}
+const nodeStart = () => nodeRun(['-e', '0']);
+// Imported, cli.js runs no command (it runs one only as the main module); serve's own chunk, if the bundle is split, is imported too.
+const bundleDir = path.join(lib, 'bundle');
+const serveModules = ['cli.js', ...readdirSync(bundleDir).filter((f) => /^serve-command-.*\.js$/.test(f))].map((f) => pathToFileURL(path.join(bundleDir, f)).href);
+const bundleLoad = () => nodeRun(['--input-type=module', '-e', serveModules.map((u) => `await import(${JSON.stringify(u)});`).join('')]);
+
+/** In this process: reload() and listen, then the first response, the end of the first load, and until every file answers in br. */
 async function inProcessRun() {
   const { createFeedServer } = await import(pathToFileURL(path.join(lib, 'serve', 'server.js')).href);
   const server = createFeedServer({ outDir: path.join(dir, 'dist') });
   const started = performance.now();
-  await server.reload();
-  const reloaded = performance.now() - started;
+  const listensFirst = typeof server.listed === 'function';
+  const loading = server.reload().then(() => performance.now() - started);
+  if (!listensFirst) await loading;
   const { port } = await server.listen(0, '127.0.0.1');
   const r = await get(port, '/feed.xml', { 'accept-encoding': 'br' });
   const first = performance.now() - started;
+  const reloaded = await loading;
   let pending = manifest.files.filter((rel) => /\.(xml|json|html|xsl)$/.test(rel));
   while (pending.length) {
     const answers = await Promise.all(pending.map((rel) => get(port, '/' + rel, { 'accept-encoding': 'br' }, 'HEAD')));
@@ -92,11 +113,16 @@ const ms = (x) => `${x.toFixed(0)} ms`;
 console.log(`feedpipe serve, time to first response — ${count} articles, ${manifest.files.length} files, ${(bytes / 1e6).toFixed(1)} MB; ${os.cpus().length} cores, node ${process.version}; ${lib}`);
 const cli = [];
 const inProcess = [];
+const bare = [];
+const loaded = [];
 for (let i = 0; i < runs; i++) {
   cli.push(await cliRun());
+  bare.push(await nodeStart());
+  loaded.push(await bundleLoad());
   inProcess.push(await inProcessRun());
 }
 if ([...cli, ...inProcess].some((r) => r.status !== 200)) throw new Error('a first response was not 200');
 console.log(`feedpipe serve (process): spawn → "serving" ${ms(median(cli.map((r) => r.line)))}, spawn → first response ${ms(median(cli.map((r) => r.first)))} ("serving" → response ${ms(median(cli.map((r) => r.afterLine)))})`);
-console.log(`createFeedServer (in process): reload() → first response ${ms(median(inProcess.map((r) => r.first)))} (reload() ${ms(median(inProcess.map((r) => r.reloaded)))}), → every file in br ${ms(median(inProcess.map((r) => r.compressed)))}`);
+console.log(`node alone: spawn → exit of "node -e 0" ${ms(median(bare))}, of a node that imports what serve loads of the bundle ${ms(median(loaded))}`);
+console.log(`createFeedServer (in process): reload() → first response ${ms(median(inProcess.map((r) => r.first)))}, → first load done ${ms(median(inProcess.map((r) => r.reloaded)))}, → every file in br ${ms(median(inProcess.map((r) => r.compressed)))}`);
 console.log(`medians of ${runs} runs; each: ${cli.map((r) => Math.round(r.first)).join(', ')} ms (process), ${inProcess.map((r) => Math.round(r.first)).join(', ')} ms (in process)`);

@@ -58,31 +58,34 @@ async function settingsOf(source: ConfigSource, io: CliIO): Promise<Serving | un
 
 async function serveUntil(signal: AbortSignal, on: Serving, io: CliIO): Promise<number> {
   const shown = toDisplayPath(on.outDir, io.cwd ?? process.cwd());
-  let listening = false;
+  let loads = 0;
   const server = createFeedServer({
     outDir: on.outDir,
     maxAge: on.maxAge,
     log: (m) => io.stderr(m + '\n'),
     onReload: (r) => {
-      if (r.ok && r.changed && listening) io.stdout(`reloaded ${shown}: ${r.files} files, ${r.changed} changed (${Math.round(r.ms)} ms)\n`);
+      // The first load only takes over what was served file by file meanwhile: nothing changed for a client.
+      if (loads++ && r.ok && r.changed) io.stdout(`reloaded ${shown}: ${r.files} files, ${r.changed} changed (${Math.round(r.ms)} ms)\n`);
     },
   });
   // So that the folder can be watched from the start, even before the first build.
   await mkdir(on.outDir, { recursive: true }).catch(() => undefined);
   await finishInterrupted(on.outDir, shown, io);
-  const loaded = await server.reload();
-  if (!loaded.files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" or "feedpipe start" (it is picked up without a restart)\n`);
+  // Listening does not wait for the first load: until it has finished, each request reads the file it names.
+  void server.reload();
   const stopWatching = server.watch();
   let address;
+  let files;
   try {
-    address = await server.listen(on.port, on.host);
+    [address, files] = await Promise.all([server.listen(on.port, on.host), server.listed()]);
   } catch (e) {
     stopWatching();
+    await server.close();
     io.stderr(`feedpipe serve: cannot listen: ${(e as Error).message}\n`);
     return EXIT_FAILED;
   }
-  listening = true;
-  io.stdout(`serving ${shown} (${loaded.files} files) at ${address.url}\n`);
+  if (!files) io.stderr(`feedpipe serve: nothing is published in ${shown} yet; run "feedpipe build" or "feedpipe start" (it is picked up without a restart)\n`);
+  io.stdout(`serving ${shown} (${files} files) at ${address.url}\n`);
   await untilAborted(signal);
   stopWatching();
   await server.close();

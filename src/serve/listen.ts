@@ -10,16 +10,30 @@ import { errorResponse, type Request, type Response } from './respond.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Writes what `answer` returns; a throw becomes a 500 with no trace, and the operator gets the message. */
-export function requestHandler(answer: (request: Request) => Response, log: (message: string) => void): RequestHandler {
+/**
+ * Writes what `answer` returns, at once or when its promise settles (a file read on demand);
+ * a failure becomes a 500 with no trace, and the operator gets the message.
+ */
+export function requestHandler(answer: (request: Request) => Response | Promise<Response>, log: (message: string) => void): RequestHandler {
   return (req, res) => {
     const close = carriesContent(req);
-    try {
-      send(res, answer(req), close);
-    } catch (e) {
+    const fail = (e: unknown) => {
       log(`feedpipe serve: internal error on ${JSON.stringify(req.url?.slice(0, 200))}: ${(e as Error).message}`);
+      if (res.destroyed) return;
       if (!res.headersSent) send(res, errorResponse(500, 'internal error', req.method), close);
       else res.destroy();
+    };
+    try {
+      const response = answer(req);
+      if (!(response instanceof Promise)) return send(res, response, close);
+      response
+        .then((r) => {
+          // The client may have gone, or the server closed, meanwhile.
+          if (!res.destroyed) send(res, r, close);
+        })
+        .catch(fail);
+    } catch (e) {
+      fail(e);
     }
   };
 }

@@ -42,7 +42,7 @@ export interface RespondContext {
   readonly memo?: NegotiationMemo;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 412: 'Precondition Failed', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 412: 'Precondition Failed', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 /** Our pages have no script, load nothing from elsewhere and embed nothing. */
 const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -60,11 +60,24 @@ export function errorResponse(status: number, message: string, method: string | 
   return method === 'HEAD' ? { status, headers } : { status, headers, body };
 }
 
+/** What a request names: the key of a published file in a snapshot, or the error it gets without one being looked up. */
+function targetOf(request: Request): { key: string } | { error: Response } {
+  const { method } = request;
+  if (method !== 'GET' && method !== 'HEAD') return { error: errorResponse(405, 'only GET and HEAD', method, { Allow: 'GET, HEAD' }) };
+  const target = resolveRequestPath(request.url);
+  return target.ok ? { key: target.key } : { error: errorResponse(target.status, target.reason, method) };
+}
+
+/** The published file a request asks for (a snapshot key), or undefined when it is answered without one (405, 400, a dotfile's 404). */
+export function requestedKey(request: Request): string | undefined {
+  const target = targetOf(request);
+  return 'key' in target ? target.key : undefined;
+}
+
 export function respond(request: Request, context: RespondContext): Response {
   const { method } = request;
-  if (method !== 'GET' && method !== 'HEAD') return errorResponse(405, 'only GET and HEAD', method, { Allow: 'GET, HEAD' });
-  const target = resolveRequestPath(request.url);
-  if (!target.ok) return errorResponse(target.status, target.reason, method);
+  const target = targetOf(request);
+  if ('error' in target) return target.error;
   const resource = context.snapshot.resources.get(target.key);
   if (!resource) return errorResponse(404, 'not found', method);
 

@@ -1,8 +1,9 @@
 import type http from 'node:http';
 import path from 'node:path';
 import { close, createHttpServer, listen, requestHandler, type RequestHandler, type Timeouts } from './listen.js';
-import { negotiationMemo, respond } from './respond.js';
-import { holdSnapshot, type ReloadResult } from './snapshot.js';
+import { BUILD_UNDER_WAY, type EarlyReads } from './early.js';
+import { errorResponse, negotiationMemo, requestedKey, respond, type Request, type Response } from './respond.js';
+import { EMPTY_SNAPSHOT, holdSnapshot, type ReloadResult, type Snapshot } from './snapshot.js';
 import { watchManifest } from './watch.js';
 
 export type { ReloadResult } from './snapshot.js';
@@ -37,9 +38,17 @@ export interface FeedServer {
    * in the background (`compressed()`). The publisher calls it after a build
    * that wrote files, before pinging WebSub hubs (so a hub fetches the new
    * version). Calls during a reload coalesce into one more. Never rejects: on
-   * failure the previous version stays served.
+   * failure the previous version stays served. The server may listen before
+   * the first reload has finished (or been called): until then it answers
+   * each request by reading the one file asked for (see `listed`).
    */
   reload(): Promise<ReloadResult>;
+  /**
+   * How many files are served: until the first reload has finished, how many the manifest lists
+   * to serve (meanwhile each is read when asked for, checked against the manifest like the reload
+   * checks it, and kept for it).
+   */
+  listed(): Promise<number>;
   /** Resolves once every file served has its gzip and brotli codings (until then a file is sent uncompressed, never held back). */
   compressed(): Promise<void>;
   /** Reloads whenever the manifest is replaced (for `feedpipe serve` next to a separate `feedpipe build`). Returns a stop function. */
@@ -61,14 +70,30 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
   });
   const cacheControl = `public, max-age=${options.maxAge ?? 300}`;
   const memo = negotiationMemo();
+  const context = (snapshot: Snapshot) => ({ snapshot, cacheControl, now: Date.now(), memo });
   // One snapshot per response: a reload never mixes versions in it.
-  const handle = requestHandler((request) => respond(request, { snapshot: snapshots.current(), cacheControl, now: Date.now(), memo }), log);
+  const answer = (request: Request) => {
+    const early = snapshots.early();
+    return early ? answerEarly(request, early) : respond(request, context(snapshots.current()));
+  };
+  /** Before the first load has finished: the one file asked for, read on demand, then the same `respond`. */
+  const answerEarly = (request: Request, early: EarlyReads): Response | Promise<Response> => {
+    const key = requestedKey(request);
+    if (key === undefined) return respond(request, context(EMPTY_SNAPSHOT));
+    return early.resource(key).then((found) => {
+      if (found === BUILD_UNDER_WAY) return errorResponse(503, 'a new version is being published; try again in a moment', request.method, { 'Retry-After': '1' });
+      const resources = new Map(found ? [[key, found]] : []);
+      return respond(request, context({ ...EMPTY_SNAPSHOT, resources }));
+    });
+  };
+  const handle = requestHandler(answer, log);
   const server = createHttpServer(handle, options.timeouts);
   const stops: (() => void)[] = [];
   return {
     server,
     handle,
     reload: snapshots.reload,
+    listed: snapshots.listed,
     compressed: snapshots.compressed,
     watch() {
       const stop = watchManifest(outDir, () => void snapshots.reload(), log);

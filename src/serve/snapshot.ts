@@ -1,11 +1,8 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { mapLimit } from '../util/map-limit.js';
-import { MANIFEST } from '../publish/files.js';
-import { parseManifest } from '../publish/manifest.js';
-import { sha256 } from '../util/hash.js';
 import { backgroundCompressor, type CompressorOptions } from './compress.js';
-import { kindOf, resourceOf, uncompressed, type Representations, type Resource } from './resource.js';
+import { earlyReads, sleep, type EarlyReads } from './early.js';
+import { BuildInProgress, listingReader, readListing, type ListingReader } from './listing.js';
+import type { Representations, Resource } from './resource.js';
 
 /**
  * One published version of the output folder, in memory: its files and their
@@ -26,64 +23,29 @@ export interface LoadOptions {
   log: (message: string) => void;
 }
 
-/** A file did not match the manifest read just before: a build is under way. */
-export class BuildInProgress extends Error {}
-
-async function readManifestText(outDir: string): Promise<string> {
-  try {
-    return await readFile(path.join(outDir, MANIFEST), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    return '';
-  }
-}
-
-/** The real path and bytes of a file the manifest lists, and whether it really lies inside the folder. */
-async function readListed(root: string, rel: string): Promise<{ real: string; bytes: Buffer; inside: boolean }> {
-  let real: string;
-  let bytes: Buffer;
-  try {
-    real = await realpath(path.join(root, rel));
-    bytes = await readFile(real);
-  } catch (e) {
-    // Listed but gone: a newer build removed it after we read the manifest.
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BuildInProgress(`${rel} is missing`);
-    throw e;
-  }
-  // Only files inside the output folder, even through a symlink someone put there.
-  return { real, bytes, inside: real.startsWith(root + path.sep) };
-}
-
 /**
  * Reads the output folder once, through its manifest, into a new snapshot.
  * Throws BuildInProgress when a file is missing or its bytes differ from the
  * manifest's hash. Nothing is compressed here: files whose bytes `previous`
  * already holds share their codings with it, the others start uncompressed.
- * `changed` counts those and the files no longer served.
+ * `changed` counts those and the files no longer served. `source` is a reader
+ * of a manifest read for this load whose files may have been read already
+ * (the first load takes what requests made the server read before it).
  */
-export async function loadSnapshot(outDir: string, previous: Snapshot, options: LoadOptions): Promise<{ snapshot: Snapshot; changed: number }> {
-  const manifestText = await readManifestText(outDir);
-  if (previous.verified && manifestText === previous.manifestText) return { snapshot: previous, changed: 0 };
-  const manifest = parseManifest(manifestText);
-  const root = manifestText ? await realpath(outDir) : outDir;
+export async function loadSnapshot(outDir: string, previous: Snapshot, options: LoadOptions, source?: ListingReader): Promise<{ snapshot: Snapshot; changed: number }> {
   const known = new Map<string, Representations>([...previous.resources.values()].map((r) => [r.sha256, r.representations]));
+  const reader = source ?? listingReader(await readListing(outDir), known, options.log);
+  const { manifestText, manifest } = reader.listing;
+  if (previous.verified && manifestText === previous.manifestText) return { snapshot: previous, changed: 0 };
   const before = new Set(known.keys());
   const resources = new Map<string, Resource>();
   let changed = 0;
   // Four reads at a time (libuv's threads; the hashing is on this one), leaving a thread free for the rest.
   await mapLimit(manifest.files, 4, async (rel) => {
-    const kind = kindOf(rel);
-    if (!kind || rel.split('/').some((s) => s.startsWith('.'))) return;
-    const file = await readListed(root, rel);
-    if (!file.inside) return options.log(`feedpipe serve: not serving ${rel}: it resolves outside ${outDir}`);
-    const digest = sha256(file.bytes);
-    const published = manifest.published[rel];
-    if (published && published.sha256 !== digest) throw new BuildInProgress(`${rel} does not match the manifest`);
-    const lastModifiedMs = published ? Date.parse(published.lastModified) : Math.floor((await stat(file.real)).mtimeMs / 1000) * 1000;
-    if (!before.has(digest)) changed++;
-    let representations = known.get(digest);
-    if (!representations) known.set(digest, (representations = uncompressed(file.bytes, digest)));
-    resources.set(rel, resourceOf(kind, digest, lastModifiedMs, representations));
+    const resource = await reader.read(rel);
+    if (!resource) return;
+    if (!before.has(resource.sha256)) changed++;
+    resources.set(rel, resource);
   });
   const verified = manifest.files.length > 0 && manifest.files.every((rel) => manifest.published[rel]);
   const removed = [...previous.resources.keys()].filter((k) => !resources.has(k)).length;
@@ -105,6 +67,10 @@ const RELOAD_ATTEMPTS = 6;
 export interface SnapshotHolder {
   /** The snapshot to answer from; read it once per response. */
   current(): Snapshot;
+  /** Until a load has swapped a snapshot in: what to answer through instead (the files read on demand). */
+  early(): EarlyReads | undefined;
+  /** The files served; until a load has swapped a snapshot in, those the manifest lists to serve. */
+  listed(): Promise<number>;
   /** Loads the folder again and swaps the snapshot; never rejects. Calls during a reload coalesce into one more. */
   reload(): Promise<ReloadResult>;
   /** Resolves once every file of the current snapshot has its gzip and brotli codings. */
@@ -116,14 +82,20 @@ export interface SnapshotHolder {
 /** The current snapshot of `outDir` and the one way to replace it. */
 export function holdSnapshot(outDir: string, options: LoadOptions & CompressorOptions & { onReload?: (result: ReloadResult) => void }): SnapshotHolder {
   let current = EMPTY_SNAPSHOT;
+  // Dropped by the first load that succeeds: from then on every answer comes from a snapshot.
+  let early: EarlyReads | undefined = earlyReads(outDir, options.log);
   const compressor = backgroundCompressor(options);
 
   async function attempt(): Promise<ReloadResult> {
     const started = performance.now();
+    // A manifest requests had the server read before this load was asked for is read again.
+    const stale = early?.started() ?? false;
     for (let n = 1; ; n++) {
       try {
-        const { snapshot, changed } = await loadSnapshot(outDir, current, options);
+        const source = early ? await early.reader(stale || n > 1) : undefined;
+        const { snapshot, changed } = await loadSnapshot(outDir, current, options, source);
         current = snapshot; // the swap: one assignment, so every response sees one version
+        early = undefined;
         compressor.follow(snapshot); // served uncompressed until then
         return { ok: true, files: snapshot.resources.size, changed, ms: performance.now() - started };
       } catch (e) {
@@ -132,7 +104,8 @@ export function holdSnapshot(outDir: string, options: LoadOptions & CompressorOp
           await sleep(25 * 2 ** n);
           continue;
         }
-        options.log(`feedpipe serve: could not reload ${outDir}; still serving the previous version: ${message}`);
+        const meanwhile = early ? 'each file is read when asked for and served if it matches the manifest' : 'still serving the previous version';
+        options.log(`feedpipe serve: could not reload ${outDir}; ${meanwhile}: ${message}`);
         return { ok: false, files: current.resources.size, changed: 0, ms: performance.now() - started, error: message };
       }
     }
@@ -164,9 +137,12 @@ export function holdSnapshot(outDir: string, options: LoadOptions & CompressorOp
     return queued;
   }
 
-  return { current: () => current, reload, compressed: compressor.idle, stop: compressor.stop };
-}
+  /** Never rejects: a manifest that cannot be read counts as none (the load says why). */
+  async function listed(): Promise<number> {
+    const reading = early;
+    if (!reading) return current.resources.size;
+    return reading.reader(false).then((r) => r.listing.served.size, () => 0);
+  }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return { current: () => current, early: () => early, listed, reload, compressed: compressor.idle, stop: compressor.stop };
 }

@@ -94,13 +94,14 @@ export async function runPublisher(options: StartOptions): Promise<StopOutcome> 
   const running: Running = {};
   try {
     const site: Site = { options, log, clock, timers: options.timers ?? systemTimers, cwd, config, contentDir, outDir, stopping: stopping.signal };
-    const { publisher, memory, reconciler } = await wirePublisher(site, running);
-    if (options.watch) running.unwatch = watchFor(site, publisher, memory);
+    // Serving first: what is published is answered before the workers start or the last run's feeds are read.
     if (options.serve) {
       running.server = createFeedServer({ outDir, maxAge: config.server.maxAge, log: (m) => log.warn(m) });
       const failed = await serve(site, options.serve, running.server);
       if (failed) return failed; // nothing was built; `finally` releases the lock
     }
+    const { publisher, memory, reconciler } = await wirePublisher(site, running);
+    if (options.watch) running.unwatch = watchFor(site, publisher, memory);
     sayStarted(site);
     reconciler.keepCron(config);
     publisher.start();
@@ -239,10 +240,13 @@ function watchFor(site: Site, publisher: Publisher, memory: SiteMemory): () => v
   });
 }
 
-/** Serves what is already published at once; each build reloads it before hubs are told. */
+/**
+ * Serves what is already published at once: it listens without waiting for the first load (until
+ * that has finished, each request reads the file it names); each build reloads it before hubs are told.
+ */
 async function serve(site: Site, on: { port?: number; host?: string }, server: FeedServer): Promise<StopOutcome | undefined> {
   const { log, config } = site;
-  await server.reload();
+  void server.reload();
   try {
     const address = await server.listen(on.port ?? config.server.port, on.host ?? config.server.host);
     log.say('serve', `serving ${toDisplayPath(site.outDir, site.cwd)} at ${address.url}`, { url: address.url });

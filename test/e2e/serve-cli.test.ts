@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { request } from '../helpers/http.js';
 import { article, makeSite } from '../helpers/site.js';
+import { stalledFile } from '../helpers/stall.js';
 
 const CONFIG = 'site:\n  title: Served Times\n  url: https://served.example/\nserver:\n  maxAge: 60\n';
 
@@ -64,6 +65,32 @@ describe('feedpipe serve', () => {
     expect(await runCli(['build'], { stdout: () => undefined, stderr: () => undefined, cwd: s.root })).toBe(0);
     await until(async () => (await request(port, '/feed.xml')).status === 200);
     server.stop();
+    expect(await server.done).toBe(0);
+  });
+
+  it('listens before its first load has finished: prints the line with the manifest\'s count, and answers meanwhile', async () => {
+    const s = await makeSite({ 'a.md': article({ title: 'Early story', date: '2026-01-01' }) });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), CONFIG);
+    expect(await runCli(['build', '--now', '2026-06-01T00:00:00Z'], { stdout: () => undefined, stderr: () => undefined, cwd: s.root })).toBe(0);
+    // A listed file that cannot be read until released: the first load cannot finish before.
+    const stalled = await stalledFile(s.outDir, 'tags/slow/feed.xml', '<rss version="2.0">slow</rss>\n');
+    const server = start(['serve', '--port', '0'], s.root);
+    try {
+      const port = await server.listening();
+      expect(server.out.stdout).toContain(`serving dist (6 files) at http://127.0.0.1:${port}/`);
+      const feed = await request(port, '/feed.xml');
+      expect(feed.status).toBe(200);
+      expect(feed.body.toString()).toContain('Early story');
+      expect(feed.headers['cache-control']).toBe('public, max-age=60');
+      expect((await request(port, '/nope.xml')).status).toBe(404);
+      await stalled.release();
+      await until(async () => (await request(port, '/tags/slow/feed.xml')).body.toString().includes('slow'));
+      // The first load took over what was served: no "reloaded" line for it.
+      expect(server.out.stdout).not.toContain('reloaded');
+    } finally {
+      await stalled.cleanup();
+      server.stop();
+    }
     expect(await server.done).toBe(0);
   });
 

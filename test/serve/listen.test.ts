@@ -55,6 +55,24 @@ describe('requestHandler', () => {
     expect(logged).toEqual(['feedpipe serve: internal error on "/feed.xml": snapshot broken at /srv/feeds']);
   });
 
+  it('writes an answer that comes later (a file read on demand), and turns its failure into the same 500', async () => {
+    const answer: Response = { status: 200, headers: { 'Content-Length': '5' }, body: Buffer.from('later') };
+    const { res, sent } = fakeResponse();
+    requestHandler(() => new Promise<Response>((resolve) => setTimeout(() => resolve(answer), 10)), () => undefined)(req('GET', '/'), res);
+    expect(sent.ended).toBe(false);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sent).toMatchObject({ status: 200, ended: true });
+    expect(sent.body!.toString()).toBe('later');
+
+    const logged: string[] = [];
+    const failed = fakeResponse();
+    requestHandler(() => Promise.reject(new Error('EACCES: permission denied, open /srv/feeds/feed.xml')), (m) => logged.push(m))(req('GET', '/feed.xml'), failed.res);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(failed.sent.status).toBe(500);
+    expect(failed.sent.body!.toString()).toBe('500 Internal Server Error: internal error\n');
+    expect(logged).toEqual(['feedpipe serve: internal error on "/feed.xml": EACCES: permission denied, open /srv/feeds/feed.xml']);
+  });
+
   it('drops the connection when the failure comes after the headers went out', () => {
     const { res, sent } = fakeResponse(true);
     requestHandler(() => {

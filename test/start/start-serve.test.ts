@@ -4,10 +4,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { build } from '../../src/build/build.js';
 import type { StartOptions } from '../../src/start/start.js';
 import { request } from '../helpers/http.js';
 import { launch as launchPublisher } from '../helpers/publisher.js';
 import { article, makeSite } from '../helpers/site.js';
+import { stalledFile } from '../helpers/stall.js';
 
 /** A WebSub hub on loopback that, like a real one, fetches the topic from our server the moment it is pinged. */
 async function fetchingHub(serverPort: () => number) {
@@ -65,6 +67,29 @@ describe('feedpipe start --serve', () => {
     expect(await p.stop()).toEqual({ stopped: 'signal' });
     await expect(request(port, '/feed.xml')).rejects.toThrow();
   }, 15_000);
+
+  it('serves what is published before its first load has finished, and before the first build', async () => {
+    const s = await makeSite({ 'a.md': article({ title: 'Published story', date: '2026-01-01' }) });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), 'site:\n  title: T\n  url: https://t.example/\n');
+    expect(await runCli(['build'], { stdout: () => undefined, stderr: () => undefined, cwd: s.root })).toBe(0);
+    // A listed file the server's first load cannot finish reading until released; and the first build waits too.
+    const stalled = await stalledFile(s.outDir, 'tags/slow/feed.xml', '<rss version="2.0">slow</rss>\n');
+    let letBuild = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (letBuild = resolve));
+    const p = launch(s.root, { buildImpl: async (options) => (await gate, build(options)) });
+    try {
+      await p.until(() => !Number.isNaN(p.port()));
+      const feed = await request(p.port(), '/feed.xml');
+      expect(feed.status).toBe(200);
+      expect(feed.body.toString()).toContain('Published story');
+      expect(p.runs()).toEqual([]);
+    } finally {
+      await stalled.cleanup();
+      letBuild();
+    }
+    await p.until(() => p.runs().length > 0);
+    expect(await p.stop()).toEqual({ stopped: 'signal' });
+  });
 
   it('does not start when the port is taken, and leaves the output folder alone', async () => {
     const blocker = http.createServer();
