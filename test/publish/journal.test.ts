@@ -183,7 +183,8 @@ describe('a publication killed at each step, then a process starts', () => {
     // Not of its naming (no leading dot, not 8 hex digits), or in a hidden folder, where feedpipe never publishes.
     const others = ['.feed.xml.swp', 'notes.tmp', '.notes.tmp', 'tags/kept/.feed.xml.12.zzzzzzzz.tmp', 'feed.xml.1234.abcdef01.tmp', '.well-known/.x.1.abcdef01.tmp'];
     for (const rel of others) await put(rel, 'not ours');
-    const ours = ['.feed.xml.4242.0123abcd.tmp', 'tags/kept/.atom.xml.7.deadbeef.tmp', 'tags/gone/.feed.json.99.00ff00ff.tmp'];
+    // The lock's own temp file (src/start/lock.ts writes it, then links it into place) is one of them.
+    const ours = ['.feed.xml.4242.0123abcd.tmp', 'tags/kept/.atom.xml.7.deadbeef.tmp', 'tags/gone/.feed.json.99.00ff00ff.tmp', '.feedpipe.lock.31337.c0ffee00.tmp'];
     for (const rel of ours) await put(rel, 'half');
     expect((await recoverOutput(outDir)).staleTemps).toBe(ours.length);
     const left = await contents();
