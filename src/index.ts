@@ -1,4 +1,4 @@
-export { build, check, withheldOnly, WorkerPool, type BuildOptions, type BuildReport, type FeedSummary, type FullReport, type ProvenReport } from './build/build.js';
+export { build, check, WorkerPool, type BuildOptions, type BuildReport, type FeedSummary, type FullReport, type ProvenReport } from './build/build.js';
 export { configSchema, loadConfig, type Config, type ConfigInput } from './config/config.js';
 export { docsFor, formatDiagnostics, type Diagnostic, type DiagnosticCode, type Severity } from './diagnostics/diagnostics.js';
 export { formatDiagnosticsJson } from './diagnostics/format.js';

@@ -4,7 +4,6 @@
  * the one decision), model the feeds, render, serialise, verify, write.
  */
 import type { Article } from '../content/schema.js';
-import { hasBlockingErrors } from '../diagnostics/diagnostics.js';
 import { BuildCache } from '../incremental/cache.js';
 import { scanContent } from '../incremental/scan.js';
 import type { StoredArticle } from '../incremental/stored.js';
@@ -16,13 +15,12 @@ import { loadArticles } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
 import type { BuildOptions, BuildReport } from './report.js';
-import { aborted, closePool, finish, startRun, type BuildRun } from './run.js';
+import { aborted, blocked, closePool, finish, startRun, type BuildRun } from './run.js';
 import { selectStage } from './select.js';
 import { lastResultStands, publishedChangedOnly } from './shortcuts.js';
 
 export type { BuildOptions, BuildProgress, BuildReport, BuildStats, FeedSummary, FullReport, ProvenReport } from './report.js';
 export { resolveConfig } from './resolve.js';
-export { withheldOnly } from './report.js';
 export { WorkerPool } from './pool.js';
 
 /** Most runs of one build: each leaves out at least one more article its workers could not render. */
@@ -89,7 +87,7 @@ async function fullBuild(run: BuildRun): Promise<void> {
 async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[], standIns: StandIns): Promise<void> {
   const { report } = run;
   const models = selectStage(run, cache);
-  if (!models || hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return;
+  if (!models || blocked(run)) return;
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
   const entryOf = (a: Article) => standIns.get(a.source.absPath) ?? (cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle });
   const hashes = () => paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));

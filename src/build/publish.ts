@@ -1,12 +1,11 @@
 /** Steps 3 to 6 for a set of feed models: plan, render, serialise, write — and remember, for the next build. */
 import type { Article } from '../content/schema.js';
-import { hasBlockingErrors } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { FeedModel } from '../publish/model.js';
 import { planPublish } from './plan.js';
 import { rememberResult, type Summarise } from './remember.js';
 import { renderStage, type EntryOf } from './render.js';
-import { aborted, type BuildRun } from './run.js';
+import { aborted, blocked, type BuildRun } from './run.js';
 import { serialiseStage } from './serialise.js';
 import { writeStage } from './write.js';
 
@@ -22,9 +21,9 @@ export async function publishStage(run: BuildRun, cache: BuildCache, models: Fee
   const plan = planPublish(run, cache, models, hashOf);
   const rendered = await renderStage(run, cache, plan, models[0]!, entryOf);
   // An article its worker could not render was found: the build runs again without it, and writes then.
-  if (!rendered || run.withheld || hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return false;
+  if (!rendered || run.withheld || blocked(run)) return false;
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
-  if (hasBlockingErrors(report.diagnostics, !!run.options.keepGoing) || aborted(run)) return false;
+  if (blocked(run) || aborted(run)) return false;
   const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
   await writeStage(run, cache, serialised, plan.keep, carried);
   await rememberResult(run, summarise);

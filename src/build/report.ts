@@ -1,7 +1,7 @@
 /** What a build is asked to do, and what it reports. */
 import type { Config, ConfigInput } from '../config/config.js';
 import type { Article } from '../content/schema.js';
-import { withholds, type Diagnostic } from '../diagnostics/diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { ClockWindow, Counts } from '../publish/select.js';
 import type { WriteResult } from '../publish/write.js';
@@ -174,13 +174,4 @@ export type ReportInProgress = Omit<FullReport, 'kind'> & { kind: BuildReport['k
 export function emptyReport(now: Date): ReportInProgress {
   const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, fragments: 0, workers: 0 };
   return { kind: 'full', ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
-}
-
-/**
- * Not ok only because articles were withheld (over a rendering limit: catalogue.ts): everything
- * else was published as a build without them would, so a publisher serves and announces it.
- */
-export function withheldOnly(report: BuildReport): boolean {
-  const errors = (report.diagnostics ?? []).filter((d) => d.severity === 'error');
-  return !report.ok && errors.length > 0 && errors.every((d) => withholds(d.code));
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, hasBlockingErrors, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { cacheFileFor, cacheKey } from '../incremental/key.js';
 import type { FileStat } from '../incremental/stat.js';
 import { standingFile } from '../incremental/standing.js';
@@ -106,6 +106,11 @@ export async function closePool(run: BuildRun): Promise<void> {
   if (!pool) return;
   run.pool = undefined;
   await pool.close();
+}
+
+/** Whether the errors so far stop this build from writing (strict, any; with keepGoing, not those set aside). */
+export function blocked(run: BuildRun): boolean {
+  return hasBlockingErrors(run.report.diagnostics, !!run.options.keepGoing);
 }
 
 /** True, with a diagnostic, once the build was asked to stop: it then writes nothing. */

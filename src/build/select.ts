@@ -1,12 +1,12 @@
 /** Stage 2: what is public, decided by select (src/publish/select.ts) alone; then the feeds' models. */
 import { locateField } from '../content/locate.js';
 import { findCollisions, type Article } from '../content/schema.js';
-import { diagnostic, hasBlockingErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { reuseSelection } from '../incremental/selection.js';
 import { buildFeedModels, type FeedModel } from '../publish/model.js';
 import { select, updatedLater } from '../publish/select.js';
-import type { BuildRun } from './run.js';
+import { blocked, type BuildRun } from './run.js';
 
 /** Fills the report's selection; the feed models, or undefined when the build has errors (but those that withhold one article). */
 export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | undefined {
@@ -21,7 +21,7 @@ export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | und
   report.window = selection.window;
   if (selection.nextDue) report.nextDue = selection.nextDue;
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
-  if (hasBlockingErrors(report.diagnostics, !!run.options.keepGoing)) return undefined;
+  if (blocked(run)) return undefined;
   return buildFeedModels(report.visible, run.config);
 }
 

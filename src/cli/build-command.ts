@@ -1,7 +1,7 @@
 /** `feedpipe build` and `feedpipe check`: one build, its diagnostics, a summary, and for build the WebSub pings. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { build, check, resolveConfig, withheldOnly, type BuildOptions, type BuildReport } from '../build/build.js';
+import { build, check, resolveConfig, type BuildOptions, type BuildReport } from '../build/build.js';
 import { record } from '../config/recorded.js';
 import { formatDiagnostics } from '../diagnostics/diagnostics.js';
 import { JOURNAL } from '../publish/files.js';
@@ -15,9 +15,8 @@ export async function runBuild(options: BuildOptions, quiet: boolean, io: CliIO)
   const report = await buildLocked(options, io);
   if (!report) return EXIT_FAILED;
   const code = reportOutcome('build', report, quiet, io);
-  // Withheld articles (a rendering limit) fail the build, but everything else was published: hubs hear of it.
+  // Whatever the exit code (--keep-going exits 1 while a file is held), hubs hear of what was published.
   if (code === EXIT_OK) await announce(report, quiet, io);
-  else if (report.write && withheldOnly(report)) await announce({ ...report, ok: true }, quiet, io);
   return code;
 }
 
@@ -61,14 +60,7 @@ function reportOutcome(command: 'build' | 'check', report: BuildReport, quiet: b
   const shown = quiet ? report.diagnostics.filter((d) => d.severity === 'error') : report.diagnostics;
   if (shown.length) io.stderr(formatDiagnostics(shown));
   if (!report.ok) {
-    const withheld = report.diagnostics.filter((d) => d.severity === 'error').length;
-    io.stderr(
-      command === 'check'
-        ? 'feedpipe: check failed.\n'
-        : report.write && withheldOnly(report)
-          ? `feedpipe: everything else was published; the ${withheld === 1 ? 'article with the error above is' : 'articles with the errors above are'} in no feed until fixed.\n`
-          : 'feedpipe: nothing was published; the feeds in the output folder are unchanged.\n',
-    );
+    io.stderr(command === 'check' ? 'feedpipe: check failed.\n' : 'feedpipe: nothing was published; the feeds in the output folder are unchanged.\n');
     return EXIT_FAILED;
   }
   if (!quiet) io.stdout(summary(command, report, io.cwd ?? process.cwd()));

@@ -7,6 +7,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** For the body: a U+FEFF there is text, not a byte order mark. */
 const utf8Text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Searched as bytes: Buffer#indexOf with a string argument encodes the string on every call. */
+const CLOSING = Buffer.from('\n---');
+
 /**
  * The file's text as two strings, cut after the line that closes the frontmatter (by gray-matter's
  * rule: the first line after the first that starts with ---), line endings made \n. Decoded apart
@@ -15,9 +18,6 @@ const utf8Text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * (55 MB for 10 000 articles otherwise). gray-matter, which copies and hashes all it is given,
  * gets only the head too. Undefined when the bytes are not UTF-8.
  */
-/** Searched as bytes: Buffer#indexOf with a string argument encodes the string on every call. */
-const CLOSING = Buffer.from('\n---');
-
 export function decodeHeadAndBody(buffer: Buffer): { head: string; body: string } | undefined {
   const firstNewline = buffer.indexOf(0x0a);
   const closeAt = firstNewline === -1 ? -1 : buffer.indexOf(CLOSING, firstNewline);

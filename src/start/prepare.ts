@@ -6,7 +6,7 @@
  * select's window of that build holds at the clock), through the build's one
  * write path (src/build/write.ts).
  */
-import { withheldOnly, type build, type BuildOptions, type BuildReport } from '../build/build.js';
+import type { build, BuildOptions, BuildReport } from '../build/build.js';
 import { writeOutput } from '../build/write.js';
 import { inputsDigest, preparedHolds, type PreparedProof } from '../incremental/prepared.js';
 
@@ -48,8 +48,7 @@ export function createPreparer(options: PreparerOptions): Preparer {
       const before = inputs();
       const report = await options.runOneBuild({ ...options.buildOptions(), now: due, write: false, signal: buildSignal });
       options.remember(report);
-      // A build that withheld an article (a rendering limit) is still the site to publish at `due`.
-      if (report.ok || withheldOnly(report)) prepared = { proof: { inputs: before, window: report.window }, report };
+      if (report.ok) prepared = { proof: { inputs: before, window: report.window }, report };
     },
     takeFor: async (now) => {
       const p = prepared;

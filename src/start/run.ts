@@ -4,7 +4,7 @@
  * and announce what changed. Publisher (publisher.ts) decides when; this
  * decides nothing about what is public: the build does.
  */
-import { withheldOnly, type build, type BuildReport } from '../build/build.js';
+import type { build, BuildReport } from '../build/build.js';
 import type { Config } from '../config/config.js';
 import type { PublisherLog } from './log.js';
 import type { SiteMemory } from './memory.js';
@@ -48,8 +48,7 @@ export function createRun(options: RunOptions): RunBuild {
   };
 
   const changesOf = (report: BuildReport): FeedChange[] => {
-    // A build that withheld an article (a rendering limit) published everything else.
-    if (!(report.ok || withheldOnly(report)) || !report.write) return [];
+    if (!report.ok || !report.write) return [];
     // Feeds proven unchanged were not serialised: they keep their last snapshot.
     const next: FeedSnapshot = new Map(snapshot);
     for (const rel of report.write.removed) next.delete(rel);

@@ -6,7 +6,7 @@
  * (log.ts), and it decides no exit code: it returns how it stopped.
  */
 import path from 'node:path';
-import { build, resolveConfig, withheldOnly, WorkerPool, type BuildOptions } from '../build/build.js';
+import { build, resolveConfig, WorkerPool, type BuildOptions } from '../build/build.js';
 import { DEFAULT_CONFIG_FILE, type Config } from '../config/config.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
 import { describeRecovery, recoverOutput, RECOVERING_COMMAND } from '../publish/journal.js';
