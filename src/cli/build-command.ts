@@ -16,7 +16,7 @@ export async function runBuild(options: BuildOptions, quiet: boolean, io: CliIO)
   if (!report) return EXIT_FAILED;
   const code = reportOutcome('build', report, quiet, io);
   // Whatever the exit code (--keep-going exits 1 while a file is held), hubs hear of what was published.
-  if (code === EXIT_OK) await announce(report, quiet, io);
+  if (report.ok && report.write) await announce(report, quiet, io);
   return code;
 }
 

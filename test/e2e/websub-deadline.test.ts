@@ -85,3 +85,24 @@ describe('feedpipe build with a hub that is down exits within websub.timeout + 2
     });
   }
 });
+
+describe('feedpipe build --keep-going with a file held back', () => {
+  it('exits 1 and still tells the hub about what it published', async () => {
+    const pings: string[] = [];
+    const hub = await listen(http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d)).on('end', () => (pings.push(body), res.writeHead(204).end()));
+    }));
+    const s = await makeSite({ 'a.md': article({ title: 'Published news', date: '2026-01-01' }), 'broken.md': '---\ntitle: [unclosed\n---\nBody.\n' });
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), `site:\n  title: Hub Times\n  url: https://hub-times.example/\nwebsub:\n  hubs: ["${hub}"]\n  timeout: 5\n`);
+    const child = spawn(process.execPath, [cli, 'build', '--keep-going', '--now', '2026-06-01T00:00:00Z'], { cwd: s.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/1 file with errors held back/);
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('<title>Published news</title>');
+    expect(pings.length).toBe(3);
+    expect(pings.join('\n')).toContain(encodeURIComponent('https://hub-times.example/feed.xml'));
+  });
+});
