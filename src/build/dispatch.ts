@@ -7,9 +7,10 @@
  * posts messages and receives results, whatever the Markdown.
  */
 import type { Death, Reply, WorkerPool } from './pool.js';
+import { REPLY_BATCH } from './running.js';
 
-/** Tasks queued at a worker, so it never waits for the main thread to hand it the next one. */
-const AHEAD = 2;
+/** Tasks queued at a worker: it answers in batches, and has the next batch to run meanwhile. */
+const AHEAD = 2 * REPLY_BATCH;
 
 export interface EachOptions<T, R> {
   /** Each task's time budget, ms, from when its worker starts it; none if undefined. */

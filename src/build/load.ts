@@ -15,7 +15,7 @@ import { restoreArticle } from '../incremental/stored.js';
 import { toDisplayPath } from '../util/paths.js';
 import { runEach } from './dispatch.js';
 import { runChunked } from './pool.js';
-import { PARALLEL_MIN, poolFor, usePool, type BuildRun } from './run.js';
+import { PARALLEL_MIN, poolFor, startWorkersEarly, usePool, type BuildRun } from './run.js';
 import type { FileRef, ParsedFile } from './work.js';
 
 export type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
@@ -53,6 +53,7 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
       else loaded[i] = known;
     }
   }
+  startWorkersEarly(run, toParse.length);
   // Loaded only when something is parsed: a build that reuses every article never loads the parsers.
   const { parseFile } = toParse.length ? await import('./work.js') : { parseFile: undefined as never };
   const parsed = await parseAll(run, toParse, (ref) => parseFile(ref, run.config));

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { monotonicMs, RunningState } from './running.js';
 
 export type TaskKind = 'parse' | 'render';
 
@@ -12,6 +13,7 @@ export type Death = 'timeout' | 'memory' | 'crash';
 export type Reply = { results?: unknown[]; result?: unknown; error?: string } | { died: Death; head: boolean };
 
 interface Pending {
+  seq: number;
   handle: (reply: Reply) => void;
   /** The message's time budget, from when the worker starts it. */
   budgetMs: number | undefined;
@@ -24,8 +26,8 @@ export interface Slot {
   /** The worker has loaded what it runs: time budgets start from here. */
   ready: boolean;
   dead: boolean;
-  /** When the message at the head of the queue started. */
-  headSince: number;
+  /** What the worker is running, written by the worker itself (worker.ts): no message needed to know it. */
+  running: RunningState;
   timer: NodeJS.Timeout | undefined;
   /** Why the current worker failed, from its 'error' event. */
   failure: Death | undefined;
@@ -51,6 +53,8 @@ export const defaultPoolSize = (): number => Math.max(1, Math.min(os.availablePa
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
+  /** Numbers the messages, so a worker can say which it runs (RunningState). */
+  private seq = 0;
   private closed = false;
   private failedStarts = 0;
   /** Called each time a worker becomes ready (dispatch.ts hands it work then). */
@@ -94,13 +98,14 @@ export class WorkerPool {
 
   /** Sends `message` to `slot`'s worker; `handle` gets its reply, or word that the worker died first. */
   send(slot: Slot, message: object, handle: (reply: Reply) => void, budgetMs?: number): void {
-    slot.queue.push({ handle, budgetMs });
+    const seq = this.seq;
+    this.seq = (seq + 1) % 2 ** 31;
+    slot.queue.push({ seq, handle, budgetMs });
     if (slot.queue.length === 1) {
-      slot.headSince = performance.now();
       slot.worker.ref();
       this.arm(slot);
     }
-    slot.worker.postMessage(message);
+    slot.worker.postMessage({ ...message, seq });
   }
 
   async close(): Promise<void> {
@@ -115,32 +120,35 @@ export class WorkerPool {
   }
 
   private newSlot(): Slot {
-    return { worker: undefined as unknown as Worker, queue: [], ready: false, dead: true, headSince: 0, timer: undefined, failure: undefined };
+    return { worker: undefined as unknown as Worker, queue: [], ready: false, dead: true, running: RunningState.create(), timer: undefined, failure: undefined };
   }
 
   private start(slot: Slot): void {
     // Flags for an inline entry (`node --input-type=module -e …`) would stop a worker that starts from a file.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval');
-    const worker = new Worker(this.script, { execArgv, resourceLimits: this.resourceLimits });
-    Object.assign(slot, { worker, queue: [], ready: false, dead: false, failure: undefined, timer: undefined });
+    const running = RunningState.create();
+    const worker = new Worker(this.script, { execArgv, resourceLimits: this.resourceLimits, workerData: { running: running.buffer } });
+    Object.assign(slot, { worker, queue: [], ready: false, dead: false, running, failure: undefined, timer: undefined });
     worker.unref();
-    worker.on('message', (m: { ready?: true }) => {
+    worker.on('message', (m: { ready?: true; done?: { seq: number; reply: Reply }[] }) => {
       if (slot.worker !== worker) return;
       if (m.ready) {
         slot.ready = true;
-        slot.headSince = performance.now();
         this.arm(slot);
         for (const listener of this.onReady) listener();
         return;
       }
-      const done = slot.queue.shift();
-      slot.headSince = performance.now();
+      // The worker answers in batches, in the order it got the messages.
+      const done = (m.done ?? []).map(({ seq, reply }) => {
+        const k = slot.queue.findIndex((p) => p.seq === seq);
+        return k < 0 ? undefined : { pending: slot.queue.splice(k, 1)[0]!, reply };
+      });
       if (slot.queue.length) this.arm(slot);
       else {
         clearTimeout(slot.timer);
         worker.unref();
       }
-      done?.handle(m as Reply);
+      for (const d of done) d?.pending.handle(d.reply);
     });
     worker.on('error', (e: Error & { code?: string }) => {
       if (slot.worker === worker) slot.failure = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crash';
@@ -151,17 +159,26 @@ export class WorkerPool {
     });
   }
 
-  /** Arms the time budget of the message at the head of `slot`'s queue. */
+  /**
+   * Watches the time budget of the message `slot`'s worker runs: the timer fires when the one
+   * running now would be over it, and looks again (the worker may have gone on to the next).
+   */
   private arm(slot: Slot): void {
     clearTimeout(slot.timer);
-    const budget = slot.queue[0]?.budgetMs;
-    if (!slot.ready || budget === undefined) return;
-    slot.timer = setTimeout(() => this.lose(slot, 'timeout'), Math.max(0, budget - (performance.now() - slot.headSince)));
+    if (!slot.ready || !slot.queue.length || slot.queue.every((p) => p.budgetMs === undefined)) return;
+    const now = slot.running.read();
+    const budget = now && slot.queue.find((p) => p.seq === now.seq)?.budgetMs;
+    if (now && budget !== undefined && monotonicMs() - now.since >= budget) return this.lose(slot, 'timeout');
+    // Between two messages (or one without a budget): look again within the shortest budget.
+    const left = budget !== undefined ? budget - (monotonicMs() - now!.since) : Math.min(...slot.queue.map((p) => p.budgetMs ?? Infinity));
+    slot.timer = setTimeout(() => this.arm(slot), Math.max(1, left));
   }
 
   /** The worker of `slot` is gone or over budget: terminate it, replace it, tell the senders of what it held. */
   private lose(slot: Slot, why: Death): void {
     const { worker, queue, ready } = slot;
+    // The message it was running is the cause; if it was between two, the oldest it had not answered.
+    const culprit = slot.running.read()?.seq ?? queue[0]?.seq;
     clearTimeout(slot.timer);
     slot.queue = [];
     slot.dead = true;
@@ -175,7 +192,7 @@ export class WorkerPool {
       }
     } else if (!ready) this.failedStarts++;
     // Before it was ready it ran nothing: no message is its cause.
-    queue.forEach((p, k) => p.handle({ died: why, head: ready && k === 0 }));
+    queue.forEach((p) => p.handle({ died: why, head: ready && p.seq === culprit }));
   }
 }
 
@@ -212,8 +229,9 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   let aborted = false;
   const pending = new Set<Promise<void>>();
   const feed = () => {
+    // A worker still starting gets nothing: the main thread would wait for it at the end. It is fed once ready.
     for (const slot of pool?.live().slice(0, options.workers ?? pool.size) ?? []) {
-      while (!aborted && slot.queue.length < AHEAD && todo.length > 0) {
+      while (!aborted && slot.ready && slot.queue.length < AHEAD && todo.length > 0) {
         const i = todo.shift()!;
         const p = new Promise<Reply>((resolve) => pool!.send(slot, { kind, tasks: slice(i), ...options.extra }, resolve)).then((r) => {
           pending.delete(p);
@@ -232,9 +250,11 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   let onAbort: (() => void) | undefined;
   const abortedWhileWaiting = new Promise<void>((resolve) => (onAbort = resolve));
   options.signal?.addEventListener('abort', onAbort!, { once: true });
+  pool?.onReady.add(feed);
   try {
     return await drive();
   } finally {
+    pool?.onReady.delete(feed);
     options.signal?.removeEventListener('abort', onAbort!);
   }
 

@@ -78,8 +78,9 @@ export async function startRun(options: BuildOptions): Promise<BuildRun | BuildR
 
 /** The pool for parsing a batch of `size`, started on first need; undefined where the main thread does it alone. */
 export function poolFor(run: BuildRun, size: number, min: number): WorkerPool | undefined {
-  // Once started (for parsing, or kept by a publisher), the pool is worth using for any batch of more than a chunk or two.
-  if (size < (run.options.workers ?? run.pool ? 16 : min)) return undefined;
+  // A publisher's pool is warm: worth using for any batch of more than a chunk or two. The build's own
+  // may be starting (startWorkersEarly): its workers load the parser only for thousands of files.
+  if (size < (run.options.workers ? 16 : min)) return undefined;
   return usePool(run);
 }
 
@@ -98,6 +99,22 @@ export function usePool(run: BuildRun): WorkerPool | undefined {
 export function anyPool(run: BuildRun): WorkerPool | undefined {
   if (run.options.parallel === false) return undefined;
   return run.options.workers ?? (run.pool ??= WorkerPool.create({ maxMemoryMb: run.config.render.maxMemoryMb }));
+}
+
+/**
+ * A worker takes ~0.3 s to start (it loads the renderer and warms it up), and nothing renders on
+ * the main thread: a build that parses files, and so will likely render some, starts a worker
+ * while the main thread parses. One fewer than the cores: more would take a core from the
+ * parsing; the others start with the rendering, while this one renders.
+ */
+export function startWorkersEarly(run: BuildRun, files: number): void {
+  if (!files || !(run.write || run.options.renderAll)) return;
+  try {
+    const pool = anyPool(run);
+    pool?.grow(Math.min(files, Math.max(1, pool.size - 1)));
+  } catch {
+    // No more workers now: the render stage starts what it can.
+  }
 }
 
 /** Stops the build's own workers (their heaps go before the feeds and the cache are written); a caller's pool stays. */

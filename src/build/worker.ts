@@ -1,13 +1,22 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
+import { monotonicMs, REPLY_BATCH, REPLY_MS, RunningState } from './running.js';
 import { loadRenderer, renderFile, type RenderTask } from './render-task.js';
 import type { FileRef } from './work.js';
 
 /**
  * Worker thread of src/build/pool.ts: runs its messages one at a time, in the
- * order they came: the pool times the one at the head of its queue.
+ * order they came, and says in shared memory which one it runs (the pool
+ * times that one). Replies go in batches (REPLY_BATCH).
  */
-type Message = { kind: 'parse'; tasks: FileRef[]; config: Config } | { kind: 'render'; task: RenderTask };
+type Message = { seq: number } & ({ kind: 'parse'; tasks: FileRef[]; config: Config } | { kind: 'render'; task: RenderTask });
+type Done = { seq: number; reply: { results?: unknown[]; result?: unknown; error?: string } };
+
+const running = new RunningState((workerData as { running: SharedArrayBuffer }).running);
+
+let replies: Done[] = [];
+let oldest = 0;
+let flushing: NodeJS.Immediate | undefined;
 
 // The renderer is loaded first, then the pool is told: a time budget counts rendering, not starting up.
 let queue = loadRenderer().then(() => parentPort!.postMessage({ ready: true }));
@@ -16,13 +25,33 @@ parentPort!.on('message', (message: Message) => {
 });
 
 async function run(message: Message): Promise<void> {
+  running.start(message.seq);
+  const reply = await answer(message);
+  running.stop();
+  if (!replies.length) oldest = monotonicMs();
+  replies.push({ seq: message.seq, reply });
+  // Messages that came together run in one turn of the event loop: what is left goes at its end.
+  if (replies.length >= REPLY_BATCH || monotonicMs() - oldest >= REPLY_MS) flush();
+  else flushing ??= setImmediate(flush);
+}
+
+function flush(): void {
+  clearImmediate(flushing);
+  flushing = undefined;
+  if (!replies.length) return;
+  parentPort!.postMessage({ done: replies });
+  replies = [];
+}
+
+async function answer(message: Message): Promise<Done['reply']> {
   try {
     if (message.kind === 'parse') {
       // Parsing (YAML, the schema) is loaded by the first parse message: a worker that only renders never loads it.
       const { parseFile } = await import('./work.js');
-      parentPort!.postMessage({ results: message.tasks.map((t) => parseFile(t, message.config)) });
-    } else parentPort!.postMessage({ result: await renderFile(message.task) });
+      return { results: message.tasks.map((t) => parseFile(t, message.config)) };
+    }
+    return { result: await renderFile(message.task) };
   } catch (e) {
-    parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
+    return { error: (e as Error).stack ?? String(e) };
   }
 }

@@ -65,6 +65,40 @@ describe('runEach', () => {
     }
   }, 30_000);
 
+  it('times each task from its own start, though a worker answers in batches', async () => {
+    const medium = 'Plain words in a paragraph that goes on and on.\n\n'.repeat(1000);
+    const workers = pool.WorkerPool.create({ size: 1 })!;
+    try {
+      // One task's time here, then a budget of five of them and enough tasks to run three budgets' worth.
+      const [one] = await tasksFor({ m: medium });
+      const opts = { failed: (_: unknown, why: string) => why, local: () => Promise.reject(new Error('main')) };
+      await dispatch.runEach(workers, 'render', [one!], { budgetMs: undefined, ...opts });
+      const t0 = performance.now();
+      await dispatch.runEach(workers, 'render', [one!], { budgetMs: undefined, ...opts });
+      const each = performance.now() - t0;
+      const budgetMs = Math.max(300, 5 * each);
+      const tasks = Array.from({ length: Math.min(60, Math.ceil((3 * budgetMs) / each)) }, () => one!);
+      const started = performance.now();
+      const results = await dispatch.runEach(workers, 'render', tasks, { budgetMs, ...opts });
+      expect(results!.filter((r) => typeof r === 'string')).toEqual([]);
+      // The premise: one worker ran them one after another for longer than a budget.
+      expect(performance.now() - started).toBeGreaterThan(budgetMs);
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
+
+  it('blames the task its worker was running, not one it finished and had not answered yet', async () => {
+    const tasks = await tasksFor({ ...fine(5, 'before'), slow: slowBody, ...fine(2, 'after') });
+    const workers = pool.WorkerPool.create({ size: 1 })!;
+    try {
+      const results = await dispatch.runEach(workers, 'render', tasks, { budgetMs: 300, failed: (_, why) => why, local: () => Promise.reject(new Error('main')) });
+      expect(results!.map((r) => (typeof r === 'string' ? r : 'rendered'))).toEqual([...Array(5).fill('rendered'), 'timeout', 'rendered', 'rendered']);
+    } finally {
+      await workers.close();
+    }
+  }, 30_000);
+
   it('stops a task over the heap cap of its worker and reports it as such', async () => {
     const tasks = await tasksFor({ ok: 'Fine.', big: slowBody });
     const workers = pool.WorkerPool.create({ size: 1, maxMemoryMb: 64 })!;
