@@ -229,9 +229,8 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   let aborted = false;
   const pending = new Set<Promise<void>>();
   const feed = () => {
-    // A worker still starting gets nothing: the main thread would wait for it at the end. It is fed once ready.
     for (const slot of pool?.live().slice(0, options.workers ?? pool.size) ?? []) {
-      while (!aborted && slot.ready && slot.queue.length < AHEAD && todo.length > 0) {
+      while (!aborted && slot.queue.length < AHEAD && todo.length > 0) {
         const i = todo.shift()!;
         const p = new Promise<Reply>((resolve) => pool!.send(slot, { kind, tasks: slice(i), ...options.extra }, resolve)).then((r) => {
           pending.delete(p);
@@ -250,11 +249,9 @@ export async function runChunked<T, R>(kind: TaskKind, tasks: readonly T[], loca
   let onAbort: (() => void) | undefined;
   const abortedWhileWaiting = new Promise<void>((resolve) => (onAbort = resolve));
   options.signal?.addEventListener('abort', onAbort!, { once: true });
-  pool?.onReady.add(feed);
   try {
     return await drive();
   } finally {
-    pool?.onReady.delete(feed);
     options.signal?.removeEventListener('abort', onAbort!);
   }
 

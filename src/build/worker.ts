@@ -18,13 +18,16 @@ let replies: Done[] = [];
 let oldest = 0;
 let flushing: NodeJS.Immediate | undefined;
 
-// The renderer is loaded first, then the pool is told: a time budget counts rendering, not starting up.
-let queue = loadRenderer().then(() => parentPort!.postMessage({ ready: true }));
+// The renderer is loaded at once, then the pool is told. Parsing need not wait for it; a render
+// does, before its time starts: a time budget counts rendering, not starting up.
+const rendererLoaded = loadRenderer().then(() => parentPort!.postMessage({ ready: true }));
+let queue = Promise.resolve();
 parentPort!.on('message', (message: Message) => {
   queue = queue.then(() => run(message));
 });
 
 async function run(message: Message): Promise<void> {
+  if (message.kind === 'render') await rendererLoaded;
   running.start(message.seq);
   const reply = await answer(message);
   running.stop();

@@ -113,14 +113,20 @@ describe('the bundled worker', () => {
     const refs = (await readdir(site.contentDir, { recursive: true }))
       .filter((f) => f.endsWith('.md'))
       .map((rel) => ({ absPath: path.join(site.contentDir, rel), relPath: rel, displayPath: `content/${rel}` }));
-    // The pool's protocol (src/build/pool.ts): the worker says it is ready, then answers each message in order.
-    const worker = new Worker(path.join(BUNDLE, 'worker.js'));
-    const waiting: ((m: { results?: unknown[]; result?: unknown; error?: string }) => void)[] = [];
-    worker.on('message', (m: { ready?: true; results?: unknown[]; result?: unknown; error?: string }) => !m.ready && waiting.shift()?.(m));
+    // The pool's protocol (src/build/pool.ts, running.ts): the worker says it is ready, runs numbered
+    // messages in order and answers them in batches, each answer under its message's number.
+    const running = new SharedArrayBuffer(16);
+    new Int32Array(running)[0] = -1;
+    const worker = new Worker(path.join(BUNDLE, 'worker.js'), { workerData: { running } });
+    type Answer = { results?: unknown[]; result?: unknown; error?: string };
+    const waiting = new Map<number, (m: Answer) => void>();
+    worker.on('message', (m: { ready?: true; done?: { seq: number; reply: Answer }[] }) => m.done?.forEach(({ seq, reply }) => waiting.get(seq)?.(reply)));
+    let seq = 0;
     const ask = (message: object) =>
-      new Promise<{ results?: unknown[]; result?: unknown }>((resolve, reject) => {
-        waiting.push((m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-        worker.postMessage(message);
+      new Promise<Answer>((resolve, reject) => {
+        const n = seq++;
+        waiting.set(n, (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        worker.postMessage({ ...message, seq: n });
       });
     try {
       const parsed = refs.map((r) => parseFile(r, config));
