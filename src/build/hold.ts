@@ -45,7 +45,7 @@ export async function gather(run: BuildRun, cache: BuildCache, paths: readonly s
   const { report } = run;
   if (!run.options.keepGoing) {
     for (const l of loaded) {
-      report.diagnostics.push(...l.diagnostics);
+      if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
       // An article a worker could not render (verdicts.ts) is not select's to see: the rest is published.
       const withheld = l.article && verdictFor(l.hash, run.config, l.article.source.displayPath);
       if (withheld) report.diagnostics.push(withheld);
@@ -60,8 +60,8 @@ export async function gather(run: BuildRun, cache: BuildCache, paths: readonly s
     const withheld = l.article && verdictFor(l.hash, run.config, l.article.source.displayPath);
     if (withheld) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics, withheld]);
     else if (hasErrors(l.diagnostics)) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics]);
-    else if (!failed.has(path)) {
-      report.diagnostics.push(...l.diagnostics);
+    else if (!failed.size || !failed.has(path)) {
+      if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
       if (l.article) fine.push(l.article);
     }
   });

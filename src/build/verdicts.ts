@@ -22,6 +22,7 @@ export function rememberVerdict(hash: string, config: Config, d: Diagnostic): vo
 
 /** The diagnostic of an article with these bytes the workers could not render, at `file`. */
 export function verdictFor(hash: string | undefined, config: Config, file: string): Diagnostic | undefined {
-  const d = hash ? verdicts.get(keyOf(hash, config)) : undefined;
+  // Asked for every article of every build: nearly always there is none to find.
+  const d = hash && verdicts.size ? verdicts.get(keyOf(hash, config)) : undefined;
   return d && { ...d, file };
 }

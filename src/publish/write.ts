@@ -115,18 +115,20 @@ async function settleInterrupted(outDir: string, keep: ReadonlySet<string>): Pro
   }
 }
 
-/** Each file whose bytes differ from what is on disk, with its digest; records every file's manifest entry. */
-async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string | Buffer>, result: WriteResult): Promise<[string, string | Buffer, string][]> {
+/** Each file whose bytes differ from what is on disk, as bytes, with its digest; records every file's manifest entry. */
+async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string | Buffer>, result: WriteResult): Promise<[string, Buffer, string][]> {
   const { outDir, previous, options, now } = set;
-  const changed: [string, string | Buffer, string][] = [];
-  const one = async ([rel, content]: [string, string | Buffer]) => {
+  const changed: [string, Buffer, string][] = [];
+  const one = async ([rel, text]: [string, string | Buffer]) => {
     const target = resolveInside(outDir, rel);
+    // Encoded once: hashed, compared and written as these bytes.
+    const content = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     const digest = sha256(content);
     // Bytes whose hash differs from what was last published here are new: no need to read the old file.
     // The same hash is checked against the file itself, in case it was changed behind our back.
     const before = previous.published[rel];
     const existing = before && before.sha256 !== digest ? undefined : await readFile(target).catch(() => undefined);
-    const unchanged = !!existing && existing.equals(typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    const unchanged = !!existing && existing.equals(content);
     set.published.set(rel, { sha256: digest, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
     if (unchanged) return result.unchanged.push(rel);
     changed.push([rel, content, digest]);
@@ -140,10 +142,9 @@ async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string |
  * Stages the changed files and the manifest side by side, a few at a time (a sliding window:
  * most of a file's time is its fsync, which the disk overlaps with the others').
  */
-async function stageAll(set: PublishSet, changed: [string, string | Buffer, string][], manifest: string): Promise<void> {
-  const all: [string, string | Buffer, string | undefined][] = [[MANIFEST, manifest, undefined], ...changed];
-  await eachUntilFailure(all, async ([rel, content, digest]) => {
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+async function stageAll(set: PublishSet, changed: [string, Buffer, string][], manifest: string): Promise<void> {
+  const all: [string, Buffer, string | undefined][] = [[MANIFEST, Buffer.from(manifest, 'utf8'), undefined], ...changed];
+  await eachUntilFailure(all, async ([rel, bytes, digest]) => {
     // The manifest is replaced last, as the commit, never undone: it needs no backup.
     set.staged.push(await runStep('stage', () => stageFile(set.outDir, rel, bytes, digest, rel !== MANIFEST)));
   });
