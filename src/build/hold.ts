@@ -60,7 +60,7 @@ export async function gather(run: BuildRun, cache: BuildCache, paths: readonly s
     const withheld = l.article && verdictFor(l.hash, run.config, l.article.source.displayPath);
     if (withheld) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics, withheld]);
     else if (hasErrors(l.diagnostics)) failed.set(path, [...(failed.get(path) ?? []), ...l.diagnostics]);
-    else if (!failed.size || !failed.has(path)) {
+    else if (!failed.has(path)) {
       if (l.diagnostics.length) report.diagnostics.push(...l.diagnostics);
       if (l.article) fine.push(l.article);
     }

@@ -23,7 +23,7 @@ export interface Slot {
   worker: Worker;
   /** Messages at the worker, in the order it runs them (one at a time). */
   queue: Pending[];
-  /** The worker has loaded what it runs: time budgets start from here. */
+  /** The worker has loaded the renderer (dispatch.ts prefers ready workers; a render's time starts after it). */
   ready: boolean;
   dead: boolean;
   /** What the worker is running, written by the worker itself (worker.ts): no message needed to know it. */
@@ -120,7 +120,7 @@ export class WorkerPool {
   }
 
   private newSlot(): Slot {
-    return { worker: undefined as unknown as Worker, queue: [], ready: false, dead: true, running: RunningState.create(), timer: undefined, failure: undefined };
+    return { worker: undefined as unknown as Worker, queue: [], ready: false, dead: true, running: undefined as unknown as RunningState, timer: undefined, failure: undefined };
   }
 
   private start(slot: Slot): void {
@@ -165,13 +165,18 @@ export class WorkerPool {
    */
   private arm(slot: Slot): void {
     clearTimeout(slot.timer);
-    if (!slot.ready || !slot.queue.length || slot.queue.every((p) => p.budgetMs === undefined)) return;
+    const shortest = Math.min(...slot.queue.map((p) => p.budgetMs ?? Infinity));
+    if (!slot.ready || shortest === Infinity) return;
     const now = slot.running.read();
     const budget = now && slot.queue.find((p) => p.seq === now.seq)?.budgetMs;
-    if (now && budget !== undefined && monotonicMs() - now.since >= budget) return this.lose(slot, 'timeout');
-    // Between two messages (or one without a budget): look again within the shortest budget.
-    const left = budget !== undefined ? budget - (monotonicMs() - now!.since) : Math.min(...slot.queue.map((p) => p.budgetMs ?? Infinity));
-    slot.timer = setTimeout(() => this.arm(slot), Math.max(1, left));
+    if (now && budget !== undefined) {
+      const left = budget - (monotonicMs() - now.since);
+      if (left <= 0) return this.lose(slot, 'timeout');
+      slot.timer = setTimeout(() => this.arm(slot), left);
+    } else {
+      // Between two messages (or in one without a budget): look again within the shortest budget.
+      slot.timer = setTimeout(() => this.arm(slot), Math.max(1, shortest));
+    }
   }
 
   /** The worker of `slot` is gone or over budget: terminate it, replace it, tell the senders of what it held. */

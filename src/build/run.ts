@@ -3,6 +3,7 @@
  * cache lives, its worker pool and the report it fills in. Every stage takes
  * it as its first argument; nothing else is shared between stages.
  */
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { diagnostic, hasBlockingErrors, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
@@ -103,15 +104,17 @@ export function anyPool(run: BuildRun): WorkerPool | undefined {
 
 /**
  * A worker takes ~0.3 s to start (it loads the renderer and warms it up), and nothing renders on
- * the main thread: a build that parses files, and so will likely render some, starts a worker
- * while the main thread parses. One fewer than the cores: more would take a core from the
- * parsing; the others start with the rendering, while this one renders.
+ * the main thread: a build about to parse `files` files, and so likely to render some, starts
+ * workers while the main thread stats and parses, where a core is spare. One fewer than the
+ * cores, so the parsing keeps its core (the others start with the rendering, while these
+ * render); all of them for thousands of files, which they parse too (PARALLEL_MIN). The one-off
+ * build calls this before it stats the content (shortcuts.ts), any other build before it parses.
  */
 export function startWorkersEarly(run: BuildRun, files: number): void {
-  if (!files || !(run.write || run.options.renderAll)) return;
+  if (!files || !(run.write || run.options.renderAll) || os.availableParallelism() < 2) return;
   try {
     const pool = anyPool(run);
-    pool?.grow(Math.min(files, Math.max(1, pool.size - 1)));
+    pool?.grow(files >= PARALLEL_MIN.parse ? pool.size : Math.min(files, Math.max(1, pool.size - 1)));
   } catch {
     // No more workers now: the render stage starts what it can.
   }

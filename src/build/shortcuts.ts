@@ -5,7 +5,6 @@
  * from are unchanged; otherwise it does nothing and the full build follows.
  */
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import { findMarkdownFiles } from '../content/find.js';
 import type { Article } from '../content/schema.js';
 import { hasErrors } from '../diagnostics/diagnostics.js';
@@ -20,7 +19,7 @@ import { holdsAt } from '../publish/select.js';
 import { refMaker } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
-import { aborted, anyPool, PARALLEL_MIN, type BuildRun } from './run.js';
+import { aborted, startWorkersEarly, type BuildRun } from './run.js';
 import { verdictFor } from './verdicts.js';
 
 /** Above this many changed files, the full build (which parses in parallel) is no slower. */
@@ -33,9 +32,9 @@ export async function lastResultStands(run: BuildRun): Promise<boolean> {
   const loading = loadStanding(proofFiles.standing, run.key);
   const found = findMarkdownFiles(run.contentDir);
   const standing = await loading;
-  // Without a proof, the build will do work: the workers start now, on the spare cores, while the
-  // files are stat'ed (no cache either: every file will be parsed, by all of them).
-  if (!standing) startWorkers(run, !existsSync(run.cacheFile!) && found.files.length >= PARALLEL_MIN.parse);
+  // Without a proof, the build will do work: the workers start now, while the files are stat'ed
+  // (no cache either: every file will be parsed).
+  if (!standing) startWorkersEarly(run, existsSync(run.cacheFile!) ? 1 : found.files.length);
   const wall = Date.now();
   run.prescan = { found, stats: statAll(found.files), wall };
   if (standing && !found.diagnostics.length && stands(standing, digestStats(found.files, run.prescan.stats, wall), run.now.getTime(), run.outDir)) {
@@ -43,20 +42,10 @@ export async function lastResultStands(run: BuildRun): Promise<boolean> {
     return true;
   }
   // Something changed: whatever is rendered (always in a worker) need not wait for one to start.
-  if (standing) startWorkers(run, false);
+  if (standing) startWorkersEarly(run, 1);
   // From here on, the last build's result no longer stands until this build says it does.
   await saveStanding(proofFiles.standing, undefined).catch(() => undefined);
   return false;
-}
-
-/** Starts the build's workers ahead of need, where a core is spare: one, or all for a cold build. */
-function startWorkers(run: BuildRun, cold: boolean): void {
-  if (os.availableParallelism() < 2) return;
-  try {
-    anyPool(run)?.grow(cold ? Infinity : 1);
-  } catch {
-    // no more workers: the build starts them when it needs them, or does without
-  }
 }
 
 /** The report of the build that left `standing`. */
