@@ -9,12 +9,13 @@ import type { BuildCache } from '../incremental/cache.js';
 import { FEED_FILES, INDEX_FILE, type FeedFormat } from '../publish/files.js';
 import type { FeedModel } from '../publish/model.js';
 import type { RenderedMap } from '../publish/shared.js';
+import type { FileContent } from '../publish/write.js';
 import type { PublishPlan } from './plan.js';
 import type { BuildRun } from './run.js';
 
 export interface Serialised {
-  /** What to write, by path: text, or UTF-8 bytes when the report does not keep the files. */
-  output: Map<string, string | Buffer>;
+  /** What to write, by path: text, or UTF-8 bytes (a feed's in chunks) when the report does not keep the files. */
+  output: Map<string, FileContent>;
   /** What each file was made from, for the next build's reuse check. */
   fingerprints: Map<string, string>;
 }
@@ -24,10 +25,10 @@ export async function serialiseStage(run: BuildRun, cache: BuildCache, plan: Pub
   const result: Serialised = { output: new Map(), fingerprints: new Map() };
   if (!plan.pending.length && !plan.pages.length) return result;
   const keepFiles = run.options.keepFiles !== false || !run.write;
-  const emit = (rel: string, text: string, fingerprint: string) => {
+  const emit = (rel: string, file: string | readonly Buffer[], fingerprint: string) => {
     report.stats.serialized++;
-    if (keepFiles) report.files.set(rel, text);
-    result.output.set(rel, keepFiles ? text : Buffer.from(text, 'utf8'));
+    if (typeof file === 'string' && keepFiles) report.files.set(rel, file);
+    result.output.set(rel, keepFiles || typeof file !== 'string' ? file : Buffer.from(file, 'utf8'));
     result.fingerprints.set(rel, fingerprint);
   };
   const [{ SERIALISERS }, { fragmentContext, serialiseFeed }, { verifyOutput }, { renderIndexPage }, { FEED_STYLESHEET }] = await Promise.all([
@@ -37,13 +38,14 @@ export async function serialiseStage(run: BuildRun, cache: BuildCache, plan: Pub
     import('../publish/page.js'),
     import('../publish/xsl.js'),
   ]);
-  const fragments = fragmentContext(SERIALISERS, cache, rendered, hashOf);
+  // Feeds not kept as text are assembled as the bytes that are written.
+  const fragments = fragmentContext(SERIALISERS, cache, rendered, hashOf, { bytes: !keepFiles });
   for (const { model, fingerprint } of plan.pending) {
     for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
       const rel = model.dir + FEED_FILES[format];
-      const { text, diagnostics } = serialiseFeed(model, format, rel, fragments);
+      const { file, diagnostics } = serialiseFeed(model, format, rel, fragments);
       report.diagnostics.push(...diagnostics);
-      emit(rel, text, fingerprint);
+      emit(rel, file, fingerprint);
     }
   }
   report.stats.fragments += fragments.made;

@@ -7,7 +7,7 @@
 import { diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { recordOutputs } from '../incremental/outputs.js';
-import { publishFiles, type WriteResult } from '../publish/write.js';
+import { publishFiles, type FileContent, type WriteResult } from '../publish/write.js';
 import { toDisplayPath } from '../util/paths.js';
 import type { BuildRun } from './run.js';
 import type { Serialised } from './serialise.js';
@@ -15,7 +15,7 @@ import type { Serialised } from './serialise.js';
 /** Publishes `output` (and `keep`, unchanged) into `outDir`; the result, or a `write-failed` diagnostic's fields. */
 export async function writeOutput(
   outDir: string,
-  output: ReadonlyMap<string, string | Buffer>,
+  output: ReadonlyMap<string, FileContent>,
   options: { keep?: ReadonlySet<string>; updated: ReadonlyMap<string, Date>; now: Date; cwd: string },
 ): Promise<{ write: WriteResult } | { failed: ReturnType<typeof diagnostic> }> {
   try {

@@ -182,7 +182,7 @@ export class BuildCache {
       delete f.formats[format]; // damaged on disk: made again
       return undefined;
     }
-    return (f.formats[format] = { text, verifiedIn: stored.verifiedIn });
+    return (f.formats[format] = { text, verifiedIn: stored.verifiedIn, utf8: stored.bytes });
   }
 
   setFragment(path: string, hash: string, format: FeedFormat, fragment: StoredFragment): void {
@@ -229,7 +229,7 @@ type FragmentMeta = [hash: string, formats: [format: FeedFormat, verifiedIn: str
 
 function fragmentToShard(entry: FragmentEntry): [FragmentMeta, (Saved | string)[]] {
   const formats = Object.entries(entry.formats) as [FeedFormat, StoredFragment | SavedFragment][];
-  return [[entry.hash, formats.map(([format, f]) => [format, f.verifiedIn])], formats.map(([, f]) => ('bytes' in f ? f : f.text))];
+  return [[entry.hash, formats.map(([format, f]) => [format, f.verifiedIn])], formats.map(([, f]) => ('bytes' in f ? f : f.utf8 ? { bytes: f.utf8, digest: '' } : f.text))];
 }
 
 function fragmentFromShard([hash, formats]: FragmentMeta, texts: Saved[]): FragmentEntry {

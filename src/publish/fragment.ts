@@ -24,6 +24,8 @@ export interface StoredFragment {
   text: string;
   /** The XML root start tag it was verified under ('' for JSON): its in-scope namespaces. */
   verifiedIn: string;
+  /** The text's UTF-8 bytes, once known: encoded once, then copied into every feed file that carries it and into the cache. */
+  utf8?: Buffer;
 }
 
 
@@ -39,6 +41,19 @@ export interface Frame {
 export interface FormatSerialiser {
   frame(model: FeedModel): Frame;
   item(a: Article, content: FeedContent): string;
+}
+
+/**
+ * `assemble`, as the chunks of its UTF-8 bytes: the frame's, and each fragment's, encoded once
+ * however many feeds carry it. Hashed and written chunk by chunk (publish/write.ts), a feed file
+ * is never joined in memory: on a cold build that is tens of MB never allocated.
+ */
+export function assembleChunks(frame: Frame, fragments: readonly Buffer[]): Buffer[] {
+  const parts: Buffer[] = [Buffer.from(frame.head, 'utf8')];
+  const separator = frame.separator ? Buffer.from(frame.separator, 'utf8') : undefined;
+  fragments.forEach((f, i) => (i && separator ? parts.push(separator, f) : parts.push(f)));
+  if (frame.tail) parts.push(Buffer.from(frame.tail, 'utf8'));
+  return parts;
 }
 
 export function assemble(frame: Frame, fragments: readonly string[]): string {
@@ -158,10 +173,12 @@ export interface FragmentContext {
   made: number;
   /** Fragments that failed verification in this build, each made and verified once; never stored. */
   rejected: Map<string, { text: string; error: ParseError }>;
+  /** Files are made as UTF-8 bytes (what is written), not as text. */
+  bytes: boolean;
 }
 
-export function fragmentContext(serialisers: Record<FeedFormat, FormatSerialiser>, store: FragmentStore, rendered: RenderedMap, hashOf: (a: Article) => string): FragmentContext {
-  return { serialisers, store, rendered, hashOf, made: 0, rejected: new Map() };
+export function fragmentContext(serialisers: Record<FeedFormat, FormatSerialiser>, store: FragmentStore, rendered: RenderedMap, hashOf: (a: Article) => string, options: { bytes?: boolean } = {}): FragmentContext {
+  return { serialisers, store, rendered, hashOf, made: 0, rejected: new Map(), bytes: !!options.bytes };
 }
 
 /**
@@ -170,27 +187,30 @@ export function fragmentContext(serialisers: Record<FeedFormat, FormatSerialiser
  * does not verify gives an `output-invalid` diagnostic naming the file, the
  * line in it and the article.
  */
-export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: string, ctx: FragmentContext): { text: string; diagnostics: Diagnostic[] } {
+export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: string, ctx: FragmentContext): { file: string | Buffer[]; diagnostics: Diagnostic[] } {
   const serialiser = ctx.serialisers[format];
   const made = serialiser.frame(model);
   const frame = { ...made, head: compact(made.head), tail: compact(made.tail) };
   const diagnostics = verifyFrame(relPath, frame);
   // The namespaces in scope where the items go: those the file's root declares.
   const root = format === 'json' || !model.items.length ? '' : rootStartTag(frame.head);
-  const fragments: string[] = [];
+  const fragments: (StoredFragment | { text: string })[] = [];
   for (const a of model.items) {
-    const { text, error } = fragmentOf(a, format, root, ctx);
-    if (error) {
-      const before = frame.head + fragments.map((f) => f + frame.separator).join('');
-      const line = error.line === undefined ? undefined : before.split('\n').length - 1 + error.line;
-      diagnostics.push(invalid(relPath, { ...error, ...(line !== undefined ? { line } : {}) }, a.source.displayPath));
+    const fragment = fragmentOf(a, format, root, ctx);
+    if ('error' in fragment) {
+      const before = frame.head + fragments.map((f) => f.text + frame.separator).join('');
+      const line = fragment.error.line === undefined ? undefined : before.split('\n').length - 1 + fragment.error.line;
+      diagnostics.push(invalid(relPath, { ...fragment.error, ...(line !== undefined ? { line } : {}) }, a.source.displayPath));
     }
-    fragments.push(text);
+    fragments.push(fragment);
   }
-  return { text: assemble(frame, fragments), diagnostics };
+  if (!ctx.bytes) return { file: assemble(frame, fragments.map((f) => f.text)), diagnostics };
+  // Each fragment encoded once, however many feeds carry it (the stored one keeps its bytes).
+  return { file: assembleChunks(frame, fragments.map((f) => ('verifiedIn' in f ? (f.utf8 ??= Buffer.from(f.text, 'utf8')) : Buffer.from(f.text, 'utf8')))), diagnostics };
 }
 
-function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentContext): { text: string; error?: ParseError } {
+/** The verified fragment, as stored; or one that failed verification, with its error. */
+function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentContext): StoredFragment | { text: string; error: ParseError } {
   const path = a.source.absPath;
   const hash = ctx.hashOf(a);
   const stored = ctx.store.fragment(path, hash, format);
@@ -205,9 +225,11 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
   }
   const error = format === 'json' ? verifyJsonFragment(text) : verifyXmlFragment(text, root);
   if (error) {
-    ctx.rejected.set(key, { text, error });
-    return { text, error };
+    const failed = { text, error };
+    ctx.rejected.set(key, failed);
+    return failed;
   }
-  ctx.store.setFragment(path, hash, format, { text, verifiedIn: root });
-  return { text };
+  const verified = { text, verifiedIn: root, ...(stored?.utf8 ? { utf8: stored.utf8 } : {}) };
+  ctx.store.setFragment(path, hash, format, verified);
+  return verified;
 }

@@ -47,7 +47,7 @@ const abs = (outDir: string, rel: string) => path.join(outDir, rel);
 const relTo = (outDir: string, file: string) => path.relative(outDir, file).split(path.sep).join('/');
 
 /** Writes `bytes` beside `rel`'s target (fsynced) and links a backup of the file it will replace. Leaves nothing on failure. */
-export async function stageFile(outDir: string, rel: string, bytes: Buffer, digest = sha256(bytes), backup = true): Promise<StagedFile> {
+export async function stageFile(outDir: string, rel: string, bytes: Buffer | readonly Buffer[], digest = sha256(bytes), backup = true): Promise<StagedFile> {
   const target = abs(outDir, rel);
   const temp = await writeTemp(target, bytes);
   try {

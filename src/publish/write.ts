@@ -21,6 +21,20 @@ import { runStep } from './steps.js';
 
 export { writeAtomically } from '../util/atomic.js';
 
+/** A file to publish: text, its UTF-8 bytes, or those bytes in chunks (a feed's frame and items, never joined in memory). */
+export type FileContent = string | Buffer | readonly Buffer[];
+
+/** Whether `content` (bytes or chunks) is exactly `bytes`. */
+function sameBytes(bytes: Buffer, content: Buffer | readonly Buffer[]): boolean {
+  if (Buffer.isBuffer(content)) return bytes.equals(content);
+  let at = 0;
+  for (const chunk of content) {
+    if (at + chunk.length > bytes.length || !chunk.equals(bytes.subarray(at, at + chunk.length))) return false;
+    at += chunk.length;
+  }
+  return at === bytes.length;
+}
+
 export interface WriteResult {
   written: string[];
   unchanged: string[];
@@ -50,7 +64,7 @@ export interface PublishOptions {
  * without serialising them. A failure undoes the publication: the previous one
  * stays whole.
  */
-export async function publishFiles(outDir: string, files: ReadonlyMap<string, string | Buffer>, options: PublishOptions = {}): Promise<WriteResult> {
+export async function publishFiles(outDir: string, files: ReadonlyMap<string, FileContent>, options: PublishOptions = {}): Promise<WriteResult> {
   const keep = options.keep ?? new Set<string>();
   await settleInterrupted(outDir, keep);
   const previous = await readManifest(outDir);
@@ -116,10 +130,10 @@ async function settleInterrupted(outDir: string, keep: ReadonlySet<string>): Pro
 }
 
 /** Each file whose bytes differ from what is on disk, as bytes, with its digest; records every file's manifest entry. */
-async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string | Buffer>, result: WriteResult): Promise<[string, Buffer, string][]> {
+async function changedFiles(set: PublishSet, files: ReadonlyMap<string, FileContent>, result: WriteResult): Promise<[string, Buffer | readonly Buffer[], string][]> {
   const { outDir, previous, options, now } = set;
-  const changed: [string, Buffer, string][] = [];
-  const one = async ([rel, text]: [string, string | Buffer]) => {
+  const changed: [string, Buffer | readonly Buffer[], string][] = [];
+  const one = async ([rel, text]: [string, FileContent]) => {
     const target = resolveInside(outDir, rel);
     // Encoded once: hashed, compared and written as these bytes.
     const content = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
@@ -128,7 +142,7 @@ async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string |
     // The same hash is checked against the file itself, in case it was changed behind our back.
     const before = previous.published[rel];
     const existing = before && before.sha256 !== digest ? undefined : await readFile(target).catch(() => undefined);
-    const unchanged = !!existing && existing.equals(content);
+    const unchanged = !!existing && sameBytes(existing, content);
     set.published.set(rel, { sha256: digest, lastModified: lastModified(previous.published[rel], options.updated?.get(rel), now, unchanged).toISOString() });
     if (unchanged) return result.unchanged.push(rel);
     changed.push([rel, content, digest]);
@@ -142,8 +156,8 @@ async function changedFiles(set: PublishSet, files: ReadonlyMap<string, string |
  * Stages the changed files and the manifest side by side, a few at a time (a sliding window:
  * most of a file's time is its fsync, which the disk overlaps with the others').
  */
-async function stageAll(set: PublishSet, changed: [string, Buffer, string][], manifest: string): Promise<void> {
-  const all: [string, Buffer, string | undefined][] = [[MANIFEST, Buffer.from(manifest, 'utf8'), undefined], ...changed];
+async function stageAll(set: PublishSet, changed: [string, Buffer | readonly Buffer[], string][], manifest: string): Promise<void> {
+  const all: [string, Buffer | readonly Buffer[], string | undefined][] = [[MANIFEST, Buffer.from(manifest, 'utf8'), undefined], ...changed];
   await eachUntilFailure(all, async ([rel, bytes, digest]) => {
     // The manifest is replaced last, as the commit, never undone: it needs no backup.
     set.staged.push(await runStep('stage', () => stageFile(set.outDir, rel, bytes, digest, rel !== MANIFEST)));

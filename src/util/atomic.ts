@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -22,13 +22,13 @@ export function isTempName(name: string): boolean {
  * Writes `bytes` to a new temp file beside `target` (creating its folder) and returns its path;
  * fsynced unless `durable: false`. On failure nothing is left.
  */
-export async function writeTemp(target: string, bytes: Buffer, options: { durable?: boolean } = {}): Promise<string> {
+export async function writeTemp(target: string, bytes: Buffer | readonly Buffer[], options: { durable?: boolean } = {}): Promise<string> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
     const handle = await open(tmp, 'wx', 0o644);
     try {
-      await handle.writeFile(bytes);
+      await writeAll(handle, bytes);
       if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
@@ -38,6 +38,15 @@ export async function writeTemp(target: string, bytes: Buffer, options: { durabl
     throw e;
   }
   return tmp;
+}
+
+/** Bytes, or chunks of them in order (one writev: a file made of parts is never joined in memory). */
+async function writeAll(handle: FileHandle, bytes: Buffer | readonly Buffer[]): Promise<void> {
+  if (Buffer.isBuffer(bytes)) return handle.writeFile(bytes);
+  const total = bytes.reduce((n, b) => n + b.length, 0);
+  const { bytesWritten } = await handle.writev(bytes as Buffer[]);
+  // A short write (which libuv already retries) is finished with what is left.
+  if (bytesWritten < total) await handle.write(Buffer.concat(bytes as Buffer[]).subarray(bytesWritten));
 }
 
 /**

@@ -39,6 +39,26 @@ describe('build', () => {
     for (const [rel, text] of kept.files) expect(written[path.join(...rel.split('/'))]?.bytes, rel).toBe(text);
   });
 
+  it('writes the same bytes from feed items saved by the last build, non-ASCII text included, as a build that keeps the text', async () => {
+    const s = await makeSite({
+      'world/cafe.md': article({ title: 'Café “society” reopens', date: '2026-03-14T08:30:00Z', section: 'World', tags: ['Europe', 'Food & drink'] }, 'Crème brûlée — at last. 東京 too.'),
+      'business/markets.md': article({ title: 'Markets rally', date: '2026-05-01T10:00:00Z', section: 'Business', tags: ['Europe'] }),
+    });
+    const options = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: '.cache', keepFiles: false };
+    expect((await build(options)).ok).toBe(true);
+    // An edit: the site and Europe feeds are made again, the café's items coming from the saved cache as bytes.
+    const edited = path.join(s.contentDir, 'business', 'markets.md');
+    await writeFile(edited, (await readFile(edited, 'utf8')) + '\nCorrected.\n');
+    const report = await build(options);
+    expect(report.ok).toBe(true);
+    expect(report.write!.written).toEqual(expect.arrayContaining(['feed.xml', 'atom.xml', 'feed.json', 'tags/europe/feed.xml']));
+    expect(report.stats.fragments).toBe(3); // only the edited article's items were made again
+    const kept = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, write: false });
+    const written = await snapshot(s.outDir);
+    for (const [rel, text] of kept.files) expect(written[path.join(...rel.split('/'))]?.bytes, rel).toBe(text);
+    expect(written['feed.json']!.bytes).toContain('Café “society” reopens');
+  });
+
   it('publishes the site, section and tag feeds in three formats', async () => {
     const s = await site();
     const report = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });

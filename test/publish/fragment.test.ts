@@ -157,8 +157,8 @@ describe('fragment verification', () => {
     const serialisers = { ...SERIALISERS, atom: { frame: atomFrame, item: (a: Article, c: FeedContent) => (made.push(a.title), a.title === 'Bad' ? atomEntry(a, c).replace('<title', '<x:title') : atomEntry(a, c)) } };
     const ctx = fragmentContext(serialisers, new BuildCache(''), rendered, (a) => report.cache!.files.get(a.source.absPath)!.hash);
     for (const model of models) {
-      const { text, diagnostics } = serialiseFeed(model, 'atom', model.dir + 'atom.xml', ctx);
-      const whole = verifyOutput(model.dir + 'atom.xml', text);
+      const { file, diagnostics } = serialiseFeed(model, 'atom', model.dir + 'atom.xml', ctx);
+      const whole = verifyOutput(model.dir + 'atom.xml', String(file));
       expect(whole).toHaveLength(1); // the assembled file really is broken, where the fragment says
       expect(diagnostics).toEqual([{ ...whole[0], message: expect.stringContaining('the item made from content/bad.md: ') }]);
       expect(diagnostics[0]!.message).toContain('unbound namespace prefix: "x"');
