@@ -122,6 +122,8 @@ interface ReportCommon {
    * some unchanged): the feeds, index.html and feed.xsl. Empty with `keepFiles: false`.
    */
   files: Map<string, string>;
+  /** With `keepFiles: false`, each JSON Feed file serialised, by path: its items' UTF-8 bytes, one per item, in order. */
+  jsonItems?: Map<string, readonly Buffer[]>;
   /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
   updated: Map<string, Date>;
   write?: WriteResult;

@@ -43,8 +43,9 @@ export async function serialiseStage(run: BuildRun, cache: BuildCache, plan: Pub
   for (const { model, fingerprint } of plan.pending) {
     for (const format of Object.keys(FEED_FILES) as FeedFormat[]) {
       const rel = model.dir + FEED_FILES[format];
-      const { file, diagnostics } = serialiseFeed(model, format, rel, fragments);
+      const { file, items, diagnostics } = serialiseFeed(model, format, rel, fragments);
       report.diagnostics.push(...diagnostics);
+      if (format === 'json' && items) (report.jsonItems ??= new Map()).set(rel, items);
       emit(rel, file, fingerprint);
     }
   }

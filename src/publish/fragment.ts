@@ -187,7 +187,7 @@ export function fragmentContext(serialisers: Record<FeedFormat, FormatSerialiser
  * does not verify gives an `output-invalid` diagnostic naming the file, the
  * line in it and the article.
  */
-export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: string, ctx: FragmentContext): { file: string | Buffer[]; diagnostics: Diagnostic[] } {
+export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: string, ctx: FragmentContext): { file: string | Buffer[]; items?: Buffer[]; diagnostics: Diagnostic[] } {
   const serialiser = ctx.serialisers[format];
   const made = serialiser.frame(model);
   const frame = { ...made, head: compact(made.head), tail: compact(made.tail) };
@@ -206,7 +206,8 @@ export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: str
   }
   if (!ctx.bytes) return { file: assemble(frame, fragments.map((f) => f.text)), diagnostics };
   // Each fragment encoded once, however many feeds carry it (the stored one keeps its bytes).
-  return { file: assembleChunks(frame, fragments.map((f) => ('verifiedIn' in f ? (f.utf8 ??= Buffer.from(f.text, 'utf8')) : Buffer.from(f.text, 'utf8')))), diagnostics };
+  const items = fragments.map((f) => ('verifiedIn' in f ? (f.utf8 ??= Buffer.from(f.text, 'utf8')) : Buffer.from(f.text, 'utf8')));
+  return { file: assembleChunks(frame, items), items, diagnostics };
 }
 
 /** The verified fragment, as stored; or one that failed verification, with its error. */

@@ -11,7 +11,7 @@ import type { SiteMemory } from './memory.js';
 import { writePreparedReport, type Preparer } from './prepare.js';
 import type { ProgressDisplay } from './progress.js';
 import type { BuildOutcome, Trigger } from './publisher.js';
-import { diffSnapshots, snapshotOfFiles, type FeedChange, type FeedSnapshot } from './runlog.js';
+import { diffSnapshots, snapshotOfReport, type FeedChange, type FeedSnapshot } from './runlog.js';
 
 export interface RunOptions {
   runOneBuild: typeof build;
@@ -41,7 +41,8 @@ export function createRun(options: RunOptions): RunBuild {
     const startedMs = performance.now();
     const ahead = await preparer.takeFor(now);
     if (ahead && !signal.aborted) return { report: await writePreparedReport(ahead, { now, outDir: options.outDir, cwd: options.cwd, startedMs }), prepared: true };
-    const report = await options.runOneBuild({ ...memory.optionsFor(triggers), now, signal, onProgress: progress.update });
+    // The files as bytes, in chunks: the run log reads the JSON Feeds' items from them (report.jsonItems).
+    const report = await options.runOneBuild({ ...memory.optionsFor(triggers), now, signal, onProgress: progress.update, keepFiles: false });
     memory.remember(report);
     preparer.noteBuild(report.durationMs);
     return { report, prepared: false };
@@ -52,7 +53,7 @@ export function createRun(options: RunOptions): RunBuild {
     // Feeds proven unchanged were not serialised: they keep their last snapshot.
     const next: FeedSnapshot = new Map(snapshot);
     for (const rel of report.write.removed) next.delete(rel);
-    for (const [rel, items] of snapshotOfFiles(report.files)) next.set(rel, items);
+    for (const [rel, items] of snapshotOfReport(report)) next.set(rel, items);
     const changes = diffSnapshots(snapshot, next, report.feeds);
     snapshot = next;
     return changes;

@@ -62,6 +62,38 @@ function itemsOf(text: string): Map<string, string> | undefined {
   }
 }
 
+/** The JSON Feeds a build serialised: from their items' bytes where it kept no text (`keepFiles: false`). */
+export function snapshotOfReport(report: Pick<BuildReport, 'files' | 'jsonItems'>): FeedSnapshot {
+  if (!report.jsonItems) return snapshotOfFiles(report.files);
+  const snapshot: FeedSnapshot = new Map();
+  for (const [rel, fragments] of report.jsonItems) {
+    const items = new Map<string, string>();
+    for (const bytes of fragments) {
+      const item = itemOf(bytes);
+      if (item) items.set(item[0], item[1]);
+    }
+    snapshot.set(rel, items);
+  }
+  return snapshot;
+}
+
+/** An item's bytes are the same object while its article is unchanged: each is parsed once. */
+const parsedItems = new WeakMap<Buffer, [id: string, item: string] | undefined>();
+
+/** One JSON Feed item's id and its canonical text, as itemsOf gives them. */
+function itemOf(bytes: Buffer): [string, string] | undefined {
+  if (parsedItems.has(bytes)) return parsedItems.get(bytes);
+  let item: [string, string] | undefined;
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { id?: unknown };
+    if (typeof parsed.id === 'string') item = [parsed.id, JSON.stringify(parsed)];
+  } catch {
+    item = undefined;
+  }
+  parsedItems.set(bytes, item);
+  return item;
+}
+
 export function snapshotOfFiles(files: ReadonlyMap<string, string>): FeedSnapshot {
   const snapshot: FeedSnapshot = new Map();
   for (const [rel, text] of files) {

@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffSnapshots, formatRunHuman, formatRunJson, readPublishedSnapshot, snapshotOfFiles, type RunRecord } from '../../src/start/runlog.js';
-import { makeSite } from '../helpers/site.js';
+import { build } from '../../src/build/build.js';
+import { diffSnapshots, formatRunHuman, formatRunJson, readPublishedSnapshot, snapshotOfFiles, snapshotOfReport, type RunRecord } from '../../src/start/runlog.js';
+import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
 const feed = (...items: Array<[string, string]>) => JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', items: items.map(([id, title]) => ({ id, title })) });
 
@@ -23,6 +24,22 @@ describe('run log', () => {
       { feed: 'tag/old', added: 0, updated: 0, removed: 1 },
     ]);
     expect(diffSnapshots(after, after)).toEqual([]);
+  });
+
+  it('a build that keeps no text gives the same snapshot from the bytes of its items as from the files, and the one the next run reads back', async () => {
+    const s = await makeSite({
+      'a.md': article({ title: 'Café “one”', date: '2026-01-01T09:00:00Z', tags: ['X'] }, 'Body é.'),
+      'b.md': article({ title: 'Two', date: '2026-01-02T09:00:00Z', tags: ['X'] }),
+    });
+    const options = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
+    const texts = await build({ ...options, write: false });
+    const bytes = await build({ ...options, keepFiles: false });
+    expect(bytes.files.size).toBe(0);
+    const fromBytes = snapshotOfReport(bytes);
+    expect([...fromBytes.keys()].sort()).toEqual(['feed.json', 'tags/x/feed.json']);
+    expect(fromBytes).toEqual(snapshotOfFiles(texts.files));
+    expect(fromBytes).toEqual(await readPublishedSnapshot(s.outDir));
+    expect(diffSnapshots(await readPublishedSnapshot(s.outDir), fromBytes)).toEqual([]);
   });
 
   it('reads what an earlier run published through the manifest, and nothing else', async () => {
