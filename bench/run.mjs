@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { generateCorpus } from './corpus.mjs';
+import { CORPUS_VERSION, generateCorpus } from './corpus.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -47,11 +47,12 @@ console.log('size     corpus    cold build   warm no-op   warm 1 edit   republis
 for (const size of sizes) {
   const dir = path.join(os.tmpdir(), `feedpipe-bench-${size}`);
   const marker = path.join(dir, '.generated');
-  if (!existsSync(marker)) {
+  // A corpus made by another version of corpus.mjs (or before it had versions) is made again.
+  if (!existsSync(marker) || readFileSync(marker, 'utf8').split(' ')[0] !== `v${CORPUS_VERSION}`) {
     const { bytes } = generateCorpus(size, dir);
-    writeFileSync(marker, String(bytes));
+    writeFileSync(marker, `v${CORPUS_VERSION} ${bytes}`);
   }
-  const mb = Number(readFileSync(marker, 'utf8')) / 1e6;
+  const mb = Number(readFileSync(marker, 'utf8').split(' ')[1]) / 1e6;
   const runs = size >= 100_000 ? 1 : Number(values.runs);
   const args = ['build', '--now', NOW];
   const clean = () => ['dist', '.feedpipe-cache'].forEach((d) => rmSync(path.join(dir, d), { recursive: true, force: true }));
