@@ -1,14 +1,15 @@
 // Benchmark: whole-process build times and peak memory on generated corpora, and Hugo beside them.
 //   npm run bench                      1k, 10k and 100k articles
 //   npm run bench -- --sizes 1000,10000 --runs 5 [--republish-runs 20] [--hugo | --no-hugo]
-//                    [--corpus-dir DIR] [--keep]
+//                    [--profile DIR] [--corpus-dir DIR] [--keep]
 // Prints, per size: cold build (no cache), warm no-op build, warm build after one article is
 // edited, in-process republish after one file changes (the publisher's path: cache in memory,
 // the changed path from the watcher; --republish-runs of them, default 20), and peak RSS of the
 // cold build. Times are medians.
 // With `hugo` on the PATH (or --hugo), each round also builds the same articles with Hugo cold
 // (bench/hugo/: the same feeds) and feedpipe with the site's feeds only, interleaved, and a second
-// table gives the medians and the median of the per-round ratios to Hugo.
+// table gives the medians and the median of the per-round ratios to Hugo. --profile DIR writes a
+// CPU profile of each thread of one more cold build per size into DIR/<size>/ and summarises it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CORPUS_VERSION, generateCorpus } from './corpus.mjs';
 import { compareFeeds, hugoCold, hugoVersion, prepareHugoSite } from './hugo.mjs';
+import { summariseDir } from './profile-summary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean' },
     hugo: { type: 'boolean' },
     'no-hugo': { type: 'boolean' },
+    profile: { type: 'string' },
     'corpus-dir': { type: 'string', default: os.tmpdir() },
   },
 });
@@ -45,12 +48,12 @@ if (values.hugo && !hugo) {
 }
 
 // Runs the CLI in a fresh process and returns its wall time and peak RSS (from the child itself).
-function runCli(dir, args) {
+function runCli(dir, args, nodeFlags = []) {
   const wrapper = `const { runCli } = await import(${JSON.stringify(path.join(root, 'lib', 'bundle', 'cli.js'))});
     const code = await runCli(process.argv.slice(1), { stdout() {}, stderr: (t) => process.stderr.write(t) });
     process.stdout.write(JSON.stringify({ code, maxRssKiB: process.resourceUsage().maxRSS }));`;
   const started = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', wrapper, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', wrapper, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   const ms = performance.now() - started;
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
@@ -139,6 +142,15 @@ async function edits(dir, runs) {
   return { edit, republish };
 }
 
+/** One more cold build under `node --cpu-prof` (each worker thread writes its own profile). */
+function profile(dir, size) {
+  const out = path.resolve(values.profile, String(size));
+  rmSync(out, { recursive: true, force: true });
+  ['dist', '.feedpipe-cache'].forEach((d) => rmSync(path.join(dir, d), { recursive: true, force: true }));
+  const r = runCli(dir, ['build', '--now', NOW], ['--cpu-prof', `--cpu-prof-dir=${out}`]);
+  return [`profile of a cold build of ${size} (${fmt(r.ms)} under the profiler), in ${out}:`, ...summariseDir(out).map((l) => `  ${l}`)];
+}
+
 /** Rows of the Hugo table for one size: medians, and the median (min–max) of the per-round ratios. */
 function hugoRows(size, r) {
   const ratio = (xs) => {
@@ -173,6 +185,7 @@ for (const size of sizes) {
   console.log(
     [String(size).padEnd(8), `${mb.toFixed(0)} MB`.padEnd(9), fmt(median(r.cold)).padEnd(12), fmt(median(r.noop)).padEnd(12), fmt(median(edit)).padEnd(13), fmt(median(republish)).padEnd(11), mib(r.rss)].join(' '),
   );
+  if (values.profile) notes.push(...profile(dir, size));
   if (!values.keep) {
     ['dist', '.feedpipe-cache'].forEach((d) => rmSync(path.join(dir, d), { recursive: true, force: true }));
     if (site) ['public', 'cache', 'resources'].forEach((d) => rmSync(path.join(site, d), { recursive: true, force: true }));
