@@ -20,7 +20,7 @@ const passes = Number(values.passes);
 
 async function load(lib) {
   const dir = path.resolve(lib);
-  const { splitSource } = await import(path.join(dir, 'content', 'load.js'));
+  const { splitSource } = await import(path.join(dir, 'content', 'split.js'));
   const { validateArticle } = await import(path.join(dir, 'content', 'schema.js'));
   const { configSchema } = await import(path.join(dir, 'config', 'config.js'));
   const config = configSchema.parse({ site: { title: 'Bench Times', url: 'https://bench.example.com/', timezone: 'Europe/London', author: { name: 'Bench Desk' } } });
