@@ -22,11 +22,12 @@ export function parseYamlFast(text: string): Record<string, Value> | undefined {
     if (line === '' || line[0] === '#') continue;
     const m = KEY.exec(line);
     if (!m) {
-      if (/^\s+$/.test(line)) continue;
+      // Only spaces and tabs make a blank line: YAML reads a no-break space or a form feed as text.
+      if (/^[ \t]+$/.test(line)) continue;
       return undefined;
     }
     const key = m[1]!;
-    if (key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) return undefined;
+    if (!isNewKey(out, key)) return undefined;
     const raw = m[2] === undefined ? '' : m[2].endsWith(' ') ? m[2].replace(/[ ]+$/, '') : m[2];
     const value = raw === '' ? null : blockValue(raw);
     if (value === undefined) return undefined;
@@ -34,6 +35,14 @@ export function parseYamlFast(text: string): Record<string, Value> | undefined {
   }
   // An empty document is null to YAML; the full parser can say so.
   return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * A key the full parser would give back as the same string, not yet in `map`. `null: x` and
+ * `True: x` are keys null and true to YAML, which toJS writes as "" and "true".
+ */
+function isNewKey(map: object, key: string): boolean {
+  return key !== '__proto__' && resolveCore(key) === key && !Object.prototype.hasOwnProperty.call(map, key);
 }
 
 function blockValue(raw: string): Value | undefined {
@@ -125,7 +134,7 @@ function flowMap(inner: string): Record<string, Scalar> | undefined {
   const out: Record<string, Scalar> = {};
   for (const item of items) {
     const m = /^([A-Za-z_][A-Za-z0-9_-]*): (.+)$/.exec(item);
-    if (!m || m[1] === '__proto__' || Object.prototype.hasOwnProperty.call(out, m[1]!)) return undefined;
+    if (!m || !isNewKey(out, m[1]!)) return undefined;
     const v = flowScalar(m[2]!.trim());
     if (v === undefined) return undefined;
     out[m[1]!] = v;

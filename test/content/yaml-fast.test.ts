@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { parseYamlFast } from '../../src/content/yaml-fast.js';
+import { parseYaml } from '../../src/util/yaml.js';
 
-/** What the full parser gives, with the options feedpipe uses; undefined when it reports an error. */
+/** What the full parser gives feedpipe (its options, warnings as errors); undefined when it reports anything. */
 function full(text: string): unknown {
-  try {
-    return parse(text, { schema: 'core', uniqueKeys: true, merge: false, prettyErrors: false });
-  } catch {
-    return undefined;
-  }
+  const parsed = parseYaml(text, 'test.md');
+  return parsed.diagnostics.length ? undefined : parsed.value;
 }
 
 function rng(seed: number) {
@@ -28,7 +25,7 @@ const ATOMS = [
   '[ "x" , y ]', '["C++ <t>", "R&D", Asia]', '{src: a.jpg, alt: "A lead"}', 'a\tb', 'trailing   ', '%x', '@x', '`x', 'Zoë "Z"', '日本', '😀', "x'y", 'x"y',
   '[x: y]', '{a: [1]}', '{a: b: c}', '[a b, c]', '  leading', '"a" b', "'a' b", '-', '?', ':',
 ];
-const KEYS = ['title', 'date', 'tags', 'draft', 'x_y', 'a-b', 'Title', '__proto__', 'constructor', '1abc', 'with space', ''];
+const KEYS = ['title', 'date', 'tags', 'draft', 'x_y', 'a-b', 'Title', '__proto__', 'constructor', '1abc', 'with space', '', 'null', 'NULL', 'True', 'false', 'nan', 'y'];
 
 describe('parseYamlFast', () => {
   it('agrees with the yaml package on every document it accepts', () => {
@@ -41,7 +38,8 @@ describe('parseYamlFast', () => {
       for (let i = 0; i < count; i++) {
         const r = random();
         if (r < 0.05) lines.push('# comment');
-        else if (r < 0.08) lines.push('');
+        else if (r < 0.07) lines.push('');
+        else if (r < 0.08) lines.push(pick(['  ', '\t', ' \t', '\u00a0', '\f', '\u2028', '\ufeff']));
         else if (r < 0.1) lines.push(`  ${pick(KEYS)}: ${pick(ATOMS)}`);
         else if (r < 0.12) lines.push(`${pick(KEYS)}:`);
         else lines.push(`${pick(KEYS)}: ${pick(ATOMS)}`);
@@ -53,7 +51,7 @@ describe('parseYamlFast', () => {
       expect(fast, JSON.stringify(text)).toEqual(full(text));
     }
     // The fast path must actually carry most simple documents, or it is not worth having.
-    expect(accepted).toBeGreaterThan(2000);
+    expect(accepted).toBeGreaterThan(1500);
   });
 
   it('takes the shapes feedpipe articles use', () => {
