@@ -17,6 +17,8 @@ const KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$/;
 const NOT_PLAIN = /^(?:[,[\]{}#&*!|>'"%@`\s]|[-?:](?:\s|$))|:(?:\s|$)| #|\t/;
 /** A block scalar's header, without an explicit indentation indicator or a comment. */
 const BLOCK_HEADER = /^([|>])([-+]?)$/;
+/** The keys KEY matches that the core schema does not read as strings. */
+const NOT_TEXT_KEY = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE)$/;
 /** Deeper than this is left to the full parser (each level indents at least one more space). */
 const MAX_INDENT = 64;
 
@@ -65,7 +67,8 @@ function trimSpaces(raw: string | undefined): string {
  * `True: x` are keys null and true to YAML, which toJS writes as "" and "true".
  */
 function isNewKey(map: object, key: string): boolean {
-  return key !== '__proto__' && resolveCore(key) === key && !Object.prototype.hasOwnProperty.call(map, key);
+  if (key.length <= 5 && NOT_TEXT_KEY.test(key)) return false;
+  return key !== '__proto__' && !Object.prototype.hasOwnProperty.call(map, key);
 }
 
 /** The `key: value` lines at exactly `indent` spaces from cur.at on; ends at a line indented less. */
@@ -96,7 +99,7 @@ function blockMap(cur: Cursor, indent: number): Record<string, Value> | undefine
 /** The value of a key at `indent` whose line had `raw` after the `: `, reading on from cur.at. */
 function mapValue(cur: Cursor, raw: string, indent: number): Value | undefined {
   if (raw !== '') {
-    const header = BLOCK_HEADER.exec(raw);
+    const header = raw[0] === '|' || raw[0] === '>' ? BLOCK_HEADER.exec(raw) : null;
     return header ? blockScalar(cur, header[1] === '>', header[2]!, indent) : blockValue(raw);
   }
   // Nothing after the colon: a block list or map on the next lines, or null.
