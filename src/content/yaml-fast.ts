@@ -2,13 +2,14 @@
  * A fast path for the YAML that frontmatter nearly always is: a map of `key: value` lines whose
  * values are plain, quoted or one-line flow scalars, lists and maps; block lists of such values
  * (`tags:` then `  - x`, or `- x` at the key's own indentation); nested block maps (`author:`
- * then `  name: X`), also as list items (`- name: X`); and literal or folded block scalars
- * (`|`, `>`, with `-` or `+`). It returns exactly what the `yaml` package (YAML 1.2, core schema)
- * would, or undefined for anything else — multi-line plain or quoted values, anchors, tags,
- * comments after values or inside collections, escapes, tabs in indentation, explicit indentation
- * indicators — which then goes through the full parser. The full parser also runs whenever
- * validation fails, since only it knows positions. test/content/yaml-fast.test.ts checks the two
- * agree on thousands of generated documents.
+ * then `  name: X`), also as list items (`- name: X`); literal or folded block scalars (`|`,
+ * `>`, with `-` or `+`); plain and quoted values folded over more-indented lines. It returns
+ * exactly what the `yaml` package (YAML 1.2, core schema) would, or undefined for anything else —
+ * anchors, tags, comments after values or inside collections, escapes, tabs in indentation,
+ * explicit indentation indicators, flow collections over several lines — which then goes through
+ * the full parser. The full parser also runs whenever validation fails, since only it knows
+ * positions. test/content/yaml-fast.test.ts checks the two agree on thousands of generated
+ * documents and their near misses.
  */
 const KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?$/;
 // Characters a plain scalar may not start with (YAML 1.2, 7.3.3: `-`, `?` and `:` only when a
@@ -47,9 +48,13 @@ function leadingSpaces(line: string): number {
   return n;
 }
 
-/** Only spaces and tabs make a blank line: YAML reads a no-break space or a form feed as text. */
-function isBlank(line: string, spaces: number): boolean {
-  return spaces === line.length || (line.charCodeAt(spaces) === 9 && /^[ \t]*$/.test(line));
+/**
+ * Only spaces and tabs make a blank line: YAML reads a no-break space or a form feed as text. A
+ * tab in one is left to the full parser except between top-level keys: after `key:` or inside a
+ * collection, the parser may take it for indentation, which is an error.
+ */
+function isBlank(line: string, spaces: number, topLevel: boolean): boolean {
+  return spaces === line.length || (topLevel && line.charCodeAt(spaces) === 9 && /^[ \t]*$/.test(line));
 }
 
 /** `- x` or a lone `-`, the dash at `spaces`. */
@@ -80,7 +85,7 @@ function blockMap(cur: Cursor, indent: number): Record<string, Value> | undefine
     const line = lines[cur.at]!;
     const spaces = leadingSpaces(line);
     // Comment lines are skipped at the top level only; inside a collection they end it or fall back.
-    if (isBlank(line, spaces) || (indent === 0 && line[0] === '#')) {
+    if (isBlank(line, spaces, indent === 0) || (indent === 0 && line[0] === '#')) {
       cur.at++;
       continue;
     }
@@ -98,21 +103,18 @@ function blockMap(cur: Cursor, indent: number): Record<string, Value> | undefine
 
 /** The value of a key at `indent` whose line had `raw` after the `: `, reading on from cur.at. */
 function mapValue(cur: Cursor, raw: string, indent: number): Value | undefined {
-  if (raw !== '') {
-    const header = raw[0] === '|' || raw[0] === '>' ? BLOCK_HEADER.exec(raw) : null;
-    return header ? blockScalar(cur, header[1] === '>', header[2]!, indent) : blockValue(raw);
-  }
+  if (raw !== '') return lineValue(cur, raw, indent);
   // Nothing after the colon: a block list or map on the next lines, or null.
   const { lines } = cur;
   let next = cur.at;
   let spaces = 0;
   for (; next < lines.length; next++) {
     spaces = leadingSpaces(lines[next]!);
-    if (!isBlank(lines[next]!, spaces)) break;
+    if (!isBlank(lines[next]!, spaces, false)) break;
   }
   if (next === lines.length) return null;
   const line = lines[next]!;
-  if (line[spaces] === '#') return undefined;
+  if (line[spaces] === '#' || line[spaces] === '\t') return undefined;
   // A list may stand at its key's own indentation (YAML 1.2, 8.2.3: seq-spaces in block-out context).
   if (spaces >= indent && isItem(line, spaces)) {
     cur.at = next;
@@ -131,7 +133,7 @@ function blockSeq(cur: Cursor, indent: number): Value[] | undefined {
   while (cur.at < lines.length) {
     const line = lines[cur.at]!;
     const spaces = leadingSpaces(line);
-    if (isBlank(line, spaces)) {
+    if (isBlank(line, spaces, false)) {
       cur.at++;
       continue;
     }
@@ -159,7 +161,55 @@ function seqItem(cur: Cursor, indent: number): Value | undefined {
     return blockMap(cur, start);
   }
   cur.at++;
-  return blockValue(rest);
+  return lineValue(cur, rest, indent);
+}
+
+/**
+ * A value that starts with `raw` on the line before cur.at, in a map or list at `indent` spaces:
+ * a block scalar, a plain or quoted scalar folded over more-indented lines, or a one-line value.
+ */
+function lineValue(cur: Cursor, raw: string, indent: number): Value | undefined {
+  if (raw[0] === '|' || raw[0] === '>') {
+    const header = BLOCK_HEADER.exec(raw);
+    return header ? blockScalar(cur, header[1] === '>', header[2]!, indent) : undefined;
+  }
+  if (raw[0] === '[' || raw[0] === '{') return blockValue(raw);
+  const isQuoted = raw[0] === '"' || raw[0] === "'";
+  const folded = continuedLines(cur, raw, indent, isQuoted);
+  if (folded === undefined) return undefined;
+  if (folded === null) return blockValue(raw);
+  return isQuoted ? quoted(folded, 0, folded.length) : plain(folded, false);
+}
+
+/**
+ * `first` and the lines after it indented more than `indent`, folded (YAML 1.2, 6.5, 7.3): each
+ * line's text trimmed, joined by a space, or by one line break per blank line between them. Null
+ * when no such line follows. Falls back on tabs, and in a plain scalar on a line that could not
+ * start one (`# x`, `- x`, `key: v`).
+ */
+function continuedLines(cur: Cursor, first: string, indent: number, isQuoted: boolean): string | null | undefined {
+  const { lines } = cur;
+  const start = cur.at;
+  let out = first;
+  let blanks = 0;
+  for (let i = start; i < lines.length; i++) {
+    const line = lines[i]!;
+    const spaces = leadingSpaces(line);
+    if (spaces === line.length) {
+      blanks++;
+      continue;
+    }
+    if (spaces <= indent) break;
+    const text = trimSpaces(line.slice(spaces));
+    // In a plain scalar a line starting with `#` is a comment; other indicators are left to the full parser.
+    if (line.includes('\t') || (!isQuoted && NOT_PLAIN.test(text))) return undefined;
+    out += (blanks ? '\n'.repeat(blanks) : ' ') + text;
+    blanks = 0;
+    cur.at = i + 1;
+  }
+  if (cur.at === start) return null;
+  // Blanks before a line break are folded away, and a tab is one of them.
+  return first.includes('\t') ? undefined : out;
 }
 
 /**
