@@ -173,7 +173,9 @@ function lineValue(cur: Cursor, raw: string, indent: number): Value | undefined 
     const header = BLOCK_HEADER.exec(raw);
     return header ? blockScalar(cur, header[1] === '>', header[2]!, indent) : undefined;
   }
-  if (raw[0] === '[' || raw[0] === '{') return blockValue(raw);
+  // Most values stand alone: the next line starts at the left margin with text.
+  const next = cur.lines[cur.at];
+  if (raw[0] === '[' || raw[0] === '{' || next === undefined || (next !== '' && next.charCodeAt(0) !== 32)) return blockValue(raw);
   const isQuoted = raw[0] === '"' || raw[0] === "'";
   const folded = continuedLines(cur, raw, indent, isQuoted);
   if (folded === undefined) return undefined;
