@@ -27,7 +27,7 @@ const TAGS = Array.from({ length: 40 }, (_, i) => ['Asia', 'Europe', 'Africa', '
 
 /**
  * One article. `blockStyle` writes tags as a YAML block list and the author as a nested map, as
- * Hugo and Jekyll sites do (the full YAML parser's path); the random draws are the same either way.
+ * Hugo and Jekyll sites do; the random draws are the same either way.
  */
 export function generateArticle(i, random = rng(i + 1), { blockStyle = false } = {}) {
   const pick = (list) => list[Math.floor(random() * list.length)];

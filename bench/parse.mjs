@@ -1,7 +1,7 @@
 // Benchmark: split + validate per file, in memory (no disk, no render), on generated articles.
 //   node bench/parse.mjs [--count 10000] [--passes 9] [--lib lib] [--compare OTHER_LIB] [--only flow|block]
 // Two corpora: the sample site's style (flow lists, one-line author: the YAML fast path) and the
-// Hugo/Jekyll style (tags as a block list, author as a nested map: the full YAML parser).
+// Hugo/Jekyll style (tags as a block list, author as a nested map; the fast path reads both now).
 // Prints CPU microseconds per file (median and minimum over passes): CPU time, not wall time, as
 // other processes on a shared machine stretch wall time far more than the work. `--compare` loads a second
 // compiled tree (e.g. main's lib/, copied aside next to a node_modules) into the same process and
@@ -20,7 +20,7 @@ const passes = Number(values.passes);
 
 async function load(lib) {
   const dir = path.resolve(lib);
-  const { splitSource } = await import(path.join(dir, 'content', 'load.js'));
+  const { splitSource } = await import(path.join(dir, 'content', 'split.js'));
   const { validateArticle } = await import(path.join(dir, 'content', 'schema.js'));
   const { configSchema } = await import(path.join(dir, 'config', 'config.js'));
   const config = configSchema.parse({ site: { title: 'Bench Times', url: 'https://bench.example.com/', timezone: 'Europe/London', author: { name: 'Bench Desk' } } });
