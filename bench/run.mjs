@@ -125,7 +125,8 @@ async function edits(dir, runs) {
   // The publisher's path: parsed site in memory, workers kept between builds, one file changes, republish.
   const cache = new BuildCache('');
   const workers = WorkerPool.create();
-  const opts = { cwd: dir, now: new Date(NOW), ...(workers ? { workers } : {}) };
+  // As `feedpipe start` builds: files as bytes in chunks, not kept as text in the report.
+  const opts = { cwd: dir, now: new Date(NOW), keepFiles: false, ...(workers ? { workers } : {}) };
   await build({ ...opts, cache });
   // In-process republishes are cheap and noisy (fsync, GC): take more of them than of the process runs.
   const republish = [];
