@@ -54,6 +54,8 @@ async function buildOnce(options: BuildOptions): Promise<{ report: BuildReport; 
     return { report: finish(run), again: !!run.withheld && !!options.keepGoing && !options.renderAll };
   } finally {
     await closePool(run);
+    // A build leaves no cache write of its own running (saveFilesAhead, if it stopped before writing).
+    await run.report.cache?.settled();
   }
 }
 

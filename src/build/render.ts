@@ -45,7 +45,10 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   }
   const { renderFile } = tasks.length ? await import('./render-task.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
-  const results = await renderAll(run, tasks.map((t) => t.task), renderFile);
+  const rendering = renderAll(run, tasks.map((t) => t.task), renderFile);
+  // While workers render, this thread mostly waits: the parsed articles' cache shards are saved meanwhile.
+  if (run.write && tasks.length) cache.saveFilesAhead();
+  const results = await rendering;
   // The workers' work is done: their heaps go now, before the feeds and the cache are written.
   await closePool(run);
   if (aborted(run) || !results) return undefined;

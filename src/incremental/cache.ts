@@ -91,6 +91,7 @@ export class BuildCache {
    * decodes only the items of the feeds it serialises again.
    */
   private fragments?: ShardedMap<FragmentEntry>;
+  private savingFiles?: Promise<void>;
   constructor(
     public key: string,
     private file?: string,
@@ -205,12 +206,28 @@ export class BuildCache {
   }
 
   /**
+   * Starts saving the parsed articles' shards now (a build does while its workers render and this
+   * thread waits for them): they do not change after loading, and one that does is marked again
+   * and saved by `saveContent`, which first waits for this.
+   */
+  saveFilesAhead(): void {
+    if (this.file && !this.savingFiles) this.savingFiles = saveShards(this.file, 'files', this.key, this.files).catch(() => undefined);
+  }
+
+  /** Resolves once no save started by `saveFilesAhead` is running. */
+  async settled(): Promise<void> {
+    await this.savingFiles;
+    this.savingFiles = undefined;
+  }
+
+  /**
    * Saves the parsed articles and renders, one shard at a time with a yield
    * between them, so it can run while the feeds are written (the outputs, which
    * depend on that write, are saved by `save`).
    */
   async saveContent(): Promise<void> {
     if (!this.file) return;
+    await this.settled();
     // Each file atomic: a concurrent build or a crash leaves the old shard or the new one, never half.
     await saveShards(this.file, 'files', this.key, this.files);
     if (this.renders) await saveBinaryShards(this.file, 'renders', this.key, this.renders, renderToShard);

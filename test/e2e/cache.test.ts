@@ -136,6 +136,25 @@ describe('build cache', () => {
     expect((await build(s.opts)).stats.parsed).toBe(3);
   });
 
+  it('saves the parsed articles while workers render, and an entry changed meanwhile as it ends up', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-cache-'));
+    try {
+      const file = path.join(dir, 'build.json');
+      const cache = new BuildCache('k', file);
+      const entry = (hash: string) => ({ size: 1, mtimeMs: 1, ctimeMs: 1, ino: 1, hash, diagnostics: [] });
+      for (let i = 0; i < 200; i++) cache.files.set(`/c/a${i}.md`, entry('old'));
+      cache.saveFilesAhead();
+      cache.files.set('/c/a7.md', entry('new')); // while the early save runs
+      await cache.save();
+      const loaded = await BuildCache.load(file, 'k');
+      expect(loaded.files.size).toBe(200);
+      expect(loaded.files.get('/c/a7.md')?.hash).toBe('new');
+      expect(loaded.files.get('/c/a8.md')?.hash).toBe('old');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rewrites only the shards of the cache an edit touched', async () => {
     const s = await cachedSite();
     await build(s.opts);
