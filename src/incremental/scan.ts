@@ -27,7 +27,10 @@ export async function scanContent(
 ): Promise<Scan> {
   if (changedPaths && cache.complete) {
     // From the last scan's list, not from cache.files: a file with no entry (too large, unreadable) is still content.
-    const paths = new Set(cache.paths ?? cache.files.keys());
+    // Copied only when a file comes or goes; an edit looks its path up in the list's set, made once per list.
+    let paths: Set<string> | undefined;
+    const list = () => (paths ??= new Set(cache.paths ?? cache.files.keys()));
+    const has = (abs: string) => (paths ? paths.has(abs) : cache.paths ? setOf(cache.paths).has(abs) : cache.files.has(abs));
     const changed = new Set<string>();
     let simple = true;
     let same = !!cache.paths; // the same files as the last scan: its sorted list stands
@@ -41,20 +44,24 @@ export async function scanContent(
       }
       const st = await lstat(abs).catch(() => undefined);
       if (st?.isFile()) {
-        if (!paths.has(abs)) same = false;
-        paths.add(abs);
+        if (!has(abs)) {
+          same = false;
+          list().add(abs);
+        }
         changed.add(abs);
       }
       else if (!st) {
-        if (paths.has(abs)) same = false;
-        paths.delete(abs);
+        if (has(abs)) {
+          same = false;
+          list().delete(abs);
+        }
         cache.files.delete(abs);
         cache.articles.delete(abs);
         cache.dirty = true;
       } else simple = false;
     }
     if (simple) {
-      if (!same || !cache.paths) cache.paths = [...paths].sort();
+      if (!same || !cache.paths) cache.paths = [...list()].sort();
       return { paths: cache.paths, diagnostics: [], changed };
     }
   }
@@ -69,4 +76,12 @@ export async function scanContent(
   cache.complete = true;
   cache.paths = found.files;
   return { paths: found.files, diagnostics: found.diagnostics };
+}
+
+/** The paths of a scan's list (never changed once made: a new list replaces it), as a set. */
+const sets = new WeakMap<readonly string[], Set<string>>();
+function setOf(list: readonly string[]): Set<string> {
+  let set = sets.get(list);
+  if (!set) sets.set(list, (set = new Set(list)));
+  return set;
 }
