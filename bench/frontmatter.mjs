@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { alternate, median, pairRatio } from './alternate.mjs';
 import { generateArticle } from './corpus.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,13 +69,10 @@ function pass(tree, texts) {
   if (sink !== texts.length) throw new Error('a frontmatter block did not parse');
   return (used.user + used.system) / texts.length;
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const [label, files] of [['block', block], ['flow', flow]]) {
   const texts = files.map((f) => trees[0].splitSource(f.buffer, `/${f.name}`, f.name, f.name).source.frontmatter);
-  for (const tree of trees) pass(tree, texts); // warm up
-  const times = trees.map(() => []);
-  for (let p = 0; p < passes; p++) trees.forEach((tree, t) => times[t].push(pass(tree, texts)));
+  const times = alternate(trees, passes, (tree) => pass(tree, texts));
   console.log(`parseFrontmatter, ${label}-style corpus (${texts.length} files, ${passes} passes, CPU time):`);
   trees.forEach((tree, t) => console.log(`  ${tree.name}: median ${median(times[t]).toFixed(2)} µs/file  min ${Math.min(...times[t]).toFixed(2)}`));
-  if (trees.length === 2) console.log(`  ratio second/first, pass by pass: median ${median(times[1].map((x, p) => x / times[0][p])).toFixed(2)}`);
+  if (trees.length === 2) console.log(`  ratio second/first, pass by pass: median ${pairRatio(times).toFixed(2)}`);
 }

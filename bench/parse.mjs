@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { alternate, median, pairRatio } from './alternate.mjs';
 import { generateArticle } from './corpus.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,18 +50,14 @@ function pass(tree, files) {
   return ms;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 for (const [name, blockStyle] of [['flow (fast path)', false], ['block lists, nested author', true]].filter(([, b]) => !values.only || values.only === (b ? 'block' : 'flow'))) {
   const files = corpus(blockStyle);
-  for (const tree of trees) pass(tree, files); // warm up: JIT, zod schema per timezone
-  const times = trees.map(() => []);
-  for (let p = 0; p < passes; p++) trees.forEach((tree, t) => times[t].push(pass(tree, files)));
+  // The warm-up pass also builds the zod schema per timezone.
+  const times = alternate(trees, passes, (tree) => pass(tree, files));
   trees.forEach((tree, t) => {
     // The minimum is the least disturbed by other processes on a shared machine; both are printed.
     const us = (x) => ((x * 1000) / count).toFixed(2);
     console.log(`${name.padEnd(28)} ${tree.name}\n  ${count} files  median ${us(median(times[t]))} µs/file  min ${us(Math.min(...times[t]))} µs/file  (ms per pass: ${times[t].map((x) => x.toFixed(0)).join(' ')})`);
   });
-  // Passes alternate, so each pair saw about the same machine: the median of the pairs' ratios is the figure to quote.
-  if (trees.length === 2) console.log(`  ratio second/first, pass by pass: median ${median(times[1].map((x, p) => x / times[0][p])).toFixed(3)}`);
+  if (trees.length === 2) console.log(`  ratio second/first, pass by pass: median ${pairRatio(times).toFixed(3)}`);
 }

@@ -28,9 +28,10 @@ export async function scanContent(
   if (changedPaths && cache.complete) {
     // From the last scan's list, not from cache.files: a file with no entry (too large, unreadable) is still content.
     // Copied only when a file comes or goes; an edit looks its path up in the list's set, made once per list.
-    let paths: Set<string> | undefined;
-    const list = () => (paths ??= new Set(cache.paths ?? cache.files.keys()));
-    const has = (abs: string) => (paths ? paths.has(abs) : cache.paths ? setOf(cache.paths).has(abs) : cache.files.has(abs));
+    // (With no list yet, one is made from the cache's entries at once: it is saved below anyway.)
+    let paths = cache.paths ? undefined : new Set(cache.files.keys());
+    const list = () => (paths ??= new Set(cache.paths));
+    const has = (abs: string) => (paths ?? setOf(cache.paths!)).has(abs);
     const changed = new Set<string>();
     let simple = true;
     let same = !!cache.paths; // the same files as the last scan: its sorted list stands

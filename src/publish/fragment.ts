@@ -172,7 +172,7 @@ export interface FragmentContext {
   /** Fragments serialised so far (the build's `fragments` stat). */
   made: number;
   /** Fragments that failed verification in this build, each made and verified once; never stored. */
-  rejected: Map<string, { text: string; error: ParseError }>;
+  rejected: Map<string, Rejected>;
   /** Files are made as UTF-8 bytes (what is written), not as text. */
   bytes: boolean;
 }
@@ -194,7 +194,7 @@ export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: str
   const diagnostics = verifyFrame(relPath, frame);
   // The namespaces in scope where the items go: those the file's root declares.
   const root = format === 'json' || !model.items.length ? '' : rootStartTag(frame.head);
-  const fragments: (StoredFragment | { text: string })[] = [];
+  const fragments: (StoredFragment | Rejected)[] = [];
   for (const a of model.items) {
     const fragment = fragmentOf(a, format, root, ctx);
     if ('error' in fragment) {
@@ -205,13 +205,16 @@ export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: str
     fragments.push(fragment);
   }
   if (!ctx.bytes) return { file: assemble(frame, fragments.map((f) => f.text)), diagnostics };
-  // Each fragment encoded once, however many feeds carry it (the stored one keeps its bytes).
-  const items = fragments.map((f) => ('verifiedIn' in f ? (f.utf8 ??= Buffer.from(f.text, 'utf8')) : Buffer.from(f.text, 'utf8')));
+  // Each fragment encoded once, however many feeds carry it: it keeps its bytes.
+  const items = fragments.map((f) => (f.utf8 ??= Buffer.from(f.text, 'utf8')));
   return { file: assembleChunks(frame, items), items, diagnostics };
 }
 
+/** A fragment that failed verification (kept for this build only, in `rejected`). */
+type Rejected = { text: string; error: ParseError; utf8?: Buffer };
+
 /** The verified fragment, as stored; or one that failed verification, with its error. */
-function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentContext): StoredFragment | { text: string; error: ParseError } {
+function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentContext): StoredFragment | Rejected {
   const path = a.source.absPath;
   const hash = ctx.hashOf(a);
   const stored = ctx.store.fragment(path, hash, format);
@@ -226,7 +229,7 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
   }
   const error = format === 'json' ? verifyJsonFragment(text) : verifyXmlFragment(text, root);
   if (error) {
-    const failed = { text, error };
+    const failed: Rejected = { text, error };
     ctx.rejected.set(key, failed);
     return failed;
   }

@@ -55,7 +55,10 @@ function itemsOf(text: string): Map<string, string> | undefined {
     const feed = JSON.parse(text) as { items?: Array<{ id?: unknown }> };
     if (!Array.isArray(feed.items)) return undefined;
     const items = new Map<string, string>();
-    for (const item of feed.items) if (typeof item.id === 'string') items.set(item.id, JSON.stringify(item));
+    for (const item of feed.items) {
+      const keyed = keyedItem(item);
+      if (keyed) items.set(...keyed);
+    }
     return items;
   } catch {
     return undefined;
@@ -80,18 +83,22 @@ export function snapshotOfReport(report: Pick<BuildReport, 'files' | 'jsonItems'
 /** An item's bytes are the same object while its article is unchanged: each is parsed once. */
 const parsedItems = new WeakMap<Buffer, [id: string, item: string] | undefined>();
 
-/** One JSON Feed item's id and its canonical text, as itemsOf gives them. */
+/** One JSON Feed item's id and its canonical text, from its bytes. */
 function itemOf(bytes: Buffer): [string, string] | undefined {
   if (parsedItems.has(bytes)) return parsedItems.get(bytes);
   let item: [string, string] | undefined;
   try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as { id?: unknown };
-    if (typeof parsed.id === 'string') item = [parsed.id, JSON.stringify(parsed)];
+    item = keyedItem(JSON.parse(bytes.toString('utf8')) as { id?: unknown });
   } catch {
     item = undefined;
   }
   parsedItems.set(bytes, item);
   return item;
+}
+
+/** An item as the snapshot keeps it: its id and its canonical text (anything about it changed, that changes). */
+function keyedItem(item: { id?: unknown }): [string, string] | undefined {
+  return typeof item.id === 'string' ? [item.id, JSON.stringify(item)] : undefined;
 }
 
 export function snapshotOfFiles(files: ReadonlyMap<string, string>): FeedSnapshot {
