@@ -14,7 +14,7 @@ import { gather, type LateErrors, type StandIns } from './hold.js';
 import { loadArticles } from './load.js';
 import { publishStage } from './publish.js';
 import { summaryOf } from './remember.js';
-import type { BuildOptions, BuildReport } from './report.js';
+import type { BuildOptions, BuildReport, BuildStats } from './report.js';
 import { aborted, blocked, closePool, finish, startRun, type BuildRun } from './run.js';
 import { selectStage } from './select.js';
 import { lastResultStands, publishedChangedOnly } from './shortcuts.js';
@@ -38,10 +38,26 @@ export async function build(options: BuildOptions = {}): Promise<BuildReport> {
   let pass = await buildOnce(options);
   for (let n = 1; pass.again && n < MAX_PASSES && !options.signal?.aborted; n++) {
     const cache = pass.report.kind === 'full' ? pass.report.cache : undefined;
+    const before = pass.report.stats;
     pass = await buildOnce({ ...options, ...(cache ? { cache } : {}) });
+    pass.report.stats = bothPasses(before, pass.report.stats);
     pass.report.durationMs = performance.now() - started;
   }
   return pass.report;
+}
+
+/** The work of two passes of one build: a later pass reuses what an earlier one parsed and rendered. */
+function bothPasses(a: BuildStats, b: BuildStats): BuildStats {
+  const sum = (k: 'parsed' | 'rendered' | 'renderedAhead' | 'serialized' | 'fragments') => a[k] + b[k];
+  return {
+    parsed: sum('parsed'),
+    reused: Math.max(0, b.reused - a.parsed),
+    rendered: sum('rendered'),
+    renderedAhead: sum('renderedAhead'),
+    serialized: sum('serialized'),
+    fragments: sum('fragments'),
+    workers: Math.max(a.workers, b.workers),
+  };
 }
 
 async function buildOnce(options: BuildOptions): Promise<{ report: BuildReport; again: boolean }> {

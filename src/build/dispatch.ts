@@ -6,7 +6,7 @@
  * keeps the publisher's timers and answers the server's requests only ever
  * posts messages and receives results, whatever the Markdown.
  */
-import type { Death, Reply, WorkerPool } from './pool.js';
+import type { Death, Reply, Slot, WorkerPool } from './pool.js';
 import { REPLY_BATCH } from './running.js';
 
 /** Tasks queued at a worker: it answers in batches, and has the next batch to run meanwhile. */
@@ -41,7 +41,7 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render' | 'parse', tasks:
     const end = (value: R[] | undefined) => {
       if (over) return;
       over = true;
-      pool.onReady.delete(feed);
+      pool.onRoom.delete(feed);
       options.signal?.removeEventListener('abort', onAbort);
       resolve(value);
     };
@@ -80,13 +80,13 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render' | 'parse', tasks:
         return void runLocally();
       }
       // A worker still starting (a replacement, ~0.3 s) gets work only if none is ready: a task
-      // waits less behind another at a ready worker. It is fed once ready (pool.onReady).
+      // waits less behind another at a ready worker. It is fed once ready (pool.onRoom).
       const ready = live.filter((s) => s.ready);
-      for (const slot of ready.length ? ready : live) {
-        while (slot.queue.length < AHEAD && todo.length) {
-          const i = todo.shift()!;
-          pool.send(slot, message(tasks[i]!), (reply) => onReply(i, reply), options.budgetMs);
-        }
+      const slots = ready.length ? ready : live;
+      // Each task to the worker with the fewest queued: two tasks go to two idle workers, not one.
+      for (let slot = fewest(slots); slot.queue.length < AHEAD && todo.length; slot = fewest(slots)) {
+        const i = todo.shift()!;
+        pool.send(slot, message(tasks[i]!), (reply) => onReply(i, reply), options.budgetMs);
       }
     };
     const runLocally = async () => {
@@ -102,7 +102,11 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render' | 'parse', tasks:
     if (options.signal?.aborted) return end(undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (!tasks.length) return end([]);
-    pool.onReady.add(feed);
+    pool.onRoom.add(feed);
     feed();
   });
+}
+
+function fewest(slots: readonly Slot[]): Slot {
+  return slots.reduce((a, b) => (b.queue.length < a.queue.length ? b : a));
 }

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Article } from '../content/schema.js';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache, FileEntry } from '../incremental/cache.js';
 import type { Scan } from '../incremental/scan.js';
 import { isRacy, sameStat, statOf, type FileStat } from '../incremental/stat.js';
@@ -15,6 +15,7 @@ import { restoreArticle } from '../incremental/stored.js';
 import { toDisplayPath } from '../util/paths.js';
 import { runEach } from './dispatch.js';
 import { runChunked } from './pool.js';
+import { AHEAD_MAX, renderAhead } from './render.js';
 import { PARALLEL_MIN, poolFor, startWorkersEarly, usePool, type BuildRun } from './run.js';
 import type { FileRef, ParsedFile } from './work.js';
 
@@ -59,8 +60,24 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
   const parsed = await parseAll(run, toParse, (ref) => parseFile(ref, run.config));
   if (!parsed) return undefined;
   for (const [n, t] of toParse.entries()) loaded[t.i] = recordParsed(run, cache, t, parsed[n]!, startedWall);
+  renderEditsAhead(run, cache, toParse, parsed);
   cache.loaded = { paths: scan.paths, entries: loaded, index: cache.loaded?.paths === scan.paths ? cache.loaded.index : new Map(scan.paths.map((p, i) => [p, i])) };
   return loaded;
+}
+
+/**
+ * The new versions of articles the last publication carried (a publisher knows them), parsed
+ * without errors, rendered ahead (render.ts) while select runs.
+ */
+function renderEditsAhead(run: BuildRun, cache: BuildCache, toParse: readonly ToParse[], parsed: readonly ParsedFile[]): void {
+  const { published } = cache;
+  if (!published || toParse.length > AHEAD_MAX) return;
+  const edits = toParse.flatMap((t, n) => {
+    const { hash, article, diagnostics } = parsed[n]!;
+    const before = published.get(t.ref.absPath);
+    return before && hash && article && before.hash !== hash && !hasErrors(diagnostics) ? [{ ref: t.ref, hash, article }] : [];
+  });
+  renderAhead(run, edits, cache.roots);
 }
 
 /**

@@ -64,8 +64,11 @@ export class WorkerPool {
   private seq = 0;
   private closed = false;
   private failedStarts = 0;
-  /** Called each time a worker becomes ready (dispatch.ts hands it work then). */
-  readonly onReady = new Set<() => void>();
+  /**
+   * Called each time a worker becomes ready or answers: dispatch.ts hands it work then. Every
+   * runEach over the pool listens, so two at once (a render ahead and the render stage) both go on.
+   */
+  readonly onRoom = new Set<() => void>();
 
   private constructor(
     private readonly script: URL,
@@ -142,7 +145,7 @@ export class WorkerPool {
       if (m.ready) {
         slot.ready = true;
         this.arm(slot);
-        for (const listener of this.onReady) listener();
+        for (const listener of this.onRoom) listener();
         return;
       }
       // The worker answers in batches, in the order it got the messages.
@@ -156,6 +159,7 @@ export class WorkerPool {
         worker.unref();
       }
       for (const d of done) d?.pending.handle(d.reply);
+      for (const listener of this.onRoom) listener();
     });
     worker.on('error', (e: Error & { code?: string }) => {
       if (slot.worker === worker) slot.failure = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crash';

@@ -41,8 +41,11 @@ export interface RenderTask {
 
 export type RenderResult = StoredRender & { fragments?: Partial<Record<FeedFormat, StoredFragment>> };
 
+/** A render, or the error that stopped it. */
+export type Rendered = RenderResult | { error: Diagnostic };
+
 /** Re-reads an article's body (checking it is still the version that was parsed) and renders it. */
-export async function renderFile(task: RenderTask): Promise<RenderResult | { error: Diagnostic }> {
+export async function renderFile(task: RenderTask): Promise<Rendered> {
   const { renderArticle } = await import('../content/render.js');
   const items = task.roots ? await import('../publish/items.js') : undefined;
   const changed = {

@@ -18,10 +18,9 @@ import { runEach } from './dispatch.js';
 import { runChunked, type Death } from './pool.js';
 import type { PublishPlan } from './plan.js';
 import { aborted, closePool, usePool, type BuildRun } from './run.js';
-import { rememberVerdict } from './verdicts.js';
-import type { RenderResult, RenderTask } from './render-task.js';
+import { rememberVerdict, verdictFor } from './verdicts.js';
+import type { Rendered, RenderResult, RenderTask } from './render-task.js';
 
-type Rendered = RenderResult | { error: Diagnostic };
 
 export type EntryOf = (a: Article) => { hash: string; article: StoredArticle };
 
@@ -37,6 +36,7 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   // What is rendered for a feed is also serialised, by the same thread: the fragments' root tags come from a feed with items.
   const withItems = !options.renderAll && plan.pending.find((p) => p.model.items.length)?.model;
   const roots = withItems ? (await import('../publish/items.js')).rootsOf(withItems) : undefined;
+  if (roots) cache.roots = roots;
   for (const a of toRender) {
     const entry = entryOf(a);
     const r = await cache.render(a.source.absPath, entry.hash);
@@ -45,7 +45,7 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   }
   const { renderFile } = tasks.length ? await import('./render-task.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
-  const rendering = renderAll(run, tasks.map((t) => t.task), renderFile);
+  const rendering = renderTaken(run, tasks.map((t) => t.task), renderFile);
   // While workers render, this thread mostly waits: the parsed articles' cache shards are saved meanwhile.
   if (run.write && tasks.length) cache.saveFilesAhead();
   const results = await rendering;
@@ -71,6 +71,58 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
     rendered.set(a.id, { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) });
   }
   return rendered;
+}
+
+/**
+ * Most changed files a build renders ahead: an edit, a save of several, not a checkout (the
+ * render stage hands those out itself, as evenly).
+ */
+export const AHEAD_MAX = 8;
+
+/**
+ * Starts rendering, before select runs, the new versions of articles the last publication
+ * carried (`entries`: parsed this build, without errors), in workers already up, while this
+ * thread selects and plans: an edit's render is then done, or nearly, when the render stage
+ * needs it. Rendering decides nothing: select still decides what is public, the render stage
+ * takes a result only for an article it renders, with the same path and hash (renderTaken), and
+ * one it does not take is dropped. `roots`: the last build's (fragments verified under others
+ * are verified again by the serialiser, publish/fragment.ts). Nothing is started without a pool
+ * or for more than AHEAD_MAX files.
+ */
+export function renderAhead(run: BuildRun, entries: readonly { ref: RenderTask['ref']; hash: string; article: StoredArticle }[], roots: RenderTask['roots']): void {
+  const pool = run.options.workers ?? run.pool;
+  if (!pool || entries.length > AHEAD_MAX) return;
+  // Bytes a worker could not render before are not tried again (the render stage leaves them out too).
+  const tasks: RenderTask[] = entries.filter((e) => !verdictFor(e.hash, run.config, e.ref.displayPath)).map((e) => ({ ref: e.ref, article: e.article, hash: e.hash, ...(roots ? { roots } : {}) }));
+  if (!tasks.length) return;
+  const { config } = run;
+  // Where no worker runs after all, nothing is rendered ahead: the render stage does it.
+  const results = runEach<RenderTask, Rendered | undefined>(pool, 'render', tasks, {
+    budgetMs: config.render.timeout * 1000,
+    local: async () => undefined,
+    failed: (task, why) => ({ error: overBudget(task, why, config) }),
+  });
+  run.ahead ??= new Map();
+  for (const [i, t] of tasks.entries()) run.ahead.set(t.ref.absPath, { hash: t.hash, result: results.then((r) => r?.[i]) });
+  run.report.stats.renderedAhead += tasks.length;
+  run.report.stats.workers = pool.size;
+}
+
+/** `tasks` rendered: those rendered ahead (renderAhead) are taken from there, the rest rendered now. */
+async function renderTaken(run: BuildRun, tasks: RenderTask[], renderFile: (t: RenderTask) => Promise<Rendered>): Promise<Rendered[] | undefined> {
+  const taken = tasks.map((t) => {
+    const ahead = run.ahead?.get(t.ref.absPath);
+    return ahead?.hash === t.hash ? ahead.result : undefined;
+  });
+  const rest = tasks.filter((_, i) => !taken[i]);
+  const [now, ahead] = await Promise.all([renderAll(run, rest, renderFile), Promise.all(taken)]);
+  if (!now) return undefined;
+  // Those that were not rendered ahead after all (no worker ran them) are rendered now.
+  const missed = tasks.filter((_, i) => taken[i] && !ahead[i]);
+  const again = missed.length ? await renderAll(run, missed, renderFile) : [];
+  if (!again) return undefined;
+  const [fromNow, fromAgain] = [now[Symbol.iterator](), again[Symbol.iterator]()];
+  return tasks.map((_, i) => (taken[i] ? (ahead[i] ?? fromAgain.next().value!) : fromNow.next().value!));
 }
 
 /** Every task in the workers, each within the time budget; on the main thread only where no worker can run. */

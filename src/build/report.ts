@@ -96,6 +96,8 @@ export interface BuildStats {
   reused: number;
   /** Articles rendered this build. */
   rendered: number;
+  /** Renders started before select (an edit's, in a pool already up), whether or not the build took them. */
+  renderedAhead: number;
   /** Files serialised this build (an unchanged feed is not). */
   serialized: number;
   /** Feed items serialised this build: once per article and format, not again while its file is unchanged (in the same process). */
@@ -174,6 +176,6 @@ export type BuildReport = FullReport | ProvenReport;
 export type ReportInProgress = Omit<FullReport, 'kind'> & { kind: BuildReport['kind'] };
 
 export function emptyReport(now: Date): ReportInProgress {
-  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, serialized: 0, fragments: 0, workers: 0 };
+  const stats: BuildStats = { parsed: 0, reused: 0, rendered: 0, renderedAhead: 0, serialized: 0, fragments: 0, workers: 0 };
   return { kind: 'full', ok: false, diagnostics: [], articles: [], visible: [], scheduled: [], drafts: [], counts: { articles: 0, visible: 0, scheduled: 0, drafts: 0 }, feeds: [], files: new Map(), updated: new Map(), stats, now, durationMs: 0 };
 }

@@ -13,6 +13,7 @@ import { standingFile } from '../incremental/standing.js';
 import { summaryFile } from '../incremental/summary.js';
 import { countsOf } from '../publish/select.js';
 import { WorkerPool } from './pool.js';
+import type { Rendered } from './render-task.js';
 import { resolveConfig } from './resolve.js';
 import { emptyReport, type BuildOptions, type BuildReport, type ReportInProgress } from './report.js';
 
@@ -45,6 +46,8 @@ export interface BuildRun {
   fromConfig: number;
   prescan?: Prescan;
   pool?: WorkerPool;
+  /** Renders started before select, by source path (render.ts, renderAhead). */
+  ahead?: Map<string, { hash: string; result: Promise<Rendered | undefined> }>;
   /** Articles this build's workers could not render were left out: the build runs again without them (build.ts). */
   withheld?: boolean;
 }

@@ -18,6 +18,7 @@ import type { FeedModel } from '../publish/model.js';
 import { holdsAt } from '../publish/select.js';
 import { refMaker } from './load.js';
 import { publishStage } from './publish.js';
+import { renderAhead } from './render.js';
 import { summaryOf } from './remember.js';
 import { aborted, startWorkersEarly, type BuildRun } from './run.js';
 import { verdictFor } from './verdicts.js';
@@ -134,9 +135,21 @@ async function publishFromSummary(run: BuildRun, summary: SiteSummary, fresh: Fr
     return a;
   });
   const models = summary.models.map((m): FeedModel => ({ ...m, updated: new Date(m.updated), items: m.items.map((k) => carried[k]!) }));
+  await renderEditsAhead(run, summary, fresh, models);
   const hashes = summary.hashes.slice();
   for (const [i, f] of fresh) hashes[i] = shortHash(f.hash);
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
   const entryOf = (a: Article) => stored.get(a)!;
   await publishStage(run, cache, models, entryOf, (r) => summaryOf(r, summary, loaderDiagnostics, { paths, hashes }, run.prescan!, models, entryOf));
+}
+
+/** The changed articles the last build's feeds carry, rendered ahead (render.ts) while the feeds are planned. */
+async function renderEditsAhead(run: BuildRun, summary: SiteSummary, fresh: Fresh, models: FeedModel[]): Promise<void> {
+  const inFeeds = new Set(summary.carried.map(([i]) => i));
+  const refOfPath = refMaker(run.contentDir, run.cwd);
+  const edits = [...fresh].filter(([i, f]) => inFeeds.has(i) && shortHash(f.hash) !== summary.hashes[i]);
+  const withItems = models.find((m) => m.items.length);
+  if (!edits.length || !withItems || !(run.options.workers ?? run.pool)) return;
+  const roots = (await import('../publish/items.js')).rootsOf(withItems);
+  renderAhead(run, edits.map(([i, f]) => ({ ref: refOfPath(summary.paths[i]!), hash: f.hash, article: f.article })), roots);
 }

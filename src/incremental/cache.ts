@@ -2,6 +2,7 @@ import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { FeedFormat } from '../publish/files.js';
 import type { StoredFragment } from '../publish/fragment.js';
+import type { Roots } from '../publish/items.js';
 import { writeAtomically } from '../util/atomic.js';
 import type { SelectionMemo } from './selection.js';
 import { decode, HINT, loadBinaryShards, loadShards, readJson, saveBinaryShards, saveShards, shardOf, ShardedMap, type Saved } from './shards.js';
@@ -78,6 +79,8 @@ export class BuildCache {
   published?: ReadonlyMap<string, { hash: string; article: Article }>;
   /** The last build's selection, for a publisher's next build (never saved). */
   selection?: SelectionMemo;
+  /** The root tags the last render stage verified feed items under: renders ahead use them (never saved). */
+  roots?: Roots;
   /**
    * Rendered HTML by source path. Kept apart from the index and loaded only
    * when some feed has to be serialised again: a no-op build never reads it.

@@ -40,6 +40,11 @@ async function tasksFor(bodies: Record<string, string>) {
 
 /** Seconds of rendering on any machine: plain paragraphs, within every bound. */
 const slowBody = 'Plain words in a paragraph that goes on and on.\n\n'.repeat(40_000);
+/** Resolves once `ok()` holds (checked every 10 ms). */
+async function until(ok: () => boolean): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, 10));
+}
+
 const fine = (n: number, prefix: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, `Story *${i}* with [a link](../x/).`]));
 
 describe('runEach', () => {
@@ -110,6 +115,37 @@ describe('runEach', () => {
       await workers.close();
     }
   }, 60_000);
+
+  it('hands two tasks to two idle workers, not both to one', async () => {
+    const tasks = await tasksFor(fine(2, 'edit'));
+    const workers = pool.WorkerPool.create({ size: 2 })!;
+    try {
+      workers.grow(2);
+      await until(() => workers.live().every((s) => s.ready));
+      const running = dispatch.runEach(workers, 'render', tasks, { budgetMs: 5000, failed: () => 'failed', local: () => Promise.reject(new Error('main')) });
+      expect(workers.live().map((s) => s.queue.length)).toEqual([1, 1]);
+      expect((await running)!.every((r) => typeof r === 'object' && 'html' in r)).toBe(true);
+    } finally {
+      await workers.close();
+    }
+  }, 30_000);
+
+  it('finishes two runs over one pool at once, though the first fills its worker', async () => {
+    const tasks = await tasksFor(fine(20, 'many'));
+    const workers = pool.WorkerPool.create({ size: 1 })!;
+    try {
+      await until(() => workers.live().every((s) => s.ready));
+      const opts = { budgetMs: 5000, failed: () => 'failed', local: () => Promise.reject(new Error('main')) };
+      const first = dispatch.runEach(workers, 'render', tasks, opts);
+      // The first run's tasks fill the worker's queue: the second waits for room, then gets it.
+      const second = dispatch.runEach(workers, 'render', tasks.slice(0, 1), opts);
+      const [a, b] = await Promise.all([first, second]);
+      expect(a!.every((r) => typeof r === 'object' && 'html' in r)).toBe(true);
+      expect(b).toEqual([expect.objectContaining({ html: expect.stringContaining('Story') })]);
+    } finally {
+      await workers.close();
+    }
+  }, 30_000);
 
   it('stops waiting at once when aborted', async () => {
     const tasks = await tasksFor({ slow: slowBody });

@@ -38,9 +38,9 @@ describe('build cache', () => {
   it('neither re-parses, re-renders nor re-serialises anything when nothing changed', async () => {
     const s = await cachedSite();
     const cold = await build(s.opts);
-    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, serialized: 11, fragments: 30, workers: 0 }); // main a15–a19, odd and even: ten distinct articles, each serialised once per format; 9 feed files, index.html, feed.xsl
+    expect(cold.stats).toEqual({ parsed: 20, reused: 0, rendered: 10, renderedAhead: 0, serialized: 11, fragments: 30, workers: 0 }); // main a15–a19, odd and even: ten distinct articles, each serialised once per format; 9 feed files, index.html, feed.xsl
     const warm = await build(s.opts);
-    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, serialized: 0, fragments: 0, workers: 0 });
+    expect(warm.stats).toEqual({ parsed: 0, reused: 20, rendered: 0, renderedAhead: 0, serialized: 0, fragments: 0, workers: 0 });
     expect(warm.write).toEqual({ written: [], unchanged: expect.arrayContaining(['feed.xml', 'tags/odd/atom.xml']), removed: [] });
     expect(warm.feeds).toEqual(cold.feeds);
   });
@@ -66,7 +66,7 @@ describe('build cache', () => {
     await build(s.opts);
     await writeFile(path.join(s.contentDir, 'a19.md'), article({ title: 'Story 19 corrected', date: '2026-01-20', tags: ['Odd'] }, 'New body.'));
     const r = await build(s.opts);
-    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, serialized: 7, fragments: 3, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items); the other items' fragments were saved
+    expect(r.stats).toEqual({ parsed: 1, reused: 19, rendered: 1, renderedAhead: 0, serialized: 7, fragments: 3, workers: 0 }); // main + odd, three formats each, and index.html (it lists main's items); the other items' fragments were saved
     expect(r.write!.written.sort()).toEqual(['atom.xml', 'feed.json', 'feed.xml', 'index.html', 'tags/odd/atom.xml', 'tags/odd/feed.json', 'tags/odd/feed.xml']);
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 19 corrected');
   });
@@ -400,7 +400,7 @@ describe('a build whose last result still stands', () => {
     const first = await build(s.opts);
     const second = await build(s.opts);
     expect(second.kind).toBe('stands');
-    expect(second.stats).toEqual({ parsed: 0, reused: 5, rendered: 0, serialized: 0, fragments: 0, workers: 0 });
+    expect(second.stats).toEqual({ parsed: 0, reused: 5, rendered: 0, renderedAhead: 0, serialized: 0, fragments: 0, workers: 0 });
     expect(second.articles).toEqual([]);
     expect(second.counts).toEqual({ articles: 5, visible: 4, scheduled: 1, drafts: 0 });
     expect(second.counts).toEqual(first.counts);
