@@ -2,7 +2,7 @@
 // Old chunks go first: their names change with their content.
 // One file loads in a fraction of the time of the ~200 modules it replaces (Node 20 has no
 // module compile cache): a one-off `feedpipe build` starts ~0.2 s sooner, a worker thread too.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -32,3 +32,14 @@ rmSync(new URL('lib/bundle', root), { recursive: true, force: true });
 // a megabyte here): a build does not load the server or the scheduler, `feedpipe serve` loads
 // no parser, and a worker that only renders loads no YAML or schema code.
 await build({ ...common, entryPoints: { cli: 'lib/cli/main.js', worker: 'lib/build/worker.js' }, splitting: true, chunkNames: '[name]-[hash]' });
+
+// The worker's renderer again, as one CommonJS script, with V8's code for it once it has run its
+// warm-up: a worker then starts without compiling it (src/build/code-cache.ts).
+const renderer = fileURLToPath(new URL('lib/bundle/renderer.cjs', root));
+await build({ ...common, banner: {}, entryPoints: ['lib/build/render-task.js'], outdir: undefined, outfile: renderer, format: 'cjs' });
+const { loadScript, CODE_CACHE_SUFFIX } = await import(new URL('lib/build/code-cache.js', root).href);
+const loaded = loadScript(renderer);
+await loaded.renderer.loadRenderer();
+// Whole or not at all: V8 checks a cache's length and source, not its every byte.
+writeFileSync(renderer + CODE_CACHE_SUFFIX + '.tmp', loaded.script.createCachedData());
+renameSync(renderer + CODE_CACHE_SUFFIX + '.tmp', renderer + CODE_CACHE_SUFFIX);

@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
+import { loadRendererCode, type Renderer } from './code-cache.js';
 import { monotonicMs, REPLY_BATCH, REPLY_MS, RunningState } from './running.js';
-import { loadRenderer, renderFile, type RenderTask } from './render-task.js';
+import type { RenderTask } from './render-task.js';
 import type { FileRef } from './work.js';
 
 /**
@@ -18,9 +20,15 @@ let replies: Done[] = [];
 let oldest = 0;
 let flushing: NodeJS.Immediate | undefined;
 
-// The renderer is loaded at once, then the pool is told. Parsing need not wait for it; a render
-// does, before its time starts: a time budget counts rendering, not starting up.
-const rendererLoaded = loadRenderer().then(() => parentPort!.postMessage({ ready: true }));
+// The renderer is loaded at once (the bundle's, through V8's code cache: code-cache.ts), then the
+// pool is told. Parsing need not wait for it; a render does, before its time starts: a time
+// budget counts rendering, not starting up.
+let renderer: Renderer;
+const rendererLoaded = loadRendererCode(fileURLToPath(new URL('./renderer.cjs', import.meta.url))).then(async (loaded) => {
+  renderer = loaded.renderer;
+  await renderer.loadRenderer();
+  parentPort!.postMessage({ ready: true, codeCache: loaded.codeCache });
+});
 let queue = Promise.resolve();
 parentPort!.on('message', (message: Message) => {
   queue = queue.then(() => run(message));
@@ -53,7 +61,7 @@ async function answer(message: Message): Promise<Done['reply']> {
       const { parseFile } = await import('./work.js');
       return { results: message.tasks.map((t) => parseFile(t, message.config)) };
     }
-    return { result: await renderFile(message.task) };
+    return { result: await renderer.renderFile(message.task) };
   } catch (e) {
     return { error: (e as Error).stack ?? String(e) };
   }

@@ -120,7 +120,11 @@ describe('the bundled worker', () => {
     const worker = new Worker(path.join(BUNDLE, 'worker.js'), { workerData: { running } });
     type Answer = { results?: unknown[]; result?: unknown; error?: string };
     const waiting = new Map<number, (m: Answer) => void>();
-    worker.on('message', (m: { ready?: true; done?: { seq: number; reply: Answer }[] }) => m.done?.forEach(({ seq, reply }) => waiting.get(seq)?.(reply)));
+    let codeCache: string | undefined;
+    worker.on('message', (m: { ready?: true; codeCache?: string; done?: { seq: number; reply: Answer }[] }) => {
+      if (m.ready) codeCache = m.codeCache;
+      m.done?.forEach(({ seq, reply }) => waiting.get(seq)?.(reply));
+    });
     let seq = 0;
     const ask = (message: object) =>
       new Promise<Answer>((resolve, reject) => {
@@ -140,6 +144,36 @@ describe('the bundled worker', () => {
       const there = await Promise.all(tasks.map(async (task) => (await ask({ kind: 'render', task })).result));
       expect(there).toEqual(here);
       expect((here[0] as { fragments: Record<string, unknown> }).fragments).toHaveProperty('atom');
+      // It loaded the renderer with the compiled code `npm run build` saved for it (src/build/code-cache.ts).
+      expect(codeCache).toBe('used');
+    } finally {
+      await worker.terminate();
+    }
+  }, 30_000);
+
+  it('compiles its renderer as usual when the saved code is damaged, and renders the same', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-bundle-'));
+    madeSites.push(dir);
+    await cp(BUNDLE, dir, { recursive: true });
+    const saved = await readFile(path.join(dir, 'renderer.cjs.v8'));
+    // A cache of the right length whose bytes are not V8's: refused by V8, not run.
+    await writeFile(path.join(dir, 'renderer.cjs.v8'), Buffer.alloc(saved.length, 0x5a));
+    const site = await siteWith(3);
+    const refs = (await readdir(site.contentDir, { recursive: true })).filter((f) => f.endsWith('.md')).map((rel) => ({ absPath: path.join(site.contentDir, rel), relPath: rel, displayPath: `content/${rel}` }));
+    const { validateConfig } = await lib<typeof import('../../src/config/config.js')>('config/config.js');
+    const { parseFile } = await lib<typeof import('../../src/build/work.js')>('build/work.js');
+    const { renderFile } = await lib<typeof import('../../src/build/render-task.js')>('build/render-task.js');
+    const config = (await validateConfig(baseConfig, '<config>')).config!;
+    const task = { ref: refs[0]!, article: parseFile(refs[0]!, config).article!, hash: parseFile(refs[0]!, config).hash };
+    const running = new SharedArrayBuffer(16);
+    new Int32Array(running)[0] = -1;
+    const worker = new Worker(path.join(dir, 'worker.js'), { workerData: { running } });
+    try {
+      const ready = new Promise<{ codeCache?: string }>((resolve) => worker.on('message', (m: { ready?: true; codeCache?: string }) => m.ready && resolve(m)));
+      const answer = new Promise<{ result?: unknown }>((resolve) => worker.on('message', (m: { done?: { reply: { result?: unknown } }[] }) => m.done && resolve(m.done[0]!.reply)));
+      worker.postMessage({ kind: 'render', task, seq: 0 });
+      expect((await ready).codeCache).toBe('refused');
+      expect((await answer).result).toEqual(await renderFile(task));
     } finally {
       await worker.terminate();
     }
