@@ -115,8 +115,10 @@ async function renderTaken(run: BuildRun, tasks: RenderTask[], renderFile: (t: R
     return ahead?.hash === t.hash ? ahead.result : undefined;
   });
   const rest = tasks.filter((_, i) => !taken[i]);
-  const [now, ahead] = await Promise.all([renderAll(run, rest, renderFile), Promise.all(taken)]);
+  // Those rendered ahead go on meanwhile; a build stopped here does not wait for them.
+  const now = await renderAll(run, rest, renderFile);
   if (!now) return undefined;
+  const ahead = await Promise.all(taken);
   // Those that were not rendered ahead after all (no worker ran them) are rendered now.
   const missed = tasks.filter((_, i) => taken[i] && !ahead[i]);
   const again = missed.length ? await renderAll(run, missed, renderFile) : [];
