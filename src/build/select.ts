@@ -3,7 +3,7 @@ import { locateField } from '../content/locate.js';
 import { findCollisions, type Article } from '../content/schema.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
-import { reuseSelection } from '../incremental/selection.js';
+import { reuseModels, reuseSelection, type SelectionMemo } from '../incremental/selection.js';
 import { buildFeedModels, type FeedModel } from '../publish/model.js';
 import { select, updatedLater } from '../publish/select.js';
 import { blocked, type BuildRun } from './run.js';
@@ -12,8 +12,10 @@ import { blocked, type BuildRun } from './run.js';
 export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | undefined {
   const { report, now } = run;
   // A publisher that rebuilds after an edit that moved no article reuses its last selection, if select's window says so.
-  const { selection, collisions } = reuseSelection(cache.selection, report.articles, now) ?? { selection: select(report.articles, now), collisions: findCollisions(report.articles) };
-  if (run.options.cache) cache.selection = { articles: report.articles, selection, collisions };
+  const memo = cache.selection;
+  const reused = reuseSelection(memo, report.articles, now);
+  const { selection, collisions } = reused ?? { selection: select(report.articles, now), collisions: findCollisions(report.articles) };
+  const remembered: SelectionMemo | undefined = run.options.cache ? (cache.selection = { articles: report.articles, selection, collisions }) : undefined;
   report.diagnostics.push(...collisions, ...updatedLater(selection.visible, now).map(updatedInFuture));
   report.visible = selection.visible;
   report.scheduled = selection.scheduled;
@@ -22,7 +24,10 @@ export function selectStage(run: BuildRun, cache: BuildCache): FeedModel[] | und
   if (selection.nextDue) report.nextDue = selection.nextDue;
   if (selection.scheduled[0]) report.nextDueFile = selection.scheduled[0].source.displayPath;
   if (blocked(run)) return undefined;
-  return buildFeedModels(report.visible, run.config);
+  // And its feeds' models, if no re-read article changed feeds (reuseModels).
+  const models = (reused && reuseModels(memo, reused.replaced)) ?? buildFeedModels(report.visible, run.config);
+  if (remembered) remembered.models = models;
+  return models;
 }
 
 /**

@@ -3,7 +3,9 @@ import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reuseSelection } from '../../src/incremental/selection.js';
+import { reuseModels, reuseSelection } from '../../src/incremental/selection.js';
+import { buildFeedModels } from '../../src/publish/model.js';
+import { configSchema } from '../../src/config/config.js';
 import { loadStanding, saveStanding, stands, type Standing } from '../../src/incremental/standing.js';
 import { digestStats, isRacy, statAll } from '../../src/incremental/stat.js';
 import { changedSince, loadSummary, samePlace, saveSummary, type SiteSummary } from '../../src/incremental/summary.js';
@@ -121,6 +123,27 @@ describe("the publisher's reused selection", () => {
     const r = reuseSelection(memo, [edited, b], now)!;
     expect(r.selection.visible).toEqual([edited]);
     expect(r.selection.visible[0]).toBe(edited);
+  });
+
+  it("reuses the feeds' models for an edit that keeps section and tags, with the new version in each feed that carries it", () => {
+    const config = configSchema.parse({ site: { title: 'T', url: 'https://t.example/' } });
+    const x = fakeArticle({ id: 'x', date: new Date('2026-02-01T00:00:00Z'), section: 'World', tags: ['Rain'] });
+    const y = fakeArticle({ id: 'y', date: new Date('2026-03-01T00:00:00Z'), section: 'Sport', tags: ['Rain', 'Sun'] });
+    const visible = select([x, y], now).visible;
+    const withModels = { articles: [x, y], selection: select([x, y], now), collisions: [], models: buildFeedModels(visible, config) };
+    const edited = { ...x, title: 'Corrected' };
+    const r = reuseSelection(withModels, [edited, y], now)!;
+    const models = reuseModels(withModels, r.replaced)!;
+    // The same feeds as grouping the new selection from scratch, holding the new version itself.
+    expect(models).toEqual(buildFeedModels(r.selection.visible, config));
+    expect(models.find((m) => m.key === 'section/world')!.items[0]).toBe(edited);
+    expect(models.find((m) => m.key === 'tag/rain')!.items).toEqual([y, edited]);
+    // A new tag or section moves it between feeds: grouped again.
+    for (const moved of [{ ...x, tags: ['Rain', 'Snow'] }, { ...x, tags: ['rain'] }, { ...x, section: 'Sport' }]) {
+      expect(reuseModels(withModels, reuseSelection(withModels, [moved, y], now)!.replaced)).toBeUndefined();
+    }
+    // Without models made yet (the last build stopped before it grouped), none to reuse.
+    expect(reuseModels(memo, reuseSelection(memo, [{ ...a, title: 'Corrected' }, b], now)!.replaced)).toBeUndefined();
   });
 
   it('is refused after a date or draft change, another set of files, or a clock outside its window', () => {
