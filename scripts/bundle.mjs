@@ -37,9 +37,10 @@ await build({ ...common, entryPoints: { cli: 'lib/cli/main.js', worker: 'lib/bui
 // warm-up: a worker then starts without compiling it (src/build/code-cache.ts).
 const renderer = fileURLToPath(new URL('lib/bundle/renderer.cjs', root));
 await build({ ...common, banner: {}, entryPoints: ['lib/build/render-task.js'], outdir: undefined, outfile: renderer, format: 'cjs' });
-const { loadScript, CODE_CACHE_SUFFIX } = await import(new URL('lib/build/code-cache.js', root).href);
+const { loadScript, sealCodeCache, CODE_CACHE_SUFFIX } = await import(new URL('lib/build/code-cache.js', root).href);
+rmSync(renderer + CODE_CACHE_SUFFIX, { force: true });
 const loaded = loadScript(renderer);
 await loaded.renderer.loadRenderer();
-// Whole or not at all: V8 checks a cache's length and source, not its every byte.
-writeFileSync(renderer + CODE_CACHE_SUFFIX + '.tmp', loaded.script.createCachedData());
+// Sealed with the digests of the source and of V8's bytes, which V8 itself does not check.
+writeFileSync(renderer + CODE_CACHE_SUFFIX + '.tmp', sealCodeCache(loaded.source, loaded.script.createCachedData()));
 renameSync(renderer + CODE_CACHE_SUFFIX + '.tmp', renderer + CODE_CACHE_SUFFIX);

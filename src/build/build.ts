@@ -51,7 +51,8 @@ function bothPasses(a: BuildStats, b: BuildStats): BuildStats {
   const sum = (k: 'parsed' | 'rendered' | 'renderedAhead' | 'serialized' | 'fragments') => a[k] + b[k];
   return {
     parsed: sum('parsed'),
-    reused: Math.max(0, b.reused - a.parsed),
+    // A later pass reuses what the first parsed; what the first reused, it reused for the build.
+    reused: a.reused,
     rendered: sum('rendered'),
     renderedAhead: sum('renderedAhead'),
     serialized: sum('serialized'),

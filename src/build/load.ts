@@ -11,7 +11,7 @@ import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnosti
 import type { BuildCache, FileEntry } from '../incremental/cache.js';
 import type { Scan } from '../incremental/scan.js';
 import { isRacy, sameStat, statOf, type FileStat } from '../incremental/stat.js';
-import { restoreArticle } from '../incremental/stored.js';
+import { restoreArticle, type StoredArticle } from '../incremental/stored.js';
 import { toDisplayPath } from '../util/paths.js';
 import { runEach } from './dispatch.js';
 import { runChunked } from './pool.js';
@@ -59,25 +59,27 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
   const { parseFile } = toParse.length ? await import('./work.js') : { parseFile: undefined as never };
   const parsed = await parseAll(run, toParse, (ref) => parseFile(ref, run.config));
   if (!parsed) return undefined;
+  // Before recordParsed: a file parsed again with the bytes the cache already had was rendered ahead already, if at all.
+  const edits = editsToRenderAhead(cache, toParse, parsed);
   for (const [n, t] of toParse.entries()) loaded[t.i] = recordParsed(run, cache, t, parsed[n]!, startedWall);
-  renderEditsAhead(run, cache, toParse, parsed);
+  renderAhead(run, edits, cache.roots);
   cache.loaded = { paths: scan.paths, entries: loaded, index: cache.loaded?.paths === scan.paths ? cache.loaded.index : new Map(scan.paths.map((p, i) => [p, i])) };
   return loaded;
 }
 
 /**
  * The new versions of articles the last publication carried (a publisher knows them), parsed
- * without errors, rendered ahead (render.ts) while select runs.
+ * without errors, to render ahead (render.ts) while select runs.
  */
-function renderEditsAhead(run: BuildRun, cache: BuildCache, toParse: readonly ToParse[], parsed: readonly ParsedFile[]): void {
+function editsToRenderAhead(cache: BuildCache, toParse: readonly ToParse[], parsed: readonly ParsedFile[]): { ref: FileRef; hash: string; article: StoredArticle }[] {
   const { published } = cache;
-  if (!published || toParse.length > AHEAD_MAX) return;
-  const edits = toParse.flatMap((t, n) => {
+  if (!published || toParse.length > AHEAD_MAX) return [];
+  return toParse.flatMap((t, n) => {
     const { hash, article, diagnostics } = parsed[n]!;
     const before = published.get(t.ref.absPath);
-    return before && hash && article && before.hash !== hash && !hasErrors(diagnostics) ? [{ ref: t.ref, hash, article }] : [];
+    const known = cache.files.get(t.ref.absPath)?.hash === hash;
+    return before && hash && article && before.hash !== hash && !known && !hasErrors(diagnostics) ? [{ ref: t.ref, hash, article }] : [];
   });
-  renderAhead(run, edits, cache.roots);
 }
 
 /**

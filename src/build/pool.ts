@@ -209,6 +209,8 @@ export class WorkerPool {
     } else if (!ready) this.failedStarts++;
     // Before it was ready it ran nothing: no message is its cause.
     queue.forEach((p) => p.handle({ died: why, head: ready && p.seq === culprit }));
+    // Room at the other workers, for any run still waiting to hand work out.
+    for (const listener of this.onRoom) listener();
   }
 }
 

@@ -97,7 +97,10 @@ export function renderAhead(run: BuildRun, entries: readonly { ref: RenderTask['
   if (!tasks.length) return;
   const { config } = run;
   // Where no worker runs after all, nothing is rendered ahead: the render stage does it.
+  // A build asked to stop stops waiting for these at once (each then gives undefined).
+  const signal = run.options.signal ? { signal: run.options.signal } : {};
   const results = runEach<RenderTask, Rendered | undefined>(pool, 'render', tasks, {
+    ...signal,
     budgetMs: config.render.timeout * 1000,
     local: async () => undefined,
     failed: (task, why) => ({ error: overBudget(task, why, config) }),
@@ -130,6 +133,7 @@ async function renderTaken(run: BuildRun, tasks: RenderTask[], renderFile: (t: R
 /** Every task in the workers, each within the time budget; on the main thread only where no worker can run. */
 async function renderAll(run: BuildRun, tasks: RenderTask[], renderFile: (t: RenderTask) => Promise<Rendered>): Promise<Rendered[] | undefined> {
   const { options, config } = run;
+  if (options.signal?.aborted) return undefined;
   const common = {
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (n: number, total: number) => options.onProgress?.({ stage: 'render', done: n, total }),

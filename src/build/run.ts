@@ -127,6 +127,8 @@ export function startWorkersEarly(run: BuildRun, files: number): void {
 export async function closePool(run: BuildRun): Promise<void> {
   const pool = run.pool;
   if (!pool) return;
+  // Renders ahead still at its workers will never answer: nothing may wait for them.
+  if (!run.options.workers) run.ahead = undefined;
   run.pool = undefined;
   await pool.close();
 }
@@ -139,7 +141,8 @@ export function blocked(run: BuildRun): boolean {
 /** True, with a diagnostic, once the build was asked to stop: it then writes nothing. */
 export function aborted(run: BuildRun): boolean {
   if (!run.options.signal?.aborted) return false;
-  run.report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything' }));
+  // Asked at every stage it reaches: said once.
+  if (!run.report.diagnostics.some((d) => d.code === 'build-aborted')) run.report.diagnostics.push(diagnostic({ code: 'build-aborted', message: 'the build was stopped before writing anything' }));
   return true;
 }
 

@@ -93,6 +93,25 @@ describe('a publisher, after an edit', () => {
     expect(feed).toContain('First version of A.');
     expect(feed).not.toContain('slow');
   }, 60_000);
+
+  it('stops at once when asked while an edit renders ahead, without waiting for its render', async () => {
+    const site = await makeSite(files);
+    const workers = lib.WorkerPool.create({ size: 2 })!;
+    pools.push(workers);
+    const config: ConfigInput = { ...baseConfig, render: { timeout: 60 } };
+    const opts = { config, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: NOW, workers, cache: new lib.BuildCache(''), keepGoing: true };
+    expect((await lib.build(opts)).ok).toBe(true);
+    const a = path.join(site.contentDir, 'a.md');
+    // Several seconds of rendering, within every bound.
+    await writeFile(a, article({ title: 'Story A', date: '2026-11-01T09:00:00Z' }, 'Plain words in a paragraph that goes on and on.\n\n'.repeat(40_000)));
+    const controller = new AbortController();
+    const started = performance.now();
+    setTimeout(() => controller.abort(), 200);
+    const r = await lib.build({ ...opts, changedPaths: [a], signal: controller.signal });
+    expect(r.stats.renderedAhead).toBe(1);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['build-aborted']);
+    expect(performance.now() - started).toBeLessThan(1500);
+  }, 60_000);
 });
 
 describe('a one-off build after an edit', () => {

@@ -151,31 +151,48 @@ describe('the bundled worker', () => {
     }
   }, 30_000);
 
-  it('compiles its renderer as usual when the saved code is damaged, and renders the same', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-bundle-'));
-    madeSites.push(dir);
-    await cp(BUNDLE, dir, { recursive: true });
-    const saved = await readFile(path.join(dir, 'renderer.cjs.v8'));
-    // A cache of the right length whose bytes are not V8's: refused by V8, not run.
-    await writeFile(path.join(dir, 'renderer.cjs.v8'), Buffer.alloc(saved.length, 0x5a));
+  it('compiles its renderer as usual when the saved code is damaged or was made for another source, and renders the same', async () => {
     const site = await siteWith(3);
     const refs = (await readdir(site.contentDir, { recursive: true })).filter((f) => f.endsWith('.md')).map((rel) => ({ absPath: path.join(site.contentDir, rel), relPath: rel, displayPath: `content/${rel}` }));
     const { validateConfig } = await lib<typeof import('../../src/config/config.js')>('config/config.js');
     const { parseFile } = await lib<typeof import('../../src/build/work.js')>('build/work.js');
     const { renderFile } = await lib<typeof import('../../src/build/render-task.js')>('build/render-task.js');
     const config = (await validateConfig(baseConfig, '<config>')).config!;
-    const task = { ref: refs[0]!, article: parseFile(refs[0]!, config).article!, hash: parseFile(refs[0]!, config).hash };
-    const running = new SharedArrayBuffer(16);
-    new Int32Array(running)[0] = -1;
-    const worker = new Worker(path.join(dir, 'worker.js'), { workerData: { running } });
-    try {
-      const ready = new Promise<{ codeCache?: string }>((resolve) => worker.on('message', (m: { ready?: true; codeCache?: string }) => m.ready && resolve(m)));
-      const answer = new Promise<{ result?: unknown }>((resolve) => worker.on('message', (m: { done?: { reply: { result?: unknown } }[] }) => m.done && resolve(m.done[0]!.reply)));
-      worker.postMessage({ kind: 'render', task, seq: 0 });
-      expect((await ready).codeCache).toBe('refused');
-      expect((await answer).result).toEqual(await renderFile(task));
-    } finally {
-      await worker.terminate();
+    const parsed = parseFile(refs[0]!, config);
+    const task = { ref: refs[0]!, article: parsed.article!, hash: parsed.hash };
+    const damages: Record<string, (dir: string) => Promise<void>> = {
+      // Bytes flipped in the middle of V8's data: V8 itself would take it (and could crash the process).
+      'flipped bytes': async (dir) => {
+        const file = path.join(dir, 'renderer.cjs.v8');
+        const bytes = await readFile(file);
+        const at = Math.floor(bytes.length / 2);
+        for (let i = at; i < at + 64; i++) bytes[i] = bytes[i]! ^ 0xff;
+        await writeFile(file, bytes);
+      },
+      // A renderer rebuilt beside an old cache, the same length: V8 itself would run the old code.
+      'another source': async (dir) => {
+        const file = path.join(dir, 'renderer.cjs');
+        const source = await readFile(file, 'utf8');
+        await writeFile(file, source.replace('"use strict"', '"use strixt"'));
+      },
+    };
+    for (const [what, damage] of Object.entries(damages)) {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-bundle-'));
+      madeSites.push(dir);
+      await cp(BUNDLE, dir, { recursive: true });
+      await damage(dir);
+      const running = new SharedArrayBuffer(16);
+      new Int32Array(running)[0] = -1;
+      const worker = new Worker(path.join(dir, 'worker.js'), { workerData: { running } });
+      try {
+        const ready = new Promise<{ codeCache?: string }>((resolve) => worker.on('message', (m: { ready?: true; codeCache?: string }) => m.ready && resolve(m)));
+        const answer = new Promise<{ result?: unknown }>((resolve) => worker.on('message', (m: { done?: { reply: { result?: unknown } }[] }) => m.done && resolve(m.done[0]!.reply)));
+        worker.postMessage({ kind: 'render', task, seq: 0 });
+        expect((await ready).codeCache, what).toBe('refused');
+        expect((await answer).result, what).toEqual(await renderFile(task));
+      } finally {
+        await worker.terminate();
+      }
     }
   }, 30_000);
 });
