@@ -68,8 +68,7 @@ export function loadScript(script: string): { renderer: Renderer; script: Script
 export async function loadRendererCode(script: string): Promise<{ renderer: Renderer; codeCache: CodeCacheUse }> {
   if (existsSync(script)) {
     try {
-      const { renderer, codeCache } = loadScript(script);
-      return { renderer, codeCache };
+      return loadScript(script);
     } catch {
       // A damaged bundle: the modules it was made from are beside it.
     }

@@ -64,7 +64,7 @@ export function runEach<T, R>(pool: WorkerPool, kind: 'render' | 'parse', tasks:
         } else settle(i, options.failed(tasks[i]!, reply.died));
       } else if (reply.error !== undefined) settle(i, options.failed(tasks[i]!, 'crash'));
       else settle(i, result(reply));
-      feed();
+      // More is handed out when the pool says there is room (pool.onRoom), after this answer.
     };
     const feed = () => {
       if (over) return;

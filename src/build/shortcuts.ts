@@ -135,7 +135,7 @@ async function publishFromSummary(run: BuildRun, summary: SiteSummary, fresh: Fr
     return a;
   });
   const models = summary.models.map((m): FeedModel => ({ ...m, updated: new Date(m.updated), items: m.items.map((k) => carried[k]!) }));
-  await renderEditsAhead(run, summary, fresh, models);
+  await renderEditsAhead(run, summary, fresh, models, refOfPath);
   const hashes = summary.hashes.slice();
   for (const [i, f] of fresh) hashes[i] = shortHash(f.hash);
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
@@ -144,9 +144,8 @@ async function publishFromSummary(run: BuildRun, summary: SiteSummary, fresh: Fr
 }
 
 /** The changed articles the last build's feeds carry, rendered ahead (render.ts) while the feeds are planned. */
-async function renderEditsAhead(run: BuildRun, summary: SiteSummary, fresh: Fresh, models: FeedModel[]): Promise<void> {
+async function renderEditsAhead(run: BuildRun, summary: SiteSummary, fresh: Fresh, models: FeedModel[], refOfPath: ReturnType<typeof refMaker>): Promise<void> {
   const inFeeds = new Set(summary.carried.map(([i]) => i));
-  const refOfPath = refMaker(run.contentDir, run.cwd);
   const edits = [...fresh].filter(([i, f]) => inFeeds.has(i) && shortHash(f.hash) !== summary.hashes[i]);
   const withItems = models.find((m) => m.items.length);
   if (!edits.length || !withItems || !(run.options.workers ?? run.pool)) return;

@@ -9,7 +9,7 @@
  */
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import type { FeedModel } from '../publish/model.js';
+import { sameFeeds, type FeedModel } from '../publish/model.js';
 import { holdsAt, sameToSelect, type Selection } from '../publish/select.js';
 
 export interface SelectionMemo {
@@ -48,6 +48,6 @@ export function reuseSelection(
  */
 export function reuseModels(memo: SelectionMemo | undefined, replaced: ReadonlyMap<Article, Article>): FeedModel[] | undefined {
   if (!memo?.models) return undefined;
-  for (const [was, now] of replaced) if (was.section !== now.section || was.tags.length !== now.tags.length || was.tags.some((t, i) => t !== now.tags[i])) return undefined;
+  for (const [was, now] of replaced) if (!sameFeeds(was, now)) return undefined;
   return memo.models.map((m) => ({ ...m, items: m.items.map((a) => replaced.get(a) ?? a) }));
 }

@@ -20,7 +20,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
-import type { FeedModel } from '../publish/model.js';
+import { sameFeeds, type FeedModel } from '../publish/model.js';
 import { writeAtomically } from '../util/atomic.js';
 import { sameToSelect, type ClockWindow, type Counts } from '../publish/select.js';
 import { isRacy, type FileStat } from './stat.js';
@@ -133,12 +133,5 @@ export function changedSince(summary: SiteSummary, paths: readonly string[], sta
  * section, tags in their exact spelling).
  */
 export function samePlace(a: StoredArticle, b: StoredArticle): boolean {
-  return (
-    sameToSelect(a, b) &&
-    a.url === b.url &&
-    a.updated === b.updated &&
-    a.section === b.section &&
-    a.tags.length === b.tags.length &&
-    a.tags.every((t, i) => t === b.tags[i])
-  );
+  return sameToSelect(a, b) && a.url === b.url && a.updated === b.updated && sameFeeds(a, b);
 }

@@ -36,6 +36,11 @@ export interface TaxonomyEntry {
   articles: Article[];
 }
 
+/** Whether grouping puts two versions of an article in the same feeds: the same section and tags, in their exact spelling and order. */
+export function sameFeeds(a: { section?: string | undefined; tags: readonly string[] }, b: { section?: string | undefined; tags: readonly string[] }): boolean {
+  return a.section === b.section && a.tags.length === b.tags.length && a.tags.every((t, i) => t === b.tags[i]);
+}
+
 export function buildFeedModels(visible: readonly Article[], config: Config): FeedModel[] {
   const { site, feeds } = config;
   const make = (key: string, kind: FeedModel['kind'], dir: string, title: string, description: string, items: Article[]): FeedModel => {
