@@ -2,6 +2,7 @@ import { escapeXml } from '../util/escape.js';
 import { remark } from 'remark';
 import remarkGfm from 'remark-gfm';
 import remarkHtml from 'remark-html';
+import { gfmAutolinkLiteralFromMarkdown } from 'mdast-util-gfm-autolink-literal';
 import { defaultSchema, type Schema } from 'hast-util-sanitize';
 import { diagnostic, type Diagnostic, type DiagnosticCode } from '../diagnostics/diagnostics.js';
 import type { Article } from './schema.js';
@@ -22,8 +23,48 @@ const schema: Schema = {
   protocols: { ...defaultSchema.protocols, href: LINK_PROTOCOLS, cite: ['http', 'https'], src: IMAGE_PROTOCOLS, longDesc: ['http', 'https'] },
 };
 
+/**
+ * remark-gfm finds literal autolinks (`www.x.example`, `https://…`, `desk@x.example`) in
+ * a transform of the finished tree (mdast-util-gfm-autolink-literal): four regular
+ * expressions, each run over every text node outside links, the e-mail one tried at
+ * every character. It is a quarter of parsing ordinary prose, where it finds nothing.
+ * Every match holds `http://`, `https://` or `www.` (any case) or an `@`, within one
+ * text node's value (after character references are decoded, so `&#64;` counts): where
+ * no text node holds one, the transform cannot change the tree and is not run. The
+ * differential test in test/content/render.test.ts holds this to remark-gfm as it is.
+ */
+const literalTransform = gfmAutolinkLiteralFromMarkdown().transforms?.[0] as unknown as TreeTransform | undefined;
+const MAY_HOLD_LITERAL = /@|https?:\/\/|www\./i;
+
+function mayHoldLiteral(node: MdNode): boolean {
+  if (node.type === 'text') return MAY_HOLD_LITERAL.test(node.value ?? '');
+  const children = node.children;
+  if (children) for (let i = 0; i < children.length; i++) if (mayHoldLiteral(children[i]!)) return true;
+  return false;
+}
+
+type TreeTransform = (tree: MdNode) => MdNode | undefined | void;
+type FromMarkdownExtension = { transforms?: TreeTransform[] };
+type Extensions = (FromMarkdownExtension | Extensions)[];
+
+function autolinkLiteralsWhereTheyCanBe(this: { data(): unknown }) {
+  const data = this.data() as { fromMarkdownExtensions?: Extensions };
+  let guarded = 0;
+  const guard = (list: Extensions): Extensions =>
+    list.map((ext) => {
+      if (Array.isArray(ext)) return guard(ext);
+      if (!ext.transforms?.includes(literalTransform!)) return ext;
+      guarded++;
+      return { ...ext, transforms: ext.transforms.map((t) => (t === literalTransform ? (tree: MdNode) => (mayHoldLiteral(tree) ? t(tree) : undefined) : t)) };
+    });
+  data.fromMarkdownExtensions = guard(data.fromMarkdownExtensions ?? []);
+  // remark-gfm and mdast-util-gfm-autolink-literal are locked together (package-lock.json): should
+  // another version stop sharing the transform, this says so at once instead of parsing slower.
+  if (guarded !== 1) throw new Error(`render.ts: expected remark-gfm to use mdast-util-gfm-autolink-literal's transform once, found ${guarded}`);
+}
+
 // Sanitizing is never turned off: raw HTML in Markdown is dropped, attributes are allow-listed.
-const processor = remark().use(remarkGfm).use(remarkHtml, { sanitize: schema });
+const processor = remark().use(remarkGfm).use(autolinkLiteralsWhereTheyCanBe).use(remarkHtml, { sanitize: schema });
 
 /**
  * GFM constructs a body cannot contain, left out of its parser: micromark
@@ -50,6 +91,7 @@ function processorWithout(names: readonly string[]): typeof processor {
   if (!p) {
     p = remark()
       .use(remarkGfm)
+      .use(autolinkLiteralsWhereTheyCanBe)
       .use(function withoutConstructs(this: { data(): unknown }) {
         const data = this.data() as { micromarkExtensions?: MicromarkExtension[] };
         data.micromarkExtensions = (data.micromarkExtensions ?? []).map((ext) => withoutConstruct(ext, names));
