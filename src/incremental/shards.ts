@@ -144,7 +144,7 @@ export async function saveBinaryShards<V, M>(file: string, kind: string, key: st
       header.entries.push([path, meta, lengths]);
     }
     // JSON.stringify escapes line breaks in strings: the header is one line.
-    await writeAtomically(shardFile(file, kind, n, 'bin'), Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), ...parts]), HINT);
+    await writeAtomically(shardFile(file, kind, n, 'bin'), [Buffer.from(JSON.stringify(header) + '\n'), ...parts], HINT);
   }
 }
 

@@ -89,7 +89,7 @@ export async function saveSummary(file: string, summary: SiteSummary | undefined
   const pathText = Buffer.from(paths.join('\n'));
   const header: Header = { ...rest, files: paths.length, pathBytes: pathText.length };
   const hashText = Buffer.from(hashes.map((h) => h.padEnd(HASH_DIGITS, '-')).join(''), 'latin1');
-  await writeAtomically(file, Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), pathText, Buffer.from(stats.buffer, stats.byteOffset, stats.byteLength), hashText]), { durable: false });
+  await writeAtomically(file, [Buffer.from(JSON.stringify(header) + '\n'), pathText, Buffer.from(stats.buffer, stats.byteOffset, stats.byteLength), hashText], { durable: false });
 }
 
 export function shortHash(hash: string): string {

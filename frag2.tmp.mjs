@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+const { build } = await import('/work/main/lib/build/build.js');
+const { renderArticle } = await import('/work/main/lib/content/render.js');
+const { bodyOf } = await import('/work/main/lib/content/body.js');
+const { SERIALISERS } = await import('/work/main/lib/publish/items.js');
+const report = await build({ cwd: '/tmp/feedpipe-bench-10000', now: new Date('2026-11-25T12:00:00Z'), write: false });
+const arts = report.visible.slice(0, 400);
+const contents = arts.map((a) => { const r = renderArticle(a, bodyOf(readFileSync(a.source.absPath))); return { html: r.html, summary: r.summary, ...(a.image ? { image: a.image.url } : {}) }; });
+globalThis.go = () => { for (let round = 0; round < 20; round++) for (const f of ['rss', 'atom']) arts.map((a, i) => SERIALISERS[f].item(a, contents[i])); };
+go();
+process.exit(0);
