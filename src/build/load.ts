@@ -17,11 +17,13 @@ import { runEach } from './dispatch.js';
 import { runChunked } from './pool.js';
 import { AHEAD_MAX, renderAhead } from './render.js';
 import { PARALLEL_MIN, poolFor, startWorkersEarly, usePool, type BuildRun } from './run.js';
+import { tooLarge, unreadable } from './file-errors.js';
 import type { FileRef, ParsedFile } from './work.js';
 
 export type Loaded = { hash?: string; article?: Article; diagnostics: Diagnostic[] };
 
-type ToParse = { i: number; ref: FileRef; stat: FileStat };
+/** A file to parse; `stat` undefined when stats are deferred to the parser (Prescan.deferred). */
+type ToParse = { i: number; ref: FileRef; stat?: FileStat };
 
 /**
  * Every file of `scan`, in its order: reused when unchanged, parsed otherwise. Undefined if the
@@ -50,14 +52,15 @@ export async function loadArticles(run: BuildRun, scan: Scan, cache: BuildCache,
       loaded[i] = memo;
     } else {
       const known = fromStat(run, cache, refOfPath(absPath));
-      if ('stat' in known) toParse.push({ i, ...known });
+      if ('ref' in known) toParse.push({ i, ...known });
       else loaded[i] = known;
     }
   }
   startWorkersEarly(run, toParse.length);
   // Loaded only when something is parsed: a build that reuses every article never loads the parsers.
   const { parseFile } = toParse.length ? await import('./work.js') : { parseFile: undefined as never };
-  const parsed = await parseAll(run, toParse, (ref) => parseFile(ref, run.config));
+  const withStat = !!run.prescan?.deferred;
+  const parsed = await parseAll(run, toParse, (ref) => parseFile(ref, run.config, withStat));
   if (!parsed) return undefined;
   // Before recordParsed: a file parsed again with the bytes the cache already had was rendered ahead already, if at all.
   const edits = editsToRenderAhead(cache, toParse, parsed);
@@ -92,14 +95,17 @@ const PARSE_ALONE_BYTES = 128 * 1024;
 /** Every file of `toParse`, in order: the small ones in chunks (in workers too for thousands), the large ones in workers. */
 async function parseAll(run: BuildRun, toParse: ToParse[], local: (ref: FileRef) => ParsedFile): Promise<ParsedFile[] | undefined> {
   const signal = run.options.signal ? { signal: run.options.signal } : {};
-  const big = toParse.filter((t) => t.stat.size >= PARSE_ALONE_BYTES);
+  const withStat = !!run.prescan?.deferred;
+  // Sizes not known yet (stats deferred: a one-off build with nothing cached) count as small.
+  const isBig = (t: ToParse) => (t.stat?.size ?? 0) >= PARSE_ALONE_BYTES;
+  const big = toParse.filter(isBig);
   const alone = big.length ? usePool(run) : undefined;
-  const small = alone ? toParse.filter((t) => t.stat.size < PARSE_ALONE_BYTES) : toParse;
+  const small = alone ? toParse.filter((t) => !isBig(t)) : toParse;
   let done = 0;
   const onProgress = (n: number) => run.options.onProgress?.({ stage: 'validate', done: (done += n), total: toParse.length });
   const pool = poolFor(run, small.length, PARALLEL_MIN.parse);
   const [chunked, each] = await Promise.all([
-    runChunked('parse', small.map((t) => t.ref), local, pool, { ...signal, extra: { config: run.config }, workers: (pool?.size ?? 1) - 1, onProgress: progressBy(onProgress) }),
+    runChunked('parse', small.map((t) => t.ref), local, pool, { ...signal, extra: { config: run.config, withStat }, workers: (pool?.size ?? 1) - 1, onProgress: progressBy(onProgress) }),
     alone
       ? runEach<FileRef, ParsedFile>(alone, 'parse', big.map((t) => t.ref), {
           ...signal,
@@ -117,7 +123,7 @@ async function parseAll(run: BuildRun, toParse: ToParse[], local: (ref: FileRef)
   // Back into the order of `toParse`.
   const bySmall = chunked[Symbol.iterator]();
   const byBig = each[Symbol.iterator]();
-  return toParse.map((t) => (t.stat.size >= PARSE_ALONE_BYTES ? byBig : bySmall).next().value as ParsedFile);
+  return toParse.map((t) => (isBig(t) ? byBig : bySmall).next().value as ParsedFile);
 }
 
 /** Progress reported as totals, turned into increments. */
@@ -130,21 +136,23 @@ function progressBy(add: (n: number) => void): (done: number) => void {
 }
 
 /** A file the cache knows by its stat is reused; one too large is an error; anything else is to be parsed. */
-function fromStat(run: BuildRun, cache: BuildCache, ref: FileRef): Loaded | { ref: FileRef; stat: FileStat } {
+function fromStat(run: BuildRun, cache: BuildCache, ref: FileRef): Loaded | { ref: FileRef; stat?: FileStat } {
+  // Nothing cached to compare with: the parser stats the file itself (Prescan.deferred).
+  if (run.prescan?.deferred) return { ref };
   let st;
   try {
     // Synchronous stat is several times cheaper than its promise form for thousands of small files.
     st = run.prescan?.stats.get(ref.absPath) ?? statSync(ref.absPath);
   } catch (e) {
     forget(cache, ref.absPath);
-    return { diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}` })] };
+    return { diagnostics: [unreadable(ref, e)] };
   }
   const entry = cache.files.get(ref.absPath);
   if (entry && !entry.racy && sameStat(entry, st)) return reuse(run, cache, ref, entry);
   const max = run.config.limits.maxFileBytes;
   if (st.size > max) {
     forget(cache, ref.absPath);
-    return { diagnostics: [diagnostic({ code: 'file-too-large', file: ref.displayPath, line: 1, column: 1, message: `file is ${st.size} bytes, over the limit of ${max}` })] };
+    return { diagnostics: [tooLarge(ref, st.size, max)] };
   }
   return { ref, stat: statOf(st) };
 }
@@ -167,20 +175,23 @@ function forget(cache: BuildCache, absPath: string): void {
 }
 
 function recordParsed(run: BuildRun, cache: BuildCache, t: ToParse, result: ParsedFile, startedWall: number): Loaded {
+  const stat = t.stat ?? result.stat;
+  // A stat the parser took (Prescan.deferred) goes where one taken up front would have been.
+  if (!t.stat && result.stat) run.prescan?.stats.set(t.ref.absPath, result.stat);
   // A file written within two seconds of its stat may change again without its stat moving.
-  const racy = isRacy(t.stat, startedWall);
+  const racy = !stat || isRacy(stat, startedWall);
   const entry = cache.files.get(t.ref.absPath);
   cache.dirty = true;
-  if (entry && entry.hash === result.hash) {
-    cache.files.set(t.ref.absPath, Object.assign(entry, t.stat, { racy }));
+  if (stat && entry && entry.hash === result.hash) {
+    cache.files.set(t.ref.absPath, Object.assign(entry, stat, { racy }));
     return reuse(run, cache, t.ref, entry);
   }
   run.report.stats.parsed++;
-  if (!result.hash) {
+  if (!result.hash || !stat) {
     forget(cache, t.ref.absPath);
     return { diagnostics: result.diagnostics };
   }
-  cache.files.set(t.ref.absPath, { ...t.stat, hash: result.hash, racy, diagnostics: result.diagnostics, ...(result.article ? { article: result.article } : {}) });
+  cache.files.set(t.ref.absPath, { ...stat, hash: result.hash, racy, diagnostics: result.diagnostics, ...(result.article ? { article: result.article } : {}) });
   const fresh = { hash: result.hash, diagnostics: result.diagnostics, ...(result.article ? { article: restoreArticle(result.article, t.ref) } : {}) };
   cache.articles.set(t.ref.absPath, fresh);
   return fresh;

@@ -21,8 +21,14 @@ import { emptyReport, type BuildOptions, type BuildReport, type ReportInProgress
 export interface Prescan {
   found: { files: string[]; diagnostics: Diagnostic[] };
   stats: Map<string, FileStat>;
-  /** The wall clock when the stats were taken. */
+  /** The wall clock when the stats were taken (when the files were listed, if deferred). */
   wall: number;
+  /**
+   * Nothing to compare stats with (no proof, no summary, no cache): the files are not stat'ed up
+   * front; each is stat'ed by its parser, on the open file before reading it, and its stat added
+   * to `stats` (load.ts), where the next build's proof and summary find it as before.
+   */
+  deferred?: boolean;
 }
 
 export interface BuildRun {

@@ -35,9 +35,12 @@ export async function lastResultStands(run: BuildRun): Promise<boolean> {
   const standing = await loading;
   // Without a proof, the build will do work: the workers start now, while the files are stat'ed
   // (no cache either: every file will be parsed).
-  if (!standing) startWorkersEarly(run, existsSync(run.cacheFile!) ? 1 : found.files.length);
+  const cached = existsSync(run.cacheFile!);
+  if (!standing) startWorkersEarly(run, cached ? 1 : found.files.length);
+  const cold = !standing && !cached && !run.options.cache && !existsSync(proofFiles.summary);
   const wall = Date.now();
-  run.prescan = { found, stats: statAll(found.files), wall };
+  // A cold build stats each file as it parses it: the parsing starts now, not after 10 000 stats.
+  run.prescan = cold ? { found, stats: new Map(), wall, deferred: true } : { found, stats: statAll(found.files), wall };
   if (standing && !found.diagnostics.length && stands(standing, digestStats(found.files, run.prescan.stats, wall), run.now.getTime(), run.outDir)) {
     restoreStanding(run, standing);
     return true;
@@ -74,7 +77,7 @@ function restoreStanding(run: BuildRun, standing: Standing): void {
  */
 export async function publishedChangedOnly(run: BuildRun): Promise<boolean> {
   const { proofFiles, prescan } = run;
-  if (!proofFiles || !prescan || prescan.found.diagnostics.length) return false;
+  if (!proofFiles || !prescan || prescan.deferred || prescan.found.diagnostics.length) return false;
   const summary = await loadSummary(proofFiles.summary, run.key);
   const changed = summary && holdsAt(summary.window, run.now.getTime()) ? changedSince(summary, prescan.found.files, prescan.stats) : undefined;
   if (!summary || !changed || changed.length > CHANGED_ONLY_MAX) return false;

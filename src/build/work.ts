@@ -3,8 +3,10 @@
  * data, so it runs the same on the main thread and in worker threads
  * (worker.ts). Rendering, the second, is render-task.ts.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Config } from '../config/config.js';
+import { statOf, type FileStat } from '../incremental/stat.js';
+import { tooLarge, unreadable } from './file-errors.js';
 import { splitSource } from '../content/split.js';
 import { validateArticle } from '../content/schema.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
@@ -23,16 +25,47 @@ export interface ParsedFile {
   hash: string;
   article?: StoredArticle;
   diagnostics: Diagnostic[];
+  /** The file's stat, taken on the open file before it was read (asked for with `withStat`). */
+  stat?: FileStat;
 }
 
-/** Reads, hashes, splits and validates one Markdown file. */
-export function parseFile(ref: FileRef, config: Config): ParsedFile {
+/**
+ * Reads, hashes, splits and validates one Markdown file. `withStat`: the caller has not stat'ed
+ * it (a build with no cache: load.ts); it is stat'ed here, on the open file before it is read (so
+ * a later write moves the stat), checked against `limits.maxFileBytes`, and the stat returned.
+ */
+export function parseFile(ref: FileRef, config: Config, withStat = false): ParsedFile {
   let buffer: Buffer;
+  let stat: FileStat | undefined;
   try {
-    buffer = readFileSync(ref.absPath);
+    if (withStat) {
+      const fd = openSync(ref.absPath, 'r');
+      try {
+        stat = statOf(fstatSync(fd));
+        if (stat.size > config.limits.maxFileBytes) return { hash: '', stat, diagnostics: [tooLarge(ref, stat.size, config.limits.maxFileBytes)] };
+        buffer = readOpen(fd, stat.size);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      buffer = readFileSync(ref.absPath);
+    }
   } catch (e) {
-    return { hash: '', diagnostics: [diagnostic({ code: 'file-unreadable', file: ref.displayPath, message: `cannot read file: ${(e as Error).message}` })] };
+    return { hash: '', ...(stat ? { stat } : {}), diagnostics: [unreadable(ref, e)] };
   }
+  const parsed = parseBytes(ref, config, buffer);
+  return stat ? { ...parsed, stat } : parsed;
+}
+
+/** Up to `size` bytes of an open file (its size when stat'ed: one that grew since is read next build). */
+function readOpen(fd: number, size: number): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let n = 0;
+  for (let r = 1; n < size && r > 0; n += r) r = readSync(fd, buffer, n, size - n, n);
+  return n < size ? buffer.subarray(0, n) : buffer;
+}
+
+function parseBytes(ref: FileRef, config: Config, buffer: Buffer): ParsedFile {
   const hash = sha256(buffer);
   try {
     const split = splitSource(buffer, ref.absPath, ref.displayPath, ref.relPath);

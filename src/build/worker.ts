@@ -11,7 +11,7 @@ import type { FileRef } from './work.js';
  * order they came, and says in shared memory which one it runs (the pool
  * times that one). Replies go in batches (REPLY_BATCH).
  */
-type Message = { seq: number } & ({ kind: 'parse'; tasks: FileRef[]; config: Config } | { kind: 'render'; task: RenderTask });
+type Message = { seq: number } & ({ kind: 'parse'; tasks: FileRef[]; config: Config; withStat?: boolean } | { kind: 'render'; task: RenderTask });
 type Done = { seq: number; reply: { results?: unknown[]; result?: unknown; error?: string } };
 
 const running = new RunningState((workerData as { running: SharedArrayBuffer }).running);
@@ -59,7 +59,7 @@ async function answer(message: Message): Promise<Done['reply']> {
     if (message.kind === 'parse') {
       // Parsing (YAML, the schema) is loaded by the first parse message: a worker that only renders never loads it.
       const { parseFile } = await import('./work.js');
-      return { results: message.tasks.map((t) => parseFile(t, message.config)) };
+      return { results: message.tasks.map((t) => parseFile(t, message.config, message.withStat)) };
     }
     return { result: await renderer.renderFile(message.task) };
   } catch (e) {

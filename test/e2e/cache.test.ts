@@ -1,3 +1,4 @@
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -393,6 +394,39 @@ describe('a build whose last result still stands', () => {
     const second = await build(s.opts);
     expect(second.kind).not.toBe('stands');
     expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 2 v2');
+  });
+
+  it('after a cold build that stat\'ed each file as it parsed it: stands on those stats, and sees a change made after the parse', async () => {
+    const s = await scheduledSite();
+    const edited = path.join(s.contentDir, 'a1.md');
+    let editedMidBuild = false;
+    const cold = await build({
+      ...s.opts,
+      onProgress: (p) => {
+        // Once everything is parsed, an author saves a1.md again (same size, an older mtime): its ctime moves.
+        if (editedMidBuild || p.stage !== 'validate' || p.done !== p.total) return;
+        editedMidBuild = true;
+        writeFileSync(edited, readFileSync(edited, 'utf8').replace('Story 1', 'Story 9'));
+        utimesSync(edited, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+      },
+    });
+    expect(editedMidBuild).toBe(true);
+    expect(cold.stats).toMatchObject({ parsed: 5, reused: 0 });
+    // The build that follows does not stand on the stat taken before the edit: it publishes it.
+    const next = await build(s.opts);
+    expect(next.kind).not.toBe('stands');
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toContain('Story 9');
+    expect((await build(s.opts)).kind).toBe('stands');
+  });
+
+  it('refuses a file too large from the stat its parser took in a cold build, before reading it', async () => {
+    const s = await scheduledSite();
+    await writeFile(path.join(s.contentDir, 'big.md'), article({ title: 'Big', date: '2026-01-04' }, 'x'.repeat(6000)));
+    const cold = await build({ ...s.opts, config: { ...s.opts.config, limits: { maxFileBytes: 4096 } }, keepGoing: true });
+    expect(cold.diagnostics.filter((d) => d.code === 'file-too-large').map((d) => `${d.file}:${d.line}:${d.column} ${d.message}`)).toEqual([
+      expect.stringMatching(/big\.md:1:1 file is 60\d\d bytes, over the limit of 4096$/),
+    ]);
+    expect(cold.articles.map((a) => a.title)).not.toContain('Big');
   });
 
   it('loads nothing, writes nothing and reports what the last build reported', async () => {
