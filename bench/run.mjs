@@ -51,14 +51,15 @@ if (values.hugo && !hugo) {
 function runCli(dir, args, nodeFlags = []) {
   const wrapper = `const { runCli } = await import(${JSON.stringify(path.join(root, 'lib', 'bundle', 'cli.js'))});
     const code = await runCli(process.argv.slice(1), { stdout() {}, stderr: (t) => process.stderr.write(t) });
-    process.stdout.write(JSON.stringify({ code, maxRssKiB: process.resourceUsage().maxRSS }));`;
+    const usage = process.resourceUsage();
+    process.stdout.write(JSON.stringify({ code, maxRssKiB: usage.maxRSS, minorFaults: usage.minorPageFault }));`;
   const started = performance.now();
   const r = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', wrapper, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   const ms = performance.now() - started;
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   if (out.code !== 0) throw new Error(`build exited ${out.code}: ${r.stderr}`);
-  return { ms, rssMiB: out.maxRssKiB / 1024 };
+  return { ms, rssMiB: out.maxRssKiB / 1024, faults: out.minorFaults };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -87,7 +88,7 @@ function rounds(dir, runs, site) {
   const args = ['build', '--now', NOW];
   const siteOnlyArgs = [...args, '--config', 'feedpipe.site-only.config.yaml'];
   const clean = () => ['dist', '.feedpipe-cache'].forEach((d) => rmSync(path.join(dir, d), { recursive: true, force: true }));
-  const r = { cold: [], noop: [], siteOnly: [], hugo: [], rss: 0, siteRss: 0, hugoRss: undefined };
+  const r = { cold: [], noop: [], siteOnly: [], hugo: [], rss: 0, siteRss: 0, hugoRss: undefined, faults: [] };
   for (let i = 0; i < runs; i++) {
     if (site) {
       clean();
@@ -98,6 +99,7 @@ function rounds(dir, runs, site) {
     clean();
     const c = runCli(dir, args);
     r.cold.push(c.ms);
+    r.faults.push(c.faults);
     r.rss = Math.max(r.rss, c.rssMiB);
     if (site) {
       const h = hugoCold(site);
@@ -168,7 +170,7 @@ function hugoRows(size, r) {
 
 console.log(`feedpipe bench — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
 if (!hugo) console.log(values['no-hugo'] ? 'hugo: off (--no-hugo)' : 'hugo: not on the PATH, Hugo rows skipped (apt-get install hugo)');
-console.log('size     corpus    cold build   warm no-op   warm 1 edit   republish   peak RSS (cold)');
+console.log('size     corpus    cold build   warm no-op   warm 1 edit   republish   peak RSS (cold)   page faults (cold)');
 const hugoTable = [];
 const notes = [];
 for (const size of sizes) {
@@ -184,7 +186,7 @@ for (const size of sizes) {
   }
   const { edit, republish } = await edits(dir, runs);
   console.log(
-    [String(size).padEnd(8), `${mb.toFixed(0)} MB`.padEnd(9), fmt(median(r.cold)).padEnd(12), fmt(median(r.noop)).padEnd(12), fmt(median(edit)).padEnd(13), fmt(median(republish)).padEnd(11), mib(r.rss)].join(' '),
+    [String(size).padEnd(8), `${mb.toFixed(0)} MB`.padEnd(9), fmt(median(r.cold)).padEnd(12), fmt(median(r.noop)).padEnd(12), fmt(median(edit)).padEnd(13), fmt(median(republish)).padEnd(11), mib(r.rss).padEnd(17), median(r.faults).toLocaleString('en')].join(' '),
   );
   if (values.profile) notes.push(...profile(dir, size));
   if (!values.keep) {
@@ -193,6 +195,7 @@ for (const size of sizes) {
   }
 }
 console.log('cold: no cache, no dist; warm: .feedpipe-cache and dist from the previous run; republish: in-process, cache and workers kept, changedPaths = the edited file.');
+console.log('page faults: minor faults of the cold build (median): each is a fresh page touched, ~10 µs apiece on a VM (bench/page-touch.mjs), so memory is time there.');
 if (hugo) {
   console.log(`\nvs Hugo ${hugo} (same articles, same feeds; interleaved rounds; medians; ratio = feedpipe/Hugo per round: median (min–max))`);
   console.log('size     build                  feedpipe   hugo cold  ratio                peak RSS feedpipe / hugo');
