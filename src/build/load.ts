@@ -186,7 +186,8 @@ function recordParsed(run: BuildRun, cache: BuildCache, t: ToParse, result: Pars
     cache.files.set(t.ref.absPath, Object.assign(entry, stat, { racy }));
     return reuse(run, cache, t.ref, entry);
   }
-  run.report.stats.parsed++;
+  // Counted as before stats were deferred: a file refused from its stat (unopenable, too large) was not parsed.
+  if (t.stat || result.hash) run.report.stats.parsed++;
   if (!result.hash || !stat) {
     forget(cache, t.ref.absPath);
     return { diagnostics: result.diagnostics };

@@ -58,10 +58,14 @@ function autolinkLiteralsWhereTheyCanBe(this: { data(): unknown }) {
       return { ...ext, transforms: ext.transforms.map((t) => (t === literalTransform ? (tree: MdNode) => (mayHoldLiteral(tree) ? t(tree) : undefined) : t)) };
     });
   data.fromMarkdownExtensions = guard(data.fromMarkdownExtensions ?? []);
-  // remark-gfm and mdast-util-gfm-autolink-literal are locked together (package-lock.json): should
-  // another version stop sharing the transform, this says so at once instead of parsing slower.
-  if (guarded !== 1) throw new Error(`render.ts: expected remark-gfm to use mdast-util-gfm-autolink-literal's transform once, found ${guarded}`);
+  // Locked together (package-lock.json), remark-gfm and mdast-util-gfm-autolink-literal share the
+  // transform. An install where they do not (two copies) only parses slower: the test of
+  // `autolinkPassGuarded` says so, never a crash.
+  autolinkPassGuarded = guarded === 1;
 }
+
+/** Whether the literal-autolink pass runs only where it can find something (see above): a test pins it. */
+export let autolinkPassGuarded = false;
 
 // Sanitizing is never turned off: raw HTML in Markdown is dropped, attributes are allow-listed.
 const processor = remark().use(remarkGfm).use(autolinkLiteralsWhereTheyCanBe).use(remarkHtml, { sanitize: schema });

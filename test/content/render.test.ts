@@ -3,7 +3,7 @@ import remarkGfm from 'remark-gfm';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/config.js';
 import { splitSource } from '../../src/content/split.js';
-import { processorFor, renderArticle, summarize, SUMMARY_MAX } from '../../src/content/render.js';
+import { autolinkPassGuarded, processorFor, renderArticle, summarize, SUMMARY_MAX } from '../../src/content/render.js';
 import { validateArticle } from '../../src/content/schema.js';
 import { findExcessiveNesting, MAX_NESTING } from '../../src/content/nesting.js';
 import { baseConfig } from '../helpers/site.js';
@@ -137,6 +137,11 @@ describe('the parsers without the constructs a body cannot use (no "@": no e-mai
     expect(used.size).toBe(4);
     for (const count of used.values()) expect(count).toBeGreaterThan(60);
   }, 120_000); // correctness, not speed: on a loaded machine this CPU-bound comparison takes far longer than usual
+
+  it('has the literal-autolink pass guarded: remark-gfm uses the transform of the mdast-util-gfm-autolink-literal we depend on', () => {
+    processorFor('plain words').parse('plain words');
+    expect(autolinkPassGuarded).toBe(true);
+  });
 
   it('still links e-mail addresses when the body has an "@"', () => {
     expect(render('Write to desk@news.example.\n').html).toContain('<a href="mailto:desk@news.example">desk@news.example</a>');
