@@ -37,12 +37,42 @@ export interface RenderTask {
   hash: string;
   /** Also make the article's feed items, verified under these root tags (see publish/items.ts). */
   roots?: Roots;
+  /** Give the items as their UTF-8 bytes only, in one buffer a worker transfers (serialise.ts, filesAsBytes). */
+  bytes?: boolean;
 }
 
-export type RenderResult = StoredRender & { fragments?: Partial<Record<FeedFormat, StoredFragment>> };
+type RenderFragments = Partial<Record<FeedFormat, StoredFragment>>;
+
+export type RenderResult = StoredRender & { fragments?: RenderFragments };
 
 /** A render, or the error that stopped it. */
 export type Rendered = RenderResult | { error: Diagnostic };
+
+/**
+ * The fragments as UTF-8 bytes only, all in one buffer of their own (never Node's shared pool, so a
+ * worker can transfer it: worker.ts, transferablesOf), each a view on it.
+ */
+function asBytes(fragments: RenderFragments): RenderFragments {
+  const made = Object.entries(fragments) as [FeedFormat, StoredFragment][];
+  const texts = made.map(([, f]) => f.text ?? '');
+  const all = Buffer.allocUnsafeSlow(texts.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0));
+  let at = 0;
+  const out: RenderFragments = {};
+  made.forEach(([format, f], i) => {
+    const end = at + all.write(texts[i]!, at, 'utf8');
+    out[format] = { utf8: all.subarray(at, end), verifiedIn: f.verifiedIn };
+    at = end;
+  });
+  return out;
+}
+
+/** The buffers a render result can hand over instead of copying (its fragments' bytes, see asBytes). */
+export function transferablesOf(result: unknown): ArrayBuffer[] {
+  const fragments = (result as RenderResult | undefined)?.fragments;
+  const buffers = new Set<ArrayBuffer>();
+  for (const f of Object.values(fragments ?? {})) if (f?.utf8 && f.text === undefined) buffers.add(f.utf8.buffer as ArrayBuffer);
+  return [...buffers];
+}
 
 /** Re-reads an article's body (checking it is still the version that was parsed) and renders it. */
 export async function renderFile(task: RenderTask): Promise<Rendered> {
@@ -64,7 +94,8 @@ export async function renderFile(task: RenderTask): Promise<Rendered> {
     const r = renderArticle(article, body);
     const rendered = { hash: task.hash, html: r.html, summary: r.summary, diagnostics: r.diagnostics };
     if (!items || !task.roots) return rendered;
-    return { ...rendered, fragments: items.verifiedFragments(article, { html: r.html, summary: r.summary, ...(article.image ? { image: article.image.url } : {}) }, task.roots) };
+    const fragments = items.verifiedFragments(article, { html: r.html, summary: r.summary, ...(article.image ? { image: article.image.url } : {}) }, task.roots);
+    return { ...rendered, fragments: task.bytes ? asBytes(fragments) : fragments };
   } catch (e) {
     return {
       error: diagnostic({ code: 'render-failed', file: task.ref.displayPath, message: `could not be rendered: ${(e as Error).message}` }),

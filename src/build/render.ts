@@ -18,6 +18,7 @@ import { runEach } from './dispatch.js';
 import { runChunked, type Death } from './pool.js';
 import type { PublishPlan } from './plan.js';
 import { aborted, closePool, usePool, type BuildRun } from './run.js';
+import { filesAsBytes } from './serialise.js';
 import { rememberVerdict, verdictFor } from './verdicts.js';
 import type { Rendered, RenderResult, RenderTask } from './render-task.js';
 
@@ -37,11 +38,12 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   const withItems = !options.renderAll && plan.pending.find((p) => p.model.items.length)?.model;
   const roots = withItems ? (await import('../publish/items.js')).rootsOf(withItems) : undefined;
   if (roots) cache.roots = roots;
+  const bytes = filesAsBytes(run);
   for (const a of toRender) {
     const entry = entryOf(a);
     const r = await cache.render(a.source.absPath, entry.hash);
     if (r) renders.set(a, r);
-    else tasks.push({ a, task: { ref: { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath }, article: entry.article, hash: entry.hash, ...(roots ? { roots } : {}) } });
+    else tasks.push({ a, task: { ref: { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath }, article: entry.article, hash: entry.hash, ...(roots ? { roots, bytes } : {}) } });
   }
   const { renderFile } = tasks.length ? await import('./render-task.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
@@ -93,7 +95,8 @@ export function renderAhead(run: BuildRun, entries: readonly { ref: RenderTask['
   const pool = run.options.workers ?? run.pool;
   if (!pool || entries.length > AHEAD_MAX) return;
   // Bytes a worker could not render before are not tried again (the render stage leaves them out too).
-  const tasks: RenderTask[] = entries.filter((e) => !verdictFor(e.hash, run.config, e.ref.displayPath)).map((e) => ({ ref: e.ref, article: e.article, hash: e.hash, ...(roots ? { roots } : {}) }));
+  const bytes = filesAsBytes(run);
+  const tasks: RenderTask[] = entries.filter((e) => !verdictFor(e.hash, run.config, e.ref.displayPath)).map((e) => ({ ref: e.ref, article: e.article, hash: e.hash, ...(roots ? { roots, bytes } : {}) }));
   if (!tasks.length) return;
   const { config } = run;
   // Where no worker runs after all, nothing is rendered ahead: the render stage does it.
@@ -169,6 +172,9 @@ async function keepRender(run: BuildRun, cache: BuildCache, a: Article, r: Rende
   renders.set(a, render);
   if (!run.options.renderAll) await cache.setRender(absPath, render);
   for (const [format, fragment] of Object.entries(fragments ?? {}) as [FeedFormat, StoredFragment][]) {
+    // Bytes from a worker arrive as a plain Uint8Array (a view on the buffer it handed over): a Buffer again, not a copy.
+    const { utf8 } = fragment;
+    if (utf8 && !Buffer.isBuffer(utf8)) fragment.utf8 = Buffer.from((utf8 as Uint8Array).buffer, (utf8 as Uint8Array).byteOffset, (utf8 as Uint8Array).byteLength);
     cache.setFragment(absPath, render.hash, format, fragment);
     stats.fragments++;
   }

@@ -20,11 +20,16 @@ export interface Serialised {
   fingerprints: Map<string, string>;
 }
 
+/** Whether this build makes its files as UTF-8 bytes (a one-off build or a publisher that writes) rather than as text kept in the report. */
+export function filesAsBytes(run: BuildRun): boolean {
+  return run.options.keepFiles === false && run.write;
+}
+
 export async function serialiseStage(run: BuildRun, cache: BuildCache, plan: PublishPlan, models: readonly FeedModel[], rendered: RenderedMap, hashOf: (a: Article) => string): Promise<Serialised> {
   const { report } = run;
   const result: Serialised = { output: new Map(), fingerprints: new Map() };
   if (!plan.pending.length && !plan.pages.length) return result;
-  const keepFiles = run.options.keepFiles !== false || !run.write;
+  const keepFiles = !filesAsBytes(run);
   const emit = (rel: string, file: string | readonly Buffer[], fingerprint: string) => {
     report.stats.serialized++;
     if (typeof file === 'string' && keepFiles) report.files.set(rel, file);

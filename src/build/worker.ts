@@ -17,6 +17,8 @@ type Done = { seq: number; reply: { results?: unknown[]; result?: unknown; error
 const running = new RunningState((workerData as { running: SharedArrayBuffer }).running);
 
 let replies: Done[] = [];
+/** The buffers of the replies waiting to go (a render's feed items as bytes): handed over, not copied. */
+let transfers: ArrayBuffer[] = [];
 let oldest = 0;
 let flushing: NodeJS.Immediate | undefined;
 
@@ -41,6 +43,7 @@ async function run(message: Message): Promise<void> {
   running.stop();
   if (!replies.length) oldest = monotonicMs();
   replies.push({ seq: message.seq, reply });
+  if (message.kind === 'render' && reply.result) transfers.push(...renderer.transferablesOf(reply.result));
   // Messages that came together run in one turn of the event loop: what is left goes at its end.
   if (replies.length >= REPLY_BATCH || monotonicMs() - oldest >= REPLY_MS) flush();
   else flushing ??= setImmediate(flush);
@@ -50,8 +53,9 @@ function flush(): void {
   clearImmediate(flushing);
   flushing = undefined;
   if (!replies.length) return;
-  parentPort!.postMessage({ done: replies });
+  parentPort!.postMessage({ done: replies }, transfers);
   replies = [];
+  transfers = [];
 }
 
 async function answer(message: Message): Promise<Done['reply']> {

@@ -249,7 +249,7 @@ type FragmentMeta = [hash: string, formats: [format: FeedFormat, verifiedIn: str
 
 function fragmentToShard(entry: FragmentEntry): [FragmentMeta, (Saved | string)[]] {
   const formats = Object.entries(entry.formats) as [FeedFormat, StoredFragment | SavedFragment][];
-  return [[entry.hash, formats.map(([format, f]) => [format, f.verifiedIn])], formats.map(([, f]) => ('bytes' in f ? f : f.utf8 ? { bytes: f.utf8, digest: '' } : f.text))];
+  return [[entry.hash, formats.map(([format, f]) => [format, f.verifiedIn])], formats.map(([, f]) => ('bytes' in f ? f : f.utf8 ? { bytes: f.utf8, digest: '' } : f.text!))];
 }
 
 function fragmentFromShard([hash, formats]: FragmentMeta, texts: Saved[]): FragmentEntry {

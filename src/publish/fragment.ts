@@ -19,13 +19,20 @@ import { compact, XmlStrings } from './text.js';
 import { invalid, rootStartTag, verifyFrame, verifyJsonFragment, verifyXmlFragment, type ParseError } from './verify.js';
 import type { FeedFormat } from './files.js';
 
-/** A feed item's serialised fragment (below), verified. */
-export interface StoredFragment {
-  text: string;
+/**
+ * A feed item's serialised fragment (below), verified: its text, its UTF-8 bytes, or both. A build
+ * that writes files as bytes gets them from the render workers as bytes only (transferred, not
+ * copied), encoded once and then copied into every feed file that carries the item and into the
+ * cache; the text is decoded only where one is needed (fragmentText).
+ */
+export type StoredFragment = {
   /** The XML root start tag it was verified under ('' for JSON): its in-scope namespaces. */
   verifiedIn: string;
-  /** The text's UTF-8 bytes, once known: encoded once, then copied into every feed file that carries it and into the cache. */
-  utf8?: Buffer;
+} & ({ text: string; utf8?: Buffer } | { text?: undefined; utf8: Buffer });
+
+/** A fragment's text: as kept, or decoded from its bytes (and not kept: a publisher holds bytes only). */
+export function fragmentText(f: StoredFragment | Rejected): string {
+  return f.text ?? compact(f.utf8!.toString('utf8'));
 }
 
 
@@ -198,15 +205,15 @@ export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: str
   for (const a of model.items) {
     const fragment = fragmentOf(a, format, root, ctx);
     if ('error' in fragment) {
-      const before = frame.head + fragments.map((f) => f.text + frame.separator).join('');
+      const before = frame.head + fragments.map((f) => fragmentText(f) + frame.separator).join('');
       const line = fragment.error.line === undefined ? undefined : before.split('\n').length - 1 + fragment.error.line;
       diagnostics.push(invalid(relPath, { ...fragment.error, ...(line !== undefined ? { line } : {}) }, a.source.displayPath));
     }
     fragments.push(fragment);
   }
-  if (!ctx.bytes) return { file: assemble(frame, fragments.map((f) => f.text)), diagnostics };
+  if (!ctx.bytes) return { file: assemble(frame, fragments.map(fragmentText)), diagnostics };
   // Each fragment encoded once, however many feeds carry it: it keeps its bytes.
-  const items = fragments.map((f) => (f.utf8 ??= Buffer.from(f.text, 'utf8')));
+  const items = fragments.map((f) => f.utf8 ?? (f.utf8 = Buffer.from(f.text!, 'utf8')));
   return { file: assembleChunks(frame, items), items, diagnostics };
 }
 
@@ -222,7 +229,7 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
   const key = `${format}\0${root}\0${path}`;
   const rejected = ctx.rejected.get(key);
   if (rejected) return rejected;
-  let text = stored?.text;
+  let text = stored && fragmentText(stored);
   if (text === undefined) {
     text = compact(ctx.serialisers[format].item(a, ctx.rendered.get(a.id)!));
     ctx.made++;
@@ -233,7 +240,8 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
     ctx.rejected.set(key, failed);
     return failed;
   }
-  const verified = { text, verifiedIn: root, ...(stored?.utf8 ? { utf8: stored.utf8 } : {}) };
+  // Verified again under another root: bytes stay bytes (see StoredFragment).
+  const verified: StoredFragment = stored?.utf8 ? (stored.text === undefined ? { utf8: stored.utf8, verifiedIn: root } : { text, utf8: stored.utf8, verifiedIn: root }) : { text, verifiedIn: root };
   ctx.store.setFragment(path, hash, format, verified);
   return verified;
 }
