@@ -4,23 +4,17 @@
  * copied, and keeps no text for it. The files are those a build without workers makes.
  * Worker threads run compiled code: this uses lib/, which `npm test` compiles first.
  */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCompiledBuild, type CompiledBuild } from '../helpers/compiled.js';
 import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
-type Lib = typeof import('../../src/build/build.js') & typeof import('../../src/incremental/cache.js');
-let lib: Lib;
-const pools: { close(): Promise<void> }[] = [];
-
-beforeAll(async () => {
-  const url = (rel: string) => new URL(`../../lib/${rel}`, import.meta.url);
-  expect(existsSync(url('build/build.js')), 'lib/ is missing: run `npm test` (it compiles lib/ first)').toBe(true);
-  lib = { ...(await import(url('build/build.js').href)), ...(await import(url('incremental/cache.js').href)) } as Lib;
-});
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.close()));
+const compiled = useCompiledBuild();
+const pools = compiled.pools;
+let lib: CompiledBuild;
+beforeAll(() => {
+  lib = compiled.lib();
 });
 
 async function published(dir: string): Promise<Record<string, Buffer>> {
