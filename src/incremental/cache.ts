@@ -254,7 +254,8 @@ function fragmentToShard(entry: FragmentEntry): [FragmentMeta, (Saved | string)[
 
 function fragmentFromShard([hash, formats]: FragmentMeta, texts: Saved[]): FragmentEntry {
   if (texts.length !== formats.length) throw new Error('not a fragments shard');
-  return { hash, formats: Object.fromEntries(formats.map(([format, verifiedIn], i) => [format, { ...texts[i]!, verifiedIn }])) };
+  // The Saved itself, its bytes still unread (a spread would read them: `bytes` is a getter).
+  return { hash, formats: Object.fromEntries(formats.map(([format, verifiedIn], i) => [format, Object.assign(texts[i]!, { verifiedIn })])) };
 }
 
 type RenderMeta = Omit<StoredRender, 'html'>;

@@ -4,7 +4,8 @@
  * cache. JSON shards for the index; binary shards for texts (renders and feed
  * items), whose bytes are never JSON-escaped and are decoded only when used.
  */
-import { readFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { compact } from '../publish/text.js';
 import { writeAtomically } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
@@ -92,31 +93,83 @@ export async function saveShards<V>(file: string, kind: string, key: string, map
  * A binary shard: one line of JSON (the key, and per path some metadata and
  * the length and digest of each of its texts), then the texts' UTF-8 bytes
  * back to back. No JSON escaping of HTML and XML, and nothing decoded until
- * used: an edit build reads the 20 MB of saved feed items of a 10 000-article
- * site in about 10 ms. Lengths that do not add up to the file's size mean a
- * foreign or torn file: it is ignored. Digests are checked on decode.
+ * used. Only the header line is read up front: each text's bytes are read from
+ * the file when first used (an edit build needs the items of a few feeds, not
+ * the 20 MB of a 10 000-article site's). Lengths that do not add up to the
+ * file's size mean a foreign or torn file: it is ignored. Digests are checked on
+ * decode, so bytes read from a file replaced meanwhile are refused, not used.
  */
 type BinaryHeader<M> = { key: string; entries: [path: string, meta: M, texts: [length: number, digest: string][]][] };
 
+/** A shard's header line, where its texts start, and the file's size; undefined if there is none. */
+async function readHeader(path: string): Promise<{ line: string; start: number; size: number } | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const { size } = await handle.stat();
+    const parts: Buffer[] = [];
+    for (let at = 0; at < size; ) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, size - at));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+      if (bytesRead === 0) break;
+      const newline = chunk.subarray(0, bytesRead).indexOf(10);
+      parts.push(chunk.subarray(0, newline < 0 ? bytesRead : newline));
+      if (newline >= 0) return { line: Buffer.concat(parts).toString('utf8'), start: at + newline + 1, size };
+      at += bytesRead;
+    }
+    return undefined; // no newline: torn
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `length` bytes of `path` at `offset`, read when first asked for; no bytes if the file is gone (the digest then fails). */
+function savedAt(path: string, offset: number, length: number, digest: string): Saved {
+  let bytes: Buffer | undefined;
+  return {
+    digest,
+    get bytes() {
+      return (bytes ??= readRange(path, offset, length));
+    },
+  };
+}
+
+function readRange(path: string, offset: number, length: number): Buffer {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const out = Buffer.allocUnsafe(length);
+    let n = 0;
+    for (let r = 1; n < length && r > 0; n += r) r = readSync(fd, out, n, length - n, offset + n);
+    return n === length ? out : Buffer.alloc(0);
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export async function loadBinaryShards<M, V>(file: string, kind: string, key: string, make: (meta: M, texts: Saved[]) => V): Promise<ShardedMap<V>> {
   const map = new ShardedMap<V>();
-  const shards = await Promise.all(Array.from({ length: SHARDS }, (_, n) => readFile(shardFile(file, kind, n, 'bin')).catch(() => undefined)));
-  for (const buf of shards) {
-    if (!buf) continue;
-    const newline = buf.indexOf(10);
+  const paths = Array.from({ length: SHARDS }, (_, n) => shardFile(file, kind, n, 'bin'));
+  const headers = await Promise.all(paths.map((p) => readHeader(p).catch(() => undefined)));
+  for (const [n, found] of headers.entries()) {
+    if (!found) continue;
     try {
-      const header = JSON.parse(buf.toString('utf8', 0, newline < 0 ? buf.length : newline)) as BinaryHeader<M>;
-      if (newline < 0 || header?.key !== key || !Array.isArray(header.entries)) continue;
+      const header = JSON.parse(found.line) as BinaryHeader<M>;
+      if (header?.key !== key || !Array.isArray(header.entries)) continue;
       const entries: [string, V][] = [];
-      let at = newline + 1;
+      let at = found.start;
       for (const [path, meta, texts] of header.entries) {
         const saved = texts.map(([length, digest]) => {
           if (!Number.isSafeInteger(length) || length < 0) throw new Error('not a length');
-          return { bytes: buf.subarray(at, (at += length)), digest: String(digest) };
+          const offset = at;
+          at += length;
+          return savedAt(paths[n]!, offset, length, String(digest));
         });
         entries.push([path, make(meta, saved)]);
       }
-      if (at !== buf.length) continue;
+      if (at !== found.size) continue;
       for (const [path, v] of entries) map.set(path, v);
     } catch {
       // a foreign or torn shard: as if there were none
