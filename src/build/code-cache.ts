@@ -16,11 +16,11 @@
  * compiled as usual, as it is when V8 refuses one. Without the bundle (running
  * lib/ unbundled), the worker imports render-task.js.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
+import { sha256 } from '../util/hash.js';
 
 /** What the renderer exports (render-task.ts). */
 export type Renderer = typeof import('./render-task.js');
@@ -29,8 +29,6 @@ export type Renderer = typeof import('./render-task.js');
 export type CodeCacheUse = 'used' | 'refused' | 'none';
 
 export const CODE_CACHE_SUFFIX = '.v8';
-
-const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** V8's `data` for `source`, as saved: a line with both digests, then the data. */
 export function sealCodeCache(source: string, data: Buffer): Buffer {

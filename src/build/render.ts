@@ -38,12 +38,11 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   const withItems = !options.renderAll && plan.pending.find((p) => p.model.items.length)?.model;
   const roots = withItems ? (await import('../publish/items.js')).rootsOf(withItems) : undefined;
   if (roots) cache.roots = roots;
-  const bytes = filesAsBytes(run);
   for (const a of toRender) {
     const entry = entryOf(a);
     const r = await cache.render(a.source.absPath, entry.hash);
     if (r) renders.set(a, r);
-    else tasks.push({ a, task: { ref: { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath }, article: entry.article, hash: entry.hash, ...(roots ? { roots, bytes } : {}) } });
+    else tasks.push({ a, task: renderTask(run, { absPath: a.source.absPath, relPath: a.source.relPath, displayPath: a.source.displayPath }, entry, roots) });
   }
   const { renderFile } = tasks.length ? await import('./render-task.js') : { renderFile: undefined as never };
   // Bodies are not kept after validation (100 000 would not fit the memory budget): the renderer re-reads them, checking the hash.
@@ -75,6 +74,11 @@ export async function renderStage(run: BuildRun, cache: BuildCache, plan: Publis
   return rendered;
 }
 
+/** The task of rendering `ref` (parsed from the bytes with `hash`), with its feed items under `roots` if given. */
+function renderTask(run: BuildRun, ref: RenderTask['ref'], parsed: { hash: string; article: StoredArticle }, roots: RenderTask['roots']): RenderTask {
+  return { ref, article: parsed.article, hash: parsed.hash, ...(roots ? { roots, bytes: filesAsBytes(run) } : {}) };
+}
+
 /**
  * Most changed files a build renders ahead: an edit, a save of several, not a checkout (the
  * render stage hands those out itself, as evenly).
@@ -95,8 +99,7 @@ export function renderAhead(run: BuildRun, entries: readonly { ref: RenderTask['
   const pool = run.options.workers ?? run.pool;
   if (!pool || entries.length > AHEAD_MAX) return;
   // Bytes a worker could not render before are not tried again (the render stage leaves them out too).
-  const bytes = filesAsBytes(run);
-  const tasks: RenderTask[] = entries.filter((e) => !verdictFor(e.hash, run.config, e.ref.displayPath)).map((e) => ({ ref: e.ref, article: e.article, hash: e.hash, ...(roots ? { roots, bytes } : {}) }));
+  const tasks: RenderTask[] = entries.filter((e) => !verdictFor(e.hash, run.config, e.ref.displayPath)).map((e) => renderTask(run, e.ref, e, roots));
   if (!tasks.length) return;
   const { config } = run;
   // Where no worker runs after all, nothing is rendered ahead: the render stage does it.
@@ -173,8 +176,8 @@ async function keepRender(run: BuildRun, cache: BuildCache, a: Article, r: Rende
   if (!run.options.renderAll) await cache.setRender(absPath, render);
   for (const [format, fragment] of Object.entries(fragments ?? {}) as [FeedFormat, StoredFragment][]) {
     // Bytes from a worker arrive as a plain Uint8Array (a view on the buffer it handed over): a Buffer again, not a copy.
-    const { utf8 } = fragment;
-    if (utf8 && !Buffer.isBuffer(utf8)) fragment.utf8 = Buffer.from((utf8 as Uint8Array).buffer, (utf8 as Uint8Array).byteOffset, (utf8 as Uint8Array).byteLength);
+    const utf8: Uint8Array | undefined = fragment.utf8;
+    if (utf8 && !Buffer.isBuffer(utf8)) fragment.utf8 = Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength);
     cache.setFragment(absPath, render.hash, format, fragment);
     stats.fragments++;
   }

@@ -3,9 +3,10 @@
  * data, so it runs the same on the main thread and in worker threads
  * (worker.ts). Rendering, the second, is render-task.ts.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { statOf, type FileStat } from '../incremental/stat.js';
+import { readAt } from '../util/read.js';
 import { tooLarge, unreadable } from './file-errors.js';
 import { splitSource } from '../content/split.js';
 import { validateArticle } from '../content/schema.js';
@@ -43,7 +44,8 @@ export function parseFile(ref: FileRef, config: Config, withStat = false): Parse
       try {
         stat = statOf(fstatSync(fd));
         if (stat.size > config.limits.maxFileBytes) return { hash: '', stat, diagnostics: [tooLarge(ref, stat.size, config.limits.maxFileBytes)] };
-        buffer = readOpen(fd, stat.size);
+        // Its size when stat'ed: one that grew since is read again next build (its stat moved).
+        buffer = readAt(fd, stat.size, 0);
       } finally {
         closeSync(fd);
       }
@@ -55,14 +57,6 @@ export function parseFile(ref: FileRef, config: Config, withStat = false): Parse
   }
   const parsed = parseBytes(ref, config, buffer);
   return stat ? { ...parsed, stat } : parsed;
-}
-
-/** Up to `size` bytes of an open file (its size when stat'ed: one that grew since is read next build). */
-function readOpen(fd: number, size: number): Buffer {
-  const buffer = Buffer.allocUnsafe(size);
-  let n = 0;
-  for (let r = 1; n < size && r > 0; n += r) r = readSync(fd, buffer, n, size - n, n);
-  return n < size ? buffer.subarray(0, n) : buffer;
 }
 
 function parseBytes(ref: FileRef, config: Config, buffer: Buffer): ParsedFile {

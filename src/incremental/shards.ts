@@ -4,11 +4,12 @@
  * cache. JSON shards for the index; binary shards for texts (renders and feed
  * items), whose bytes are never JSON-escaped and are decoded only when used.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { compact } from '../publish/text.js';
 import { writeAtomically } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
+import { readAt } from '../util/read.js';
 
 /**
  * The index and the renders are each kept in this many files, by a hash of the
@@ -138,10 +139,8 @@ function readRange(path: string, offset: number, length: number): Buffer {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const out = Buffer.allocUnsafe(length);
-    let n = 0;
-    for (let r = 1; n < length && r > 0; n += r) r = readSync(fd, out, n, length - n, offset + n);
-    return n === length ? out : Buffer.alloc(0);
+    const out = readAt(fd, length, offset);
+    return out.length === length ? out : Buffer.alloc(0);
   } catch {
     return Buffer.alloc(0);
   } finally {

@@ -241,7 +241,7 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
     return failed;
   }
   // Verified again under another root: bytes stay bytes (see StoredFragment).
-  const verified: StoredFragment = stored?.utf8 ? (stored.text === undefined ? { utf8: stored.utf8, verifiedIn: root } : { text, utf8: stored.utf8, verifiedIn: root }) : { text, verifiedIn: root };
+  const verified: StoredFragment = stored?.text === undefined && stored?.utf8 ? { utf8: stored.utf8, verifiedIn: root } : { text, verifiedIn: root, ...(stored?.utf8 ? { utf8: stored.utf8 } : {}) };
   ctx.store.setFragment(path, hash, format, verified);
   return verified;
 }

@@ -42,16 +42,19 @@ async function cold(site: { root: string; contentDir: string }, config: ConfigIn
   return published(outDir);
 }
 
+/** A publisher's site (workers kept, cache in memory) after its first build; `opts` builds it again. */
+async function publishedSite(config: ConfigInput) {
+  const site = await makeSite(files);
+  const workers = lib.WorkerPool.create({ size: 2 })!;
+  pools.push(workers);
+  const opts = { config, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: NOW, workers, cache: new lib.BuildCache(''), keepGoing: true };
+  expect((await lib.build(opts)).ok).toBe(true);
+  return { site, opts, a: path.join(site.contentDir, 'a.md') };
+}
+
 describe('a publisher, after an edit', () => {
   it('renders a published article ahead and publishes what a cold build does; an edit that makes it a draft takes it out', async () => {
-    const site = await makeSite(files);
-    const workers = lib.WorkerPool.create({ size: 2 })!;
-    pools.push(workers);
-    const cache = new lib.BuildCache('');
-    const opts = { config: baseConfig, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: NOW, workers, cache, keepGoing: true };
-    expect((await lib.build(opts)).ok).toBe(true);
-
-    const a = path.join(site.contentDir, 'a.md');
+    const { site, opts, a } = await publishedSite(baseConfig);
     await writeFile(a, article({ title: 'Story A', date: '2026-11-01T09:00:00Z', tags: ['x'] }, 'Second *version* of A.'));
     const edited = await lib.build({ ...opts, changedPaths: [a] });
     expect(edited.stats).toMatchObject({ parsed: 1, renderedAhead: 1, rendered: 1 });
@@ -69,14 +72,7 @@ describe('a publisher, after an edit', () => {
   }, 60_000);
 
   it('keeps the published version of an article whose render ahead ran over its budget, with the error at the file', async () => {
-    const site = await makeSite(files);
-    const workers = lib.WorkerPool.create({ size: 2 })!;
-    pools.push(workers);
-    const config: ConfigInput = { ...baseConfig, render: { timeout: 0.25 } };
-    const opts = { config, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: NOW, workers, cache: new lib.BuildCache(''), keepGoing: true };
-    expect((await lib.build(opts)).ok).toBe(true);
-
-    const a = path.join(site.contentDir, 'a.md');
+    const { site, opts, a } = await publishedSite({ ...baseConfig, render: { timeout: 0.25 } });
     // Within every Markdown bound, and about a second of rendering (test/build/render.test.ts).
     await writeFile(a, article({ title: 'Story A, slow', date: '2026-11-01T09:00:00Z' }, '- item\n'.repeat(1990)));
     const r = await lib.build({ ...opts, changedPaths: [a] });
@@ -89,13 +85,7 @@ describe('a publisher, after an edit', () => {
   }, 60_000);
 
   it('stops at once when asked while an edit renders ahead, without waiting for its render', async () => {
-    const site = await makeSite(files);
-    const workers = lib.WorkerPool.create({ size: 2 })!;
-    pools.push(workers);
-    const config: ConfigInput = { ...baseConfig, render: { timeout: 60 } };
-    const opts = { config, contentDir: site.contentDir, outDir: site.outDir, cwd: site.root, now: NOW, workers, cache: new lib.BuildCache(''), keepGoing: true };
-    expect((await lib.build(opts)).ok).toBe(true);
-    const a = path.join(site.contentDir, 'a.md');
+    const { opts, a } = await publishedSite({ ...baseConfig, render: { timeout: 60 } });
     // Several seconds of rendering, within every bound.
     await writeFile(a, article({ title: 'Story A', date: '2026-11-01T09:00:00Z' }, 'Plain words in a paragraph that goes on and on.\n\n'.repeat(40_000)));
     const controller = new AbortController();
