@@ -5,7 +5,7 @@ import type { StoredFragment } from '../publish/fragment.js';
 import type { Roots } from '../publish/items.js';
 import { writeAtomically } from '../util/atomic.js';
 import type { SelectionMemo } from './selection.js';
-import { decode, HINT, loadBinaryShards, loadShards, readJson, saveBinaryShards, saveShards, shardOf, ShardedMap, type Saved } from './shards.js';
+import { checked, decode, HINT, loadBinaryShards, loadShards, readJson, saveBinaryShards, saveShards, shardOf, ShardedMap, type Saved } from './shards.js';
 import type { FileStat } from './stat.js';
 import type { StoredArticle } from './stored.js';
 
@@ -180,13 +180,14 @@ export class BuildCache {
     if (!f || f.hash !== hash) return undefined;
     const stored = f.formats[format];
     if (!stored || !('bytes' in stored)) return stored;
-    // Decoded on first use: most saved fragments are not needed by an edit build.
-    const text = decode(stored);
-    if (text === undefined) {
+    // Read and checked on first use (most saved fragments are not needed by an edit build); kept as
+    // bytes, which is what a feed file is assembled from: text only where one is asked for (fragmentText).
+    const utf8 = checked(stored);
+    if (utf8 === undefined) {
       delete f.formats[format]; // damaged on disk: made again
       return undefined;
     }
-    return (f.formats[format] = { text, verifiedIn: stored.verifiedIn, utf8: stored.bytes });
+    return (f.formats[format] = { utf8, verifiedIn: stored.verifiedIn });
   }
 
   setFragment(path: string, hash: string, format: FeedFormat, fragment: StoredFragment): void {

@@ -6,7 +6,6 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { compact } from '../publish/text.js';
 import { writeAtomically } from '../util/atomic.js';
 import { sha256 } from '../util/hash.js';
 import { readAt } from '../util/read.js';
@@ -60,9 +59,15 @@ export interface Saved {
   digest: string;
 }
 
-/** The text, or undefined if the bytes are not those saved (the file is written without fsync: a crash can zero it). */
+/** The bytes, or undefined if they are not those saved (the file is written without fsync: a crash can zero it). */
+export function checked(saved: Saved): Buffer | undefined {
+  const { bytes } = saved;
+  return sha256(bytes).slice(0, 16) === saved.digest ? bytes : undefined;
+}
+
+/** The text of checked bytes (V8 keeps a decoded string one byte a character wherever it can: no compact needed). */
 export function decode(saved: Saved): string | undefined {
-  return sha256(saved.bytes).slice(0, 16) === saved.digest ? compact(saved.bytes.toString('utf8')) : undefined;
+  return checked(saved)?.toString('utf8');
 }
 
 /** The cache is a hint: it is written atomically but not synced to disk (see writeAtomically). */

@@ -30,9 +30,13 @@ export type StoredFragment = {
   verifiedIn: string;
 } & ({ text: string; utf8?: Buffer } | { text?: undefined; utf8: Buffer });
 
-/** A fragment's text: as kept, or decoded from its bytes (and not kept: a publisher holds bytes only). */
+/**
+ * A fragment's text: as kept, or decoded from its bytes and kept from then on (a build that keeps
+ * its files as text decodes each fragment once, however many feeds carry it; a publisher, which
+ * writes bytes, decodes none). V8 keeps a decoded string one byte a character where it can.
+ */
 export function fragmentText(f: StoredFragment | Rejected): string {
-  return f.text ?? compact(f.utf8!.toString('utf8'));
+  return (f.text ??= f.utf8!.toString('utf8'));
 }
 
 
@@ -229,7 +233,8 @@ function fragmentOf(a: Article, format: FeedFormat, root: string, ctx: FragmentC
   const key = `${format}\0${root}\0${path}`;
   const rejected = ctx.rejected.get(key);
   if (rejected) return rejected;
-  let text = stored && fragmentText(stored);
+  // Read, not kept: a fragment verified again keeps the form it had (see below).
+  let text = stored && (stored.text ?? stored.utf8!.toString('utf8'));
   if (text === undefined) {
     text = compact(ctx.serialisers[format].item(a, ctx.rendered.get(a.id)!));
     ctx.made++;

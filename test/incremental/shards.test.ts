@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BuildCache } from '../../src/incremental/cache.js';
+import { fragmentText } from '../../src/publish/fragment.js';
 import { decode, loadBinaryShards, saveBinaryShards, ShardedMap, type Saved } from '../../src/incremental/shards.js';
 
 type Entry = { meta: string; texts: (Saved | string)[] };
@@ -66,5 +68,29 @@ describe('binary shards (renders and feed items)', () => {
     const bytes = readFileSync(path.join(dir, one));
     writeFileSync(path.join(dir, one), bytes.subarray(0, bytes.length - 1));
     expect((await load()).size).toBeLessThan(40);
+  });
+});
+
+describe('feed items read back from the cache', () => {
+  it('come as checked bytes, with no text decoded until one is asked for, then decoded once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'feedpipe-fragments-'));
+    try {
+      const file = path.join(dir, 'build-x.json');
+      const cache = new BuildCache('k', file);
+      const text = '<item><title>Café 🎉 &amp; more</title></item>\n';
+      cache.setFragment('/c/a.md', 'h1', 'rss', { text, verifiedIn: '<rss>' });
+      await cache.save();
+      const loaded = await BuildCache.load(file, 'k');
+      await loaded.loadFragments();
+      const item = loaded.fragment('/c/a.md', 'h1', 'rss')!;
+      expect(item.text).toBeUndefined();
+      expect(item.utf8!.equals(Buffer.from(text, 'utf8'))).toBe(true);
+      expect(item.verifiedIn).toBe('<rss>');
+      expect(fragmentText(item)).toBe(text);
+      expect(item.text).toBe(text); // kept: the next feed that carries it decodes nothing
+      expect(loaded.fragment('/c/a.md', 'h2', 'rss')).toBeUndefined(); // other bytes of the article
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
