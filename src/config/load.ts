@@ -66,6 +66,18 @@ export async function loadConfig(configPath: string, displayPath = configPath): 
     };
   }
   const source = sourceDigest(bytes);
+  // The publisher reads its config at every build (an edit takes effect at the next one); the same
+  // bytes at the same path give the same result, so they are parsed and validated once. Each
+  // caller gets its own copy: nothing one build does to its config reaches another.
+  const key = `${path.resolve(configPath)}\0${displayPath}\0${source}`;
+  if (lastLoaded?.key !== key) lastLoaded = { key, result: await parseConfig(bytes, baseDir, source, displayPath) };
+  return structuredClone(lastLoaded.result);
+}
+
+/** The last config loaded, by its path, display path and bytes. */
+let lastLoaded: { key: string; result: LoadedConfig } | undefined;
+
+async function parseConfig(bytes: Buffer, baseDir: string, source: string, displayPath: string): Promise<LoadedConfig> {
   const yaml = parseYaml(bytes.toString('utf8'), displayPath);
   if (yaml.diagnostics.length) return { baseDir, source, diagnostics: yaml.diagnostics };
   return { baseDir, source, ...(await validateConfig(yaml.value, displayPath, yaml.locate)) };

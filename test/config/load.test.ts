@@ -91,3 +91,31 @@ describe('defaults', () => {
     expect(diagnostics[0]!.hint).toBe(`use a BCP 47 tag such as en, en-GB or pt-BR; this is site.language in ${FILE}`);
   });
 });
+
+describe('the config file read at every build', () => {
+  it('is parsed once for the same bytes, each caller getting its own copy; an edit is read at the next load', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { loadConfig } = await import('../../src/config/load.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-config-'));
+    try {
+      const file = path.join(dir, 'feedpipe.config.yaml');
+      await writeFile(file, `${site}feeds:\n  limit: 20\n`);
+      const first = await loadConfig(file);
+      first.config!.feeds.limit = 1; // what one build does to its copy
+      const second = await loadConfig(file);
+      expect(second.config!.feeds.limit).toBe(20);
+      expect(second.config).not.toBe(first.config);
+      // Same length, other bytes: read as written.
+      await writeFile(file, `${site}feeds:\n  limit: 30\n`);
+      expect((await loadConfig(file)).config!.feeds.limit).toBe(30);
+      await writeFile(file, `${site}feeds:\n  limt: 30\n`);
+      expect((await loadConfig(file)).diagnostics.map((d) => d.code)).toEqual(['unknown-field']);
+      // The same bytes shown under another name: its diagnostics name that one.
+      expect((await loadConfig(file, 'other.yaml')).diagnostics[0]!.file).toBe('other.yaml');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
