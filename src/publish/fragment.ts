@@ -199,10 +199,7 @@ export function fragmentContext(serialisers: Record<FeedFormat, FormatSerialiser
  * line in it and the article.
  */
 export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: string, ctx: FragmentContext): { file: string | Buffer[]; items?: Buffer[]; diagnostics: Diagnostic[] } {
-  const serialiser = ctx.serialisers[format];
-  const made = serialiser.frame(model);
-  const frame = { ...made, head: compact(made.head), tail: compact(made.tail) };
-  const diagnostics = verifyFrame(relPath, frame);
+  const { frame, diagnostics } = verifiedFrame(ctx.serialisers[format], model, relPath);
   // The namespaces in scope where the items go: those the file's root declares.
   const root = format === 'json' || !model.items.length ? '' : rootStartTag(frame.head);
   const fragments: (StoredFragment | Rejected)[] = [];
@@ -219,6 +216,30 @@ export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: str
   // Each fragment encoded once, however many feeds carry it: it keeps its bytes.
   const items = fragments.map((f) => f.utf8 ?? (f.utf8 = Buffer.from(f.text!, 'utf8')));
   return { file: assembleChunks(frame, items), items, diagnostics };
+}
+
+/**
+ * Frames that verified, by serialiser and by everything a frame is made from: the file, the
+ * model without its items, and whether it has any. A publisher whose edit changed one item's
+ * bytes makes no frame again. Bounded: cleared when full.
+ */
+const verifiedFrames = new WeakMap<FormatSerialiser, Map<string, Frame>>();
+const FRAMES_KEPT = 1024;
+
+function verifiedFrame(serialiser: FormatSerialiser, model: FeedModel, relPath: string): { frame: Frame; diagnostics: Diagnostic[] } {
+  const { items, ...meta } = model;
+  const key = `${relPath}\0${items.length > 0}\0${JSON.stringify(meta)}`;
+  let kept = verifiedFrames.get(serialiser);
+  const frame = kept?.get(key);
+  if (frame) return { frame, diagnostics: [] };
+  const made = serialiser.frame(model);
+  const fresh = { ...made, head: compact(made.head), tail: compact(made.tail) };
+  const diagnostics = verifyFrame(relPath, fresh);
+  if (diagnostics.length) return { frame: fresh, diagnostics }; // made and reported again by every build, as it should be
+  if (!kept) verifiedFrames.set(serialiser, (kept = new Map()));
+  if (kept.size >= FRAMES_KEPT) kept.clear();
+  kept.set(key, fresh);
+  return { frame: fresh, diagnostics };
 }
 
 /** A fragment that failed verification (kept for this build only, in `rejected`). */

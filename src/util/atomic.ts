@@ -8,9 +8,17 @@ import path from 'node:path';
  */
 const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
 
+/**
+ * RANDOM: a random start once per process, then counted up: names never repeat within a process
+ * (the pid tells processes apart), and no call to the system's random source per file. A temp
+ * file is opened with 'wx' anyway: a name that exists is never written through.
+ */
+let tempCount = randomBytes(4).readUInt32BE(0);
+
 /** A fresh temp path beside `target`, of feedpipe's own naming. */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  tempCount = (tempCount + 1) >>> 0;
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${tempCount.toString(16).padStart(8, '0')}.tmp`);
 }
 
 /** Whether a file name (no folder) is one of feedpipe's temp files. */
@@ -18,15 +26,26 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** Opens a new file for writing; its folder is made only when missing (one call, not one per file, in the usual case). */
+async function openCreating(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'wx', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(path.dirname(file), { recursive: true });
+    return await open(file, 'wx', 0o644);
+  }
+}
+
 /**
  * Writes `bytes` to a new temp file beside `target` (creating its folder) and returns its path;
  * fsynced unless `durable: false`. On failure nothing is left.
  */
 export async function writeTemp(target: string, bytes: Buffer | readonly Buffer[], options: { durable?: boolean } = {}): Promise<string> {
-  await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
+  // A name that exists is not ours: the open fails and nothing is removed.
+  const handle = await openCreating(tmp);
   try {
-    const handle = await open(tmp, 'wx', 0o644);
     try {
       await writeAll(handle, bytes);
       if (options.durable !== false) await handle.sync();

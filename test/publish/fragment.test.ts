@@ -208,3 +208,31 @@ describe('fragment verification', () => {
     expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('content/good.md: unbound namespace prefix: "content"'), expect.stringContaining('content/bad.md: unbound namespace prefix: "content"')]);
   });
 });
+
+describe('frames made once', () => {
+  it('a feed whose channel did not change is not framed again; any change to it, or items where there were none, is', async () => {
+    const s = await makeSite({ 'a.md': article({ title: 'A', date: '2026-03-01' }) });
+    const report = await build({ config: baseConfig, contentDir: s.contentDir, now: NOW, write: false, cwd: s.root });
+    const { models, rendered } = await stage5(report);
+    const framed: string[] = [];
+    const counting: Record<FeedFormat, FormatSerialiser> = { ...SERIALISERS, rss: { frame: (m) => (framed.push(m.title), rssFrame(m)), item: rssItem } };
+    const serialise = (model: FeedModel) => {
+      const ctx = fragmentContext(counting, new BuildCache(''), rendered, (a) => report.cache!.files.get(a.source.absPath)!.hash);
+      const { file, diagnostics } = serialiseFeed(model, 'rss', model.dir + FEED_FILES.rss, ctx);
+      expect(diagnostics).toEqual([]);
+      return file as string;
+    };
+    const main = models[0]!;
+    const first = serialise(main);
+    expect(serialise({ ...main })).toBe(first);
+    expect(framed).toEqual([main.title]);
+    // Another title, another updated time, no items: each made (and right).
+    const retitled = { ...main, title: 'Retitled & <Co>' };
+    expect(serialise(retitled)).toBe(renderRss(retitled, rendered));
+    const later = { ...main, updated: new Date('2026-03-02T00:00:00Z') };
+    expect(serialise(later)).toBe(renderRss(later, rendered));
+    const empty = { ...main, items: [] };
+    expect(serialise(empty)).toBe(renderRss(empty, rendered));
+    expect(framed).toHaveLength(4);
+  });
+});
