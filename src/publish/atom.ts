@@ -10,7 +10,12 @@ import { publishedAt, rfc3339Date, updatedAt } from './feed-dates.js';
 const ATOM_LAYOUT: XmlLayout = { element: 'entry', indent: 4, closing: '\n</feed>', serialise: (feed) => feed.atom1() };
 
 /** Atom 1.0 (RFC 4287): the document, its frame and one `<entry>` (see xmlFormat). */
-export const { render: renderAtom, frame: atomFrame, item: atomEntry } = xmlFormat(ATOM_LAYOUT, feedOptions, entry, finishHead);
+export const { render: renderAtom, frame: atomFrame, item: atomEntry } = xmlFormat(ATOM_LAYOUT, feedOptions, entry, finishHead, entryLanguage);
+
+/** An article's own language on its entry (RFC 4287 2: xml:lang on any element), as JSON Feed's item `language`. Language tags are validated: nothing to escape. */
+function entryLanguage(a: Article): string {
+  return a.lang ? ` xml:lang="${a.lang}"` : '';
+}
 
 function feedOptions(x: XmlStrings, model: FeedModel) {
   return {

@@ -130,13 +130,22 @@ export function xmlFormat(
   channel: (x: XmlStrings, model: FeedModel) => FeedOptions,
   itemOf: (x: XmlStrings, a: Article, content: FeedContent) => Item,
   finishHead: (head: string, model: FeedModel) => string,
+  itemAttributes: (a: Article) => string = () => '',
 ): FormatSerialiser & { render(model: FeedModel, rendered: RenderedMap): string } {
+  const start = `${' '.repeat(layout.indent)}<${layout.element}>`;
+  const withAttributes = (startTag: string, a: Article) => {
+    const attributes = itemAttributes(a);
+    return attributes ? `${startTag.slice(0, -1)}${attributes}>` : startTag;
+  };
   return {
     render(model, rendered) {
       const x = new XmlStrings();
       const feed = new Feed(channel(x, model));
       for (const a of model.items) feed.addItem(itemOf(x, a, rendered.get(a.id)!));
-      return finishHead(x.restore(layout.serialise(feed)), model) + '\n';
+      // The k-th item's start tag at a line start is the k-th item's (see cutLastElement).
+      let k = 0;
+      const xml = x.restore(layout.serialise(feed)).replaceAll(`\n${start}`, (tag) => withAttributes(tag, model.items[k++]!));
+      return finishHead(xml, model) + '\n';
     },
     frame(model) {
       const x = new XmlStrings();
@@ -144,7 +153,8 @@ export function xmlFormat(
     },
     item(a, content) {
       const x = new XmlStrings();
-      return cutItem(layout, x, itemOf(x, a, content));
+      const element = cutItem(layout, x, itemOf(x, a, content));
+      return withAttributes(start, a) + element.slice(start.length);
     },
   };
 }

@@ -41,6 +41,8 @@ function item(x: XmlStrings, a: Article, r: FeedContent) {
   const extensions: { name: string; objects: Record<string, unknown> }[] = [];
   // RSS <author> must be an e-mail address; names go in dc:creator.
   if (a.authors.length) extensions.push({ name: 'dc:creator', objects: a.authors.map((p) => ({ _text: x.put(p.name, HEX) })) as unknown as Record<string, unknown> });
+  // An article's own language (RSS has <language> for the channel only): Dublin Core, as JSON Feed's item `language`.
+  if (a.lang) extensions.push({ name: 'dc:language', objects: { _text: x.put(a.lang) } });
   if (r.image) extensions.push({ name: 'media:content', objects: { _attributes: { 'xmlns:media': MEDIA_NS, url: x.put(r.image), medium: 'image' } } });
   return {
     title: rssTitle(x, a.title),

@@ -60,6 +60,8 @@ interface Expected {
   updated?: string;
   tags: string[];
   authors: string[];
+  /** The article's own language (frontmatter lang), if it has one. */
+  lang?: string;
 }
 
 /** The public articles, by slug: what every reader must get back. */
@@ -100,6 +102,7 @@ const EXPECTED: Record<string, Expected> = {
     date: '2026-11-18T23:59:59.000Z',
     tags: ['日本'],
     authors: ['Desk & <Co> "Newsroom"'],
+    lang: 'ja',
   },
 };
 const BY_ID = new Map(Object.values(EXPECTED).map((e) => [e.id, e]));
@@ -180,7 +183,7 @@ const CONTENT: Record<string, string> = {
     ['title: Plain headline', 'date: 2026-11-21T07:15:00Z', 'section: World & <Politics>', 'id: urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66'],
     'Just text, with a [link](https://elsewhere.example.net/path?x=1&y=2).',
   ),
-  'unicode.md': file([`title: "${UNICODE_TITLE}"`, 'date: 2026-11-18T23:59:59Z', 'tags: ["日本"]'], 'Emoji 🎉 and 日本語 survive; so does a tab\there.'),
+  'unicode.md': file([`title: "${UNICODE_TITLE}"`, 'date: 2026-11-18T23:59:59Z', 'tags: ["日本"]', 'lang: ja'], 'Emoji 🎉 and 日本語 survive; so does a tab\there.'),
   // Never public: a draft and an embargoed article sharing the section and the R&D tag.
   'world/secret-zqx.md': file(
     ['title: DRAFT-ZQX secret', 'date: 2026-11-01T00:00:00Z', 'draft: true', 'section: World & <Politics>', 'tags: ["R&D", "leak-zqx"]'],
@@ -248,7 +251,7 @@ function problemsByFile(files: [string, string][], check: (text: string, rel: st
   return out;
 }
 
-function jsonItems(text: string): { id: string; url: string; title: string; content_html: string; image?: string; date_published: string; date_modified?: string; tags?: string[]; authors?: { name?: string }[] }[] {
+function jsonItems(text: string): { id: string; url: string; title: string; content_html: string; image?: string; date_published: string; date_modified?: string; tags?: string[]; authors?: { name?: string }[]; language?: string }[] {
   return (JSON.parse(text) as { items: ReturnType<typeof jsonItems> }).items;
 }
 
@@ -371,6 +374,26 @@ describe('what readers get back', () => {
         expect((item.authors ?? []).map((a) => a.name).sort(), rel).toEqual([...want!.authors].sort());
       }
     }
+  });
+
+  it('an article in another language than the site says so in every format: Atom xml:lang, RSS dc:language, JSON Feed language', async () => {
+    const f = await buildFixture();
+    let seen = 0;
+    for (const [rel, text] of f.json) {
+      for (const item of jsonItems(text)) expect(item.language, `${rel} ${item.id}`).toBe(BY_ID.get(item.id)!.lang);
+    }
+    for (const [rel, text] of f.xml) {
+      const py = pyIfInstalled(text);
+      if (!py) continue;
+      for (const e of py.entries) {
+        const want = BY_ID.get(e.id ?? '')!;
+        // Atom: an entry without its own xml:lang is in the feed's (en-GB); RSS: only the item's own.
+        const inherited = rel.endsWith('atom.xml') ? 'en-GB' : null;
+        expect(e.language, `${rel} ${e.id}`).toBe(want.lang ?? inherited);
+        if (want.lang) seen++;
+      }
+    }
+    if (!PY_MISSING) expect(seen).toBe(4); // the unicode article in the main and 日本 feeds, RSS and Atom
   });
 
   it('Atom titles round-trip exactly in both parsers (control characters and lone surrogates dropped)', async () => {
