@@ -14,7 +14,7 @@ export const configDefaults = {
   content: 'content',
   output: 'dist',
   permalink: '/{yyyy}/{mm}/{slug}/',
-  feeds: { limit: 50, sections: true, tags: true },
+  feeds: { limit: 50, sections: true, tags: true, authors: true },
   limits: { maxFileBytes: 5 * 1024 * 1024 },
   // Per article, in a worker thread: seconds of rendering, and MiB of the worker's heap.
   render: { timeout: 2, maxMemoryMb: 1024 },

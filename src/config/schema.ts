@@ -62,6 +62,7 @@ export const configSchema = z.strictObject({
       limit: z.number().int().min(1).max(10_000).default(configDefaults.feeds.limit),
       sections: z.boolean().default(configDefaults.feeds.sections),
       tags: z.boolean().default(configDefaults.feeds.tags),
+      authors: z.boolean().default(configDefaults.feeds.authors),
     })
     .default(configDefaults.feeds),
   limits: z.strictObject({ maxFileBytes: z.number().int().min(1024).default(configDefaults.limits.maxFileBytes) }).default(configDefaults.limits),

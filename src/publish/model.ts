@@ -7,9 +7,9 @@ import { feedUpdatedAt } from './feed-dates.js';
 
 /** One feed, independent of format; rss.ts, atom.ts and json.ts each serialise it. */
 export interface FeedModel {
-  /** `main`, `section/world`, `tag/elections`. */
+  /** `main`, `section/world`, `tag/elections`, `author/jane-doe`. */
   key: string;
-  kind: 'main' | 'section' | 'tag';
+  kind: 'main' | 'section' | 'tag' | 'author';
   /** Folder inside the output folder, '' or ending in '/'. */
   dir: string;
   title: string;
@@ -36,9 +36,23 @@ export interface TaxonomyEntry {
   articles: Article[];
 }
 
-/** Whether grouping puts two versions of an article in the same feeds: the same section and tags, in their exact spelling and order. */
-export function sameFeeds(a: { section?: string | undefined; tags: readonly string[] }, b: { section?: string | undefined; tags: readonly string[] }): boolean {
-  return a.section === b.section && a.tags.length === b.tags.length && a.tags.every((t, i) => t === b.tags[i]);
+/** What grouping reads of an article. */
+type Grouped = { section?: string | undefined; tags: readonly string[]; authors: readonly { name: string }[] };
+
+/** Whether grouping puts two versions of an article in the same feeds: the same section, tags and author names, in their exact spelling and order. */
+export function sameFeeds(a: Grouped, b: Grouped): boolean {
+  return (
+    a.section === b.section &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((t, i) => t === b.tags[i]) &&
+    a.authors.length === b.authors.length &&
+    a.authors.every((p, i) => p.name === b.authors[i]!.name)
+  );
+}
+
+/** The names an article's author feeds are grouped by (each name once). */
+function authorNames(a: Article): readonly string[] {
+  return a.authors.map((p) => p.name);
 }
 
 export function buildFeedModels(visible: readonly Article[], config: Config): FeedModel[] {
@@ -77,6 +91,12 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
   if (feeds.tags) {
     for (const t of groupBy(visible, (a) => a.tags, feeds.limit)) {
       models.push(make(`tag/${t.slug}`, 'tag', `tags/${t.slug}/`, `${site.title}: ${t.name}`, `Articles tagged “${t.name}” from ${site.title}`, t.articles));
+    }
+  }
+  if (feeds.authors) {
+    // By name, as tags are: one person's articles, whatever e-mail or URL each gives.
+    for (const p of groupBy(visible, authorNames, feeds.limit)) {
+      models.push(make(`author/${p.slug}`, 'author', `authors/${p.slug}/`, `${site.title}: ${p.name}`, `Articles by ${p.name} from ${site.title}`, p.articles));
     }
   }
   return models;

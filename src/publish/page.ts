@@ -81,6 +81,7 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
     '</ul>',
     ...group('section', 'Sections'),
     ...group('tag', 'Tags'),
+    ...group('author', 'Authors'),
     '<h2>Latest articles</h2>',
     items.length ? ['<ol>', ...items, '</ol>'].join('\n') : '<p>Nothing has been published yet.</p>',
     '</body>',

@@ -59,17 +59,18 @@ describe('build', () => {
     expect(written['feed.json']!.bytes).toContain('Café “society” reopens');
   });
 
-  it('publishes the site, section and tag feeds in three formats', async () => {
+  it('publishes the site, section, tag and author feeds in three formats', async () => {
     const s = await site();
     const report = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
     expect(report.diagnostics).toEqual([]);
-    expect(report.feeds.map((f) => `${f.key}:${f.items}`)).toEqual(['main:2', 'section/business:1', 'section/world:1', 'tag/asia:1', 'tag/defense:1', 'tag/markets:1']);
+    // The author feed: the site's (articles without an author of their own are the site author's).
+    expect(report.feeds.map((f) => `${f.key}:${f.items}`)).toEqual(['main:2', 'section/business:1', 'section/world:1', 'tag/asia:1', 'tag/defense:1', 'tag/markets:1', 'author/newsroom:2']);
     const files = Object.keys(await snapshot(s.outDir)).sort();
     expect(files).toContain('feed.xml');
     expect(files).toContain('atom.xml');
     expect(files).toContain('feed.json');
     expect(files).toContain(path.join('tags', 'defense', 'atom.xml'));
-    expect(files).toHaveLength(6 * 3 + 3); // + index.html, feed.xsl, manifest
+    expect(files).toHaveLength(7 * 3 + 3); // + index.html, feed.xsl, manifest
   });
 
   it('leaks nothing embargoed or drafted through any file', async () => {
@@ -108,7 +109,7 @@ describe('build', () => {
   it('does not rewrite unchanged files', async () => {
     const s = await site();
     const first = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
-    expect(first.write!.written.length).toBe(20);
+    expect(first.write!.written.length).toBe(23); // 7 feeds x 3 formats, index.html, feed.xsl
     const before = await snapshot(s.outDir);
     await new Promise((r) => setTimeout(r, 20));
     const second = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });

@@ -21,7 +21,8 @@ async function cachedSite(n = 20) {
   for (let i = 0; i < n; i++) files[`a${i}.md`] = article({ title: `Story ${i}`, date: `2026-01-${String(i + 1).padStart(2, '0')}`, tags: [i % 2 ? 'Odd' : 'Even'] }, `Body ${i}.`);
   const s = await makeSite(files);
   await settle(s.contentDir);
-  const opts = { config: { ...baseConfig, feeds: { limit: 5 } }, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache') };
+  // Without author feeds (every article here is the site author's: that feed would be the main feed again); author feeds' own cache tests use them.
+  const opts = { config: { ...baseConfig, feeds: { limit: 5, authors: false } }, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache') };
   return { ...s, opts };
 }
 
@@ -634,5 +635,64 @@ describe('a one-off build after a few files changed', () => {
     expect(edited.ok).toBe(true);
     expect(edited.diagnostics.map((d) => d.code)).not.toContain('symlink-skipped');
     await s.expectCold();
+  });
+});
+
+describe('author feeds, built again after an edit', () => {
+  /** Eight articles by Ann and Bob, built once by `feedpipe build`'s path (with its proofs), and what a build from nothing makes now. */
+  async function authoredSite() {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 8; i++) files[`a${i}.md`] = article({ title: `Story ${i}`, date: `2026-01-${String(i + 1).padStart(2, '0')}`, author: i % 2 ? 'Ann' : 'Bob', tags: ['T'] }, `Body ${i}.`);
+    const s = await makeSite(files);
+    await settle(s.contentDir);
+    const config = { ...baseConfig, feeds: { limit: 3 } };
+    const opts = { config, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache'), reuseLastResult: true };
+    expect((await build(opts)).feeds.map((f) => f.key)).toEqual(['main', 'tag/t', 'author/ann', 'author/bob']);
+    /** The published files are those a cold build makes, byte for byte, and no others. */
+    const expectCold = async (outDir = s.outDir) => {
+      const cold = (await build({ config, contentDir: s.contentDir, outDir: path.join(s.root, 'cold'), now: NOW, cwd: s.root, write: false })).files;
+      const published = (await readdir(outDir, { recursive: true })).filter((f) => /\.(xml|json|html|xsl)$/.test(f) && !f.includes('manifest'));
+      expect(published.map((f) => f.split(path.sep).join('/')).sort()).toEqual([...cold.keys()].sort());
+      for (const [rel, text] of cold) expect(await readFile(path.join(outDir, rel), 'utf8'), rel).toBe(text);
+    };
+    const edit = (i: number, author: string, body = `Body ${i}, edited.`) => writeFile(path.join(s.contentDir, `a${i}.md`), article({ title: `Story ${i}`, date: `2026-01-0${i + 1}`, author, tags: ['T'] }, body));
+    return { ...s, opts, config, expectCold, edit };
+  }
+
+  it('a one-off build: an edit that keeps the author touches that author’s feed only; a new author moves the article, as a cold build would', async () => {
+    const s = await authoredSite();
+    await s.edit(7, 'Ann');
+    const kept = await build(s.opts);
+    expect(kept.kind).toBe('changed-only');
+    expect(kept.write!.written.filter((f) => f.startsWith('authors/'))).toEqual(['authors/ann/atom.xml', 'authors/ann/feed.json', 'authors/ann/feed.xml']);
+    await s.expectCold();
+    // Ann's newest article now by Bob: it leaves Ann's feed for Bob's.
+    await s.edit(7, 'Bob');
+    const moved = await build(s.opts);
+    expect(moved.kind).not.toBe('changed-only');
+    expect(await readFile(path.join(s.outDir, 'authors/bob/feed.xml'), 'utf8')).toContain('Story 7');
+    expect(await readFile(path.join(s.outDir, 'authors/ann/feed.xml'), 'utf8')).not.toContain('Story 7');
+    await s.expectCold();
+    // A new name: a new feed; its only article back to Bob: the feed goes.
+    await s.edit(6, 'Cy');
+    expect((await build(s.opts)).feeds.map((f) => f.key)).toContain('author/cy');
+    await s.expectCold();
+    await s.edit(6, 'Bob');
+    expect((await build(s.opts)).write!.removed).toEqual(['authors/cy/atom.xml', 'authors/cy/feed.json', 'authors/cy/feed.xml']);
+    await s.expectCold();
+  });
+
+  it('a publisher (cache in memory, the watcher’s changed path): the same', async () => {
+    const s = await authoredSite();
+    const { cacheDir: _, reuseLastResult: __, ...plain } = s.opts;
+    const cache = new BuildCache('');
+    await build({ ...plain, cache });
+    const file = path.join(s.contentDir, 'a7.md');
+    for (const author of ['Ann', 'Bob', 'Ann', 'Cy']) {
+      await s.edit(7, author, `Body 7 by ${author}.`);
+      const r = await build({ ...plain, cache, changedPaths: [file] });
+      expect(r.ok, author).toBe(true);
+      await s.expectCold();
+    }
   });
 });

@@ -109,7 +109,8 @@ const BY_ID = new Map(Object.values(EXPECTED).map((e) => [e.id, e]));
 
 /**
  * Which articles each published feed must carry, as sets of slugs: the main
- * feed, the section "World & <Politics>", and the tags a<b, R&D, say "hi", 日本.
+ * feed, the section "World & <Politics>", the tags a<b, R&D, say "hi", 日本, and the
+ * authors (the site's desk, which is every article's without its own, Ann and Bob).
  * Compared as a multiset so the test does not depend on folder naming.
  */
 const EXPECTED_FEEDS = [
@@ -119,6 +120,10 @@ const EXPECTED_FEEDS = [
   ['entities', 'hostile'],
   ['hostile'],
   ['unicode'],
+  // Authors: the site's desk (the default author), Ann and Bob (the two of one article).
+  ['hostile', 'plain', 'unicode'],
+  ['entities'],
+  ['entities'],
 ]
   .map((s) => s.sort().join(','))
   .sort();
@@ -292,10 +297,10 @@ describe('conformance fixture', () => {
     expect(f.report.drafts.map((a) => a.slug)).toEqual(['secret-zqx']);
     expect(f.report.scheduled.map((a) => a.slug)).toEqual(['future-zqy']);
 
-    // Each feed folder has exactly the three formats; 6 feeds in all.
+    // Each feed folder has exactly the three formats; 9 feeds in all.
     const dirs = new Map<string, string[]>();
     for (const [rel] of f.files) dirs.set(path.posix.dirname(rel), [...(dirs.get(path.posix.dirname(rel)) ?? []), path.posix.basename(rel)]);
-    expect(f.files).toHaveLength(18);
+    expect(f.files).toHaveLength(27);
     for (const [dir, names] of dirs) expect(names.sort(), dir).toEqual(['atom.xml', 'feed.json', 'feed.xml']);
 
     const carried = f.json.map(([, text]) => jsonItems(text).map((i) => BY_ID.get(i.id)?.slug ?? `UNEXPECTED:${i.id}`).sort().join(',')).sort();
@@ -306,13 +311,13 @@ describe('conformance fixture', () => {
 describe('independent validators accept every published file', () => {
   it('every XML file is well-formed per fast-xml-parser and saxes', async () => {
     const f = await buildFixture();
-    expect(f.xml).toHaveLength(12);
+    expect(f.xml).toHaveLength(18);
     expect(problemsByFile(f.xml, validateXmlStrict)).toEqual({});
   });
 
   it('every Atom file validates against the RFC 4287 RELAX NG schema (xmllint) and its Schematron rules', async () => {
     const f = await buildFixture();
-    expect(f.atom).toHaveLength(6);
+    expect(f.atom).toHaveLength(9);
     const problems = await validateAtomFilesRelaxNg(f.atom);
     expect(Object.fromEntries(f.atom.flatMap(([rel], i) => (problems[i]!.length ? [[rel, problems[i]]] : [])))).toEqual({});
   });
@@ -334,7 +339,7 @@ describe('independent validators accept every published file', () => {
 
   it('every JSON file validates against the JSON Feed 1.1 schema', async () => {
     const f = await buildFixture();
-    expect(f.json).toHaveLength(6);
+    expect(f.json).toHaveLength(9);
     expect(problemsByFile(f.json, validateJsonFeed)).toEqual({});
   });
 });
@@ -393,7 +398,7 @@ describe('what readers get back', () => {
         if (want.lang) seen++;
       }
     }
-    if (!PY_MISSING) expect(seen).toBe(4); // the unicode article in the main and 日本 feeds, RSS and Atom
+    if (!PY_MISSING) expect(seen).toBe(6); // the unicode article in the main, 日本 and desk feeds, RSS and Atom
   });
 
   it('Atom titles round-trip exactly in both parsers (control characters and lone surrogates dropped)', async () => {
@@ -509,8 +514,8 @@ describe('links, content and what is never published', () => {
       expect(item.image, rel).toBe(lead);
       expect(urlsIn(item.content_html), rel).toEqual(expect.arrayContaining(expectedUrls));
     }
-    // main, the section and three tag feeds, in three formats.
-    expect(checked).toBe(15);
+    // main, the section, three tag feeds and the desk's author feed, in three formats.
+    expect(checked).toBe(18);
   });
 
   it('item content survives intact: every ]]>, text around control characters, emoji', async () => {
@@ -522,7 +527,7 @@ describe('links, content and what is never published', () => {
     }
     for (const [rel, text] of f.json) for (const item of jsonItems(text)) contents.push([rel, item.id, item.content_html]);
     const hostile = contents.filter(([, id]) => id === EXPECTED.hostile!.id);
-    expect(hostile.length).toBe(PY_MISSING ? 15 : 25); // 5 feeds x (RSS + Atom) x 2 parsers (1 without Python's) + 5 JSON
+    expect(hostile.length).toBe(PY_MISSING ? 18 : 30); // 6 feeds x (RSS + Atom) x 2 parsers (1 without Python's) + 6 JSON
     for (const [where, , html] of hostile) {
       expect(countCdataEnds(html), `${where}: ]]> count`).toBe(CDATA_END_IN_BODY);
       expect(html, where).toContain('Opening before text');

@@ -129,11 +129,11 @@ describe('assembled feeds are byte-identical to whole documents', () => {
     const report = await build({ config: structuredClone(FULL), contentDir: s.contentDir, now: NOW, write: false, cwd: s.root });
     const { models, rendered } = await stage5(report);
     const placesOf = (a: Article) => new Set(models.filter((m) => m.items.includes(a)).map((m) => m.items.indexOf(a)));
-    // d.md is third in the main feed and second in its section's: one fragment, two places.
+    // d.md is third in the main feed, second in its section's and in its author's (the site's desk): one fragment, two places.
     const a = models[0]!.items.find((i) => i.title === 'Undated update')!;
     expect(placesOf(a)).toEqual(new Set([2, 1]));
     const feeds = models.filter((m) => m.items.includes(a));
-    expect(feeds.map((m) => m.kind)).toEqual(['main', 'section']);
+    expect(feeds.map((m) => m.kind)).toEqual(['main', 'section', 'author']);
     for (const format of Object.keys(SERIALISERS) as FeedFormat[]) {
       const fragment = SERIALISERS[format].item(a, rendered.get(a.id)!);
       for (const m of feeds) expect(report.files.get(m.dir + FEED_FILES[format]), m.key).toContain(fragment);
@@ -176,7 +176,7 @@ describe('fragment verification', () => {
       const r = await build({ config: structuredClone(baseConfig), contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root });
       expect(r.ok).toBe(false);
       const invalid = r.diagnostics.filter((d) => d.code === 'output-invalid');
-      expect(invalid.map((d) => d.file).sort()).toEqual(['feed.xml', 'tags/t/feed.xml']);
+      expect(invalid.map((d) => d.file).sort()).toEqual(['authors/newsroom/feed.xml', 'feed.xml', 'tags/t/feed.xml']);
       for (const d of invalid) expect(d.message).toMatch(/^generated file does not parse: the item made from content\/bad\.md: /);
       expect(r.write).toBeUndefined();
       await expect(stat(s.outDir)).rejects.toThrow();

@@ -80,6 +80,24 @@ describe('buildFeedModels', () => {
     expect(taxonomySlug('R&D')).toBe(taxonomySlug('r&d'));
   });
 
+  it('makes one feed per author after the tags: by name, case-insensitively, each article in every one of its authors’ feeds, newest first', () => {
+    const ann = { name: 'Ann Lee', email: 'ann@example.com' };
+    const a1 = makeArticle({ title: 'Two by two', date: '2026-03-01T00:00:00Z', authors: [ann, { name: 'Bob & Co' }] });
+    const a2 = makeArticle({ title: 'Ann again', date: '2026-02-01T00:00:00Z', authors: [{ name: 'ann lee', url: 'https://ann.example.com/' }] });
+    const a3 = makeArticle({ title: 'Nobody', date: '2026-01-01T00:00:00Z', tags: ['T'] });
+    const models = buildFeedModels([a1, a2, a3], makeConfig(SITE));
+    const authors = models.filter((m) => m.kind === 'author');
+    expect(models.map((m) => m.kind)).toEqual(['main', 'tag', 'author', 'author']);
+    expect(authors.map((m) => [m.key, m.dir, m.title, m.description, m.items.map((a) => a.title)])).toEqual([
+      // The spelling that sorts first names the feed; a name a slug cannot carry faithfully gets a hash.
+      ['author/ann-lee', 'authors/ann-lee/', 'Times: Ann Lee', 'Articles by Ann Lee from Times', ['Two by two', 'Ann again']],
+      ['author/bob-co-' + taxonomySlug('Bob & Co').slice(-8), `authors/${taxonomySlug('Bob & Co')}/`, 'Times: Bob & Co', 'Articles by Bob & Co from Times', ['Two by two']],
+    ]);
+    expect(authors[0]!.links.atom).toBe('https://news.example.com/authors/ann-lee/atom.xml');
+    expect(buildFeedModels([a1, a2, a3], withFeeds({ authors: false })).map((m) => m.kind)).toEqual(['main', 'tag']);
+    expect(buildFeedModels([a1, a2], withFeeds({ limit: 1 })).find((m) => m.key === 'author/ann-lee')!.items.map((a) => a.title)).toEqual(['Two by two']);
+  });
+
   it('makes only the main feed when sections and tags are off', () => {
     expect(buildFeedModels(SITE_ARTICLES, withFeeds({ sections: false, tags: false })).map((m) => m.key)).toEqual(['main']);
     expect(buildFeedModels(SITE_ARTICLES, withFeeds({ sections: false })).map((m) => m.kind)).toEqual(['main', 'tag', 'tag']);

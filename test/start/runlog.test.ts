@@ -36,7 +36,7 @@ describe('run log', () => {
     const bytes = await build({ ...options, keepFiles: false });
     expect(bytes.files.size).toBe(0);
     const fromBytes = snapshotOfReport(bytes);
-    expect([...fromBytes.keys()].sort()).toEqual(['feed.json', 'tags/x/feed.json']);
+    expect([...fromBytes.keys()].sort()).toEqual(['authors/newsroom/feed.json', 'feed.json', 'tags/x/feed.json']);
     expect(fromBytes).toEqual(snapshotOfFiles(texts.files));
     expect(fromBytes).toEqual(await readPublishedSnapshot(s.outDir));
     expect(diffSnapshots(await readPublishedSnapshot(s.outDir), fromBytes)).toEqual([]);

@@ -246,13 +246,14 @@ describe('announcePublish', () => {
     try {
       const config = { ...baseConfig, websub: { hubs: [hub] } };
       const first = await build({ config, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
-      expect(await (await announcePublish(first, { reload: server.reload })).pings).toHaveLength(3);
+      // The main feed and the site author's, three formats each.
+      expect(await (await announcePublish(first, { reload: server.reload })).pings).toHaveLength(6);
       await writeFile(path.join(s.contentDir, 'b.md'), article({ title: 'Fresh news', date: '2026-02-01' }));
       const second = await build({ config, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
       fetched.length = 0;
       const results = await (await announcePublish(second, { reload: server.reload })).pings;
-      expect(results.map((r) => r.ok)).toEqual([true, true, true]);
-      expect(fetched).toHaveLength(3);
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true, true]);
+      expect(fetched).toHaveLength(6);
       for (const body of fetched) expect(body).toContain('Fresh news');
       // A build that changed nothing reloads nothing and tells nobody.
       const third = await build({ config, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
