@@ -435,8 +435,11 @@ describe('what readers get back', () => {
     expect(seen).toBeGreaterThanOrEqual(3);
   });
 
-  it('RSS titles with & or < round-trip exactly in both parsers', async () => {
+  it('RSS titles with & or < round-trip exactly in @rowanmanning/feed-parser, and in Python feedparser but where it takes the text for HTML', async () => {
     const f = await buildFixture();
+    // RSS titles are escaped once, as plain text (src/publish/rss.ts): feedparser reads a title that
+    // looks like HTML to it as HTML and shows what a browser would (test/e2e/readers.test.ts).
+    const FEEDPARSER_SHOWS: Record<string, string> = { [HOSTILE_TITLE]: 'AT&T bold ]]> "quotes"', [ENTITY_TITLE]: 'Writing & and <p> in HTML' };
     const wrong: string[] = [];
     for (const [rel, text] of f.rss) {
       const py = pyIfInstalled(text);
@@ -446,7 +449,7 @@ describe('what readers get back', () => {
         if (item.title !== want) wrong.push(`${rel} @rowanmanning/feed-parser: ${JSON.stringify(item.title)} != ${JSON.stringify(want)}`);
         if (!py) continue;
         const got = py.entries[i]!.title_text;
-        if (got !== want) wrong.push(`${rel} feedparser (${py.entries[i]!.title_type}): ${JSON.stringify(py.entries[i]!.title)} reads as ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+        if (got !== (FEEDPARSER_SHOWS[want] ?? want)) wrong.push(`${rel} feedparser (${py.entries[i]!.title_type}): ${JSON.stringify(py.entries[i]!.title)} reads as ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -231,6 +231,8 @@ export interface PythonFeedparserEntry {
   summary: string | null;
   content: string | null;
   tags: string[];
+  /** The entry's author as shown (feedparser decodes it like a title). */
+  author: string | null;
   /** The entry's language: RSS dc:language, or the xml:lang in scope of an Atom entry's title. */
   language: string | null;
 }
@@ -277,6 +279,7 @@ def read(d):
         'summary': e.get('summary'),
         'content': e['content'][0].get('value') if e.get('content') else None,
         'tags': [t.get('term') for t in e.get('tags', [])],
+        'author': as_text(e, 'author'),
         'language': e.get('language') or (e.get('title_detail') or {}).get('language'),
     } for e in d.entries],
   }

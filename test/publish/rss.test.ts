@@ -11,9 +11,9 @@ describe('RSS item', () => {
     expect(titleOf('Plain "quoted"')).toBe('Plain &#x22;quoted&#x22;');
   });
 
-  it('escapes a title that would read as markup as HTML first, so a reader shows it literally', () => {
-    expect(titleOf('Why <b> is bold')).toBe('Why &amp;lt;b&amp;gt; is bold');
-    expect(titleOf('Use &amp; for &')).toBe('Use &amp;amp;amp; for &amp;amp;');
+  it('escapes every title once, as plain text, markup-like or not (the RSS best-practices profile; what readers show: test/e2e/readers.test.ts)', () => {
+    expect(titleOf('Why <b> is bold')).toBe('Why &#x3C;b&#x3E; is bold');
+    expect(titleOf('Use &amp; for &')).toBe('Use &#x26;amp; for &#x26;');
   });
 
   it('carries the summary escaped as HTML in <description> and the body in content:encoded', () => {
