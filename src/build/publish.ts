@@ -3,6 +3,7 @@ import type { Article } from '../content/schema.js';
 import type { BuildCache } from '../incremental/cache.js';
 import type { FeedModel } from '../publish/model.js';
 import { planPublish } from './plan.js';
+import { publishedItems } from './renamed.js';
 import { rememberResult, type Summarise } from './remember.js';
 import { renderStage, type EntryOf } from './render.js';
 import { aborted, blocked, type BuildRun } from './run.js';
@@ -25,6 +26,7 @@ export async function publishStage(run: BuildRun, cache: BuildCache, models: Fee
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
   if (blocked(run) || aborted(run)) return false;
   const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
+  report.items = publishedItems(models);
   await writeStage(run, cache, serialised, plan.keep, carried);
   await rememberResult(run, summarise);
   return !run.write || !!report.write;

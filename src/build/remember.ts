@@ -22,7 +22,9 @@ export async function rememberResult(run: BuildRun, summarise: Summarise): Promi
   // A build that held files (src/build/hold.ts) proves nothing and keeps the last summary: its
   // articles are what such a file stands as in the next one-off build.
   const held = !!report.held?.length;
-  const summary = report.write && !held && !hasErrors(report.diagnostics) && !prescan?.found.diagnostics.length ? summarise(report) : undefined;
+  // A renamed id is warned once, by the build that publishes it: a proof would replay the warning.
+  const renamed = report.diagnostics.some((d) => d.code === 'id-changed');
+  const summary = report.write && !held && !renamed && !hasErrors(report.diagnostics) && !prescan?.found.diagnostics.length ? summarise(report) : undefined;
   await saveStanding(proofFiles.standing, summary && standingOf(run, summary)).catch(() => undefined);
   if (!held) await saveSummary(proofFiles.summary, summary).catch(() => undefined);
 }

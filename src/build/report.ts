@@ -1,4 +1,5 @@
 /** What a build is asked to do, and what it reports. */
+import type { PublishedItems } from './renamed.js';
 import type { Config, ConfigInput } from '../config/config.js';
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
@@ -128,6 +129,8 @@ interface ReportCommon {
   jsonItems?: Map<string, readonly Buffer[]>;
   /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
   updated: Map<string, Date>;
+  /** The items the feeds carry, once made: recorded in the manifest, compared with the last one's (build/renamed.ts). */
+  items?: PublishedItems;
   write?: WriteResult;
   /** With keepGoing: the files whose errors were set aside, each with whether its last published version stood in. */
   held?: Held[];

@@ -4,22 +4,30 @@
  * with the cache of articles and renders saved meanwhile (CPU while the writes
  * wait for the disk).
  */
-import { diagnostic } from '../diagnostics/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { recordOutputs } from '../incremental/outputs.js';
 import { publishFiles, type FileContent, type WriteResult } from '../publish/write.js';
+import { itemsChange, type PublishedItems } from './renamed.js';
 import { toDisplayPath } from '../util/paths.js';
 import type { BuildRun } from './run.js';
 import type { Serialised } from './serialise.js';
 
-/** Publishes `output` (and `keep`, unchanged) into `outDir`; the result, or a `write-failed` diagnostic's fields. */
+/**
+ * Publishes `output` (and `keep`, unchanged) into `outDir`, and records `items` beside it; the
+ * result with the warnings of ids that changed since the last publication (build/renamed.ts), or a
+ * `write-failed` diagnostic's fields.
+ */
 export async function writeOutput(
   outDir: string,
   output: ReadonlyMap<string, FileContent>,
-  options: { keep?: ReadonlySet<string>; updated: ReadonlyMap<string, Date>; now: Date; cwd: string },
-): Promise<{ write: WriteResult } | { failed: ReturnType<typeof diagnostic> }> {
+  options: { keep?: ReadonlySet<string>; updated: ReadonlyMap<string, Date>; now: Date; cwd: string; items?: PublishedItems | undefined },
+): Promise<{ write: WriteResult; warnings: Diagnostic[] } | { failed: ReturnType<typeof diagnostic> }> {
   try {
-    return { write: await publishFiles(outDir, output, { ...(options.keep ? { keep: options.keep } : {}), updated: options.updated, now: options.now }) };
+    const change = options.items ? await itemsChange(outDir, options.items) : undefined;
+    const write = await publishFiles(outDir, output, { ...(options.keep ? { keep: options.keep } : {}), updated: options.updated, now: options.now });
+    await change?.save?.().catch(() => undefined); // a hint for the next build's warnings, never worth failing this one
+    return { write, warnings: change?.warnings ?? [] };
   } catch (e) {
     return {
       failed: diagnostic({ code: 'write-failed', file: toDisplayPath(outDir, options.cwd), message: `could not write the feeds: ${(e as Error).message}` }),
@@ -32,12 +40,13 @@ export async function writeStage(run: BuildRun, cache: BuildCache, serialised: S
   const { report } = run;
   cache.pruneRenders(carried);
   cache.pruneFragments(carried);
-  const publishing = run.write ? writeOutput(run.outDir, serialised.output, { keep, updated: report.updated, now: run.now, cwd: run.cwd }) : undefined;
+  const publishing = run.write ? writeOutput(run.outDir, serialised.output, { keep, updated: report.updated, now: run.now, cwd: run.cwd, items: report.items }) : undefined;
   const savingContent = cache.saveContent().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
   if (publishing) {
     const written = await publishing;
     if ('write' in written) {
       report.write = written.write;
+      report.diagnostics.push(...written.warnings);
       serialised.output.clear(); // written: their bytes (tens of MB on a cold build) need not wait for the cache to be saved
       try {
         recordOutputs(cache, run.outDir, written.write, serialised.fingerprints);

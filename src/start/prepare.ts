@@ -70,9 +70,10 @@ export function createPreparer(options: PreparerOptions): Preparer {
 export async function writePreparedReport(ahead: BuildReport, at: { now: Date; outDir: string; cwd: string; startedMs: number }): Promise<BuildReport> {
   const { now, outDir, cwd } = at;
   const report: BuildReport = { ...ahead, files: ahead.files, now, diagnostics: [...ahead.diagnostics] };
-  const written = await writeOutput(outDir, ahead.files, { updated: ahead.updated, now, cwd });
+  const written = await writeOutput(outDir, ahead.files, { updated: ahead.updated, now, cwd, items: ahead.items });
   if ('write' in written) {
     report.write = written.write;
+    report.diagnostics.push(...written.warnings);
     // Published now: a file with errors from here on stands as the version these feeds carry.
     if (ahead.kind === 'full' && ahead.cache && ahead.carried) ahead.cache.published = ahead.carried;
   } else {

@@ -70,7 +70,7 @@ describe('build', () => {
     expect(files).toContain('atom.xml');
     expect(files).toContain('feed.json');
     expect(files).toContain(path.join('tags', 'defense', 'atom.xml'));
-    expect(files).toHaveLength(7 * 3 + 3); // + index.html, feed.xsl, manifest
+    expect(files).toHaveLength(7 * 3 + 4); // + index.html, feed.xsl, manifest, the record of items
   });
 
   it('leaks nothing embargoed or drafted through any file', async () => {

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { PUBLISHER_LOCK } from '../../src/cli/serve-command.js';
-import { JOURNAL, MANIFEST } from '../../src/publish/files.js';
+import { ITEMS_FILE, JOURNAL, MANIFEST } from '../../src/publish/files.js';
 import { recoverOutput, RECOVERING_COMMAND, type Recovery } from '../../src/publish/journal.js';
 import { readManifest } from '../../src/publish/manifest.js';
 import { createFeedServer } from '../../src/serve/server.js';
@@ -88,7 +88,7 @@ async function checkWhole(outDir: string): Promise<number> {
   expect(Object.fromEntries(digests)).toEqual(Object.fromEntries(manifest.files.map((rel) => [rel, manifest.published[rel]?.sha256])));
   const onDisk = await filesIn(outDir);
   expect(onDisk.filter((f) => isTempName(path.basename(f)) || f === JOURNAL)).toEqual([]);
-  expect(onDisk.filter((f) => ![LOCK_FILE, MANIFEST].includes(f)).sort()).toEqual(manifest.files);
+  expect(onDisk.filter((f) => ![LOCK_FILE, MANIFEST, ITEMS_FILE].includes(f)).sort()).toEqual(manifest.files);
   // A fresh server verifies every file against the manifest and serves each one.
   const server = createFeedServer({ outDir, brotliQuality: 1 });
   try {

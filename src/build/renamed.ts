@@ -1,0 +1,121 @@
+/**
+ * A file renamed gets a new slug, so a new id (unless its frontmatter gives one), and every feed
+ * reader then shows its article as new again. Each publication records the items its feeds carry
+ * beside the manifest (ITEMS_FILE: id, source file, title, date); the next compares: an id that is
+ * gone while an article with the same title and date appears under another id is a warning at
+ * that article, with the `id:` line that keeps the old one. It decides nothing: what is published
+ * is the same either way, and the record is a hint (written after the publication, not synced):
+ * lost, it costs a warning, never a feed.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Article } from '../content/schema.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
+import { ITEMS_FILE } from '../publish/files.js';
+import type { FeedModel } from '../publish/model.js';
+import { writeAtomically } from '../util/atomic.js';
+
+
+/** An item as recorded: its source file (relative to the content folder), title and date (ISO 8601). */
+export type PublishedItem = [source: string, title: string, date: string];
+
+/** The items a publication's feeds carry, by id, in the order the feeds list them (main first, newest first). */
+export interface PublishedItems {
+  articles: ReadonlyMap<string, Article>;
+}
+
+export function publishedItems(models: readonly FeedModel[]): PublishedItems {
+  const articles = new Map<string, Article>();
+  for (const m of models) for (const a of m.items) articles.set(a.id, a);
+  return { articles };
+}
+
+function itemOf(a: Article): PublishedItem {
+  // Paths relative to the content folder: the record is the same wherever the build ran.
+  return [a.source.relPath, a.title, a.date.toISOString()];
+}
+
+function recordText(articles: ReadonlyMap<string, Article>): string {
+  return `{${[...articles].map(([id, a]) => `${JSON.stringify(id)}:${JSON.stringify(itemOf(a))}`).join(',\n')}}\n`;
+}
+
+/** What an item's record says, as compared build to build (no strings made). */
+type Seen = Map<string, { source: string; title: string; date: number }>;
+
+function seenOf(articles: ReadonlyMap<string, Article>): Seen {
+  return new Map([...articles].map(([id, a]) => [id, { source: a.source.relPath, title: a.title, date: a.date.getTime() }]));
+}
+
+function sameAsSeen(seen: Seen, articles: ReadonlyMap<string, Article>): boolean {
+  if (seen.size !== articles.size) return false;
+  for (const [id, a] of articles) {
+    const s = seen.get(id);
+    if (!s || s.source !== a.source.relPath || s.title !== a.title || s.date !== a.date.getTime()) return false;
+  }
+  return true;
+}
+
+/** What this process last read or wrote, by output folder: a publisher whose edit changed a body compares in memory and makes no text. */
+const lastRecorded = new Map<string, Seen>();
+
+/**
+ * What publishing `items` into `outDir` changes in the record: the id-changed warnings, and
+ * `save` (after the publication) where the record is not the last one already.
+ */
+export async function itemsChange(outDir: string, items: PublishedItems): Promise<{ warnings: Diagnostic[]; save?: () => Promise<void> }> {
+  const seen = lastRecorded.get(outDir);
+  if (seen && sameAsSeen(seen, items.articles)) return { warnings: [] };
+  const file = path.join(outDir, ITEMS_FILE);
+  const before = parseRecord(await readFile(file, 'utf8').catch(() => undefined));
+  const save = async () => {
+    await writeAtomically(file, Buffer.from(recordText(items.articles)), { durable: false });
+    lastRecorded.set(outDir, seenOf(items.articles));
+  };
+  return { warnings: renamedIds(before, items), save };
+}
+
+function parseRecord(text: string | undefined): Record<string, PublishedItem> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    return undefined; // cut short or foreign: no warnings this time
+  }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  const out: Record<string, PublishedItem> = {};
+  for (const [id, v] of Object.entries(parsed)) {
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'string')) out[id] = v as PublishedItem;
+  }
+  return out;
+}
+
+/** The id-changed warnings of publishing `now` after `previous` (the last record). */
+export function renamedIds(previous: Readonly<Record<string, PublishedItem>> | undefined, now: PublishedItems): Diagnostic[] {
+  if (!previous) return [];
+  const gone = new Map<string, [string, PublishedItem][]>();
+  for (const [id, item] of Object.entries(previous)) {
+    if (now.articles.has(id)) continue;
+    const key = `${item[1]}\0${item[2]}`;
+    gone.set(key, [...(gone.get(key) ?? []), [id, item]]);
+  }
+  if (!gone.size) return [];
+  const out: Diagnostic[] = [];
+  for (const [id, a] of now.articles) {
+    if (Object.hasOwn(previous, id)) continue;
+    const was = gone.get(`${a.title}\0${a.date.toISOString()}`);
+    if (!was || was.length !== 1) continue; // none, or several it could be: no guess
+    const [oldId, [oldSource]] = was[0]!;
+    out.push(
+      diagnostic({
+        code: 'id-changed',
+        file: a.source.displayPath,
+        line: a.source.frontmatterLine,
+        column: 1,
+        field: 'id',
+        message: `this article was published with the id "${oldId}" (from ${oldSource}); its id is now "${id}", so feed readers will show it as new again`,
+        hint: `to keep the id readers know, add this line to its frontmatter: id: ${JSON.stringify(oldId)}`,
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,75 @@
+/**
+ * A file renamed gets a new slug, so a new id, and readers show its article as new again: the
+ * build that publishes it warns at the article, with the id: line that keeps the old id
+ * (src/build/renamed.ts), from the items the last manifest recorded.
+ */
+import { readFile, rename, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../../src/build/build.js';
+import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
+
+describe('an article whose id changed since the last publication', () => {
+  it('is warned about once, at its file, with the id line that keeps the old id; each item is recorded beside the manifest', async () => {
+    const s = await makeSite({
+      'election-night.md': article({ title: 'Election night', date: '2026-11-03T21:00:00Z' }),
+      'other.md': article({ title: 'Other', date: '2026-11-01T09:00:00Z' }),
+    });
+    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
+    const first = await build(opts);
+    expect(first.diagnostics).toEqual([]);
+    const recorded = JSON.parse(await readFile(path.join(s.outDir, '.feedpipe-items.json'), 'utf8')) as Record<string, string[]>;
+    expect(recorded['tag:news.example.com,2000:election-night']).toEqual(['election-night.md', 'Election night', '2026-11-03T21:00:00.000Z']);
+
+    await rename(path.join(s.contentDir, 'election-night.md'), path.join(s.contentDir, 'election-results.md'));
+    const renamed = await build(opts);
+    expect(renamed.ok).toBe(true);
+    expect(renamed.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'id-changed',
+        severity: 'warning',
+        file: 'content/election-results.md',
+        line: 2,
+        column: 1,
+        field: 'id',
+        message: 'this article was published with the id "tag:news.example.com,2000:election-night" (from election-night.md); its id is now "tag:news.example.com,2000:election-results", so feed readers will show it as new again',
+        hint: 'to keep the id readers know, add this line to its frontmatter: id: "tag:news.example.com,2000:election-night"',
+      }),
+    ]);
+    // Said once: the next build compares with what this one published.
+    expect((await build(opts)).diagnostics).toEqual([]);
+  });
+
+  it('in a one-off build with its proofs: the warned build proves nothing, so the next does not replay the warning', async () => {
+    const s = await makeSite({ 'a.md': article({ title: 'A', date: '2026-11-03T21:00:00Z' }) });
+    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache'), reuseLastResult: true };
+    await build(opts);
+    await rename(path.join(s.contentDir, 'a.md'), path.join(s.contentDir, 'b.md'));
+    // Stats old enough to be trusted: a proof can be taken from them (a fresh file's never is).
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path.join(s.contentDir, 'b.md'), old, old);
+    expect((await build(opts)).diagnostics.map((d) => d.code)).toEqual(['id-changed']);
+    const next = await build(opts);
+    expect(next.diagnostics).toEqual([]);
+    const after = await build(opts);
+    expect(after.kind).toBe('stands'); // from what the build after the warned one proved
+    expect(after.diagnostics).toEqual([]);
+  });
+
+  it('is not warned about when the frontmatter keeps the id, or when nothing published matches its title and date', async () => {
+    const s = await makeSite({
+      'kept.md': article({ title: 'Kept', date: '2026-11-03T21:00:00Z', id: 'story-1' }),
+      'retitled.md': article({ title: 'First title', date: '2026-11-02T21:00:00Z' }),
+    });
+    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
+    await build(opts);
+    await rename(path.join(s.contentDir, 'kept.md'), path.join(s.contentDir, 'kept-renamed.md'));
+    // Renamed and retitled: another article as far as anyone can tell.
+    await rename(path.join(s.contentDir, 'retitled.md'), path.join(s.contentDir, 'new-name.md'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(s.contentDir, 'new-name.md'), article({ title: 'Second title', date: '2026-11-02T21:00:00Z' }));
+    const r = await build(opts);
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics).toEqual([]);
+  });
+});
