@@ -40,6 +40,20 @@ const personMapping = z.strictObject({
 
 const person = z.union([plainText.transform((name) => ({ name })), personMapping], { error: 'must be a name, or a mapping with name and optional email and url' });
 
+/** A media file published with the article (audio:, video:): its URL, or the URL with its MIME type, length in bytes and duration in seconds. */
+const enclosure = z.union(
+  [
+    plainText.transform((src) => ({ src })),
+    z.strictObject({
+      src: plainText,
+      type: z.string().regex(/^[a-z]+\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, { message: 'is not a MIME type such as audio/mpeg' }).optional(),
+      length: z.number({ error: 'must be the file size in bytes, a whole number' }).int().min(1).optional(),
+      duration: z.number({ error: 'must be seconds, a number' }).min(0).optional(),
+    }),
+  ],
+  { error: 'must be a URL, or a mapping with src, type, length and duration' },
+);
+
 /**
  * The one schema of an article's frontmatter; the Article type derives from it.
  * Built per site because dates without an offset are read in the site's zone.
@@ -64,6 +78,8 @@ export function frontmatterSchema(timeZone: string) {
         })
         .optional(),
       lang: z.string().refine(isLanguageTag, languageTagIssue).optional(),
+      audio: enclosure.optional(),
+      video: enclosure.optional(),
     })
     .superRefine((fm, ctx) => {
       if (fm.author && fm.authors) {
@@ -97,6 +113,51 @@ export interface Article extends Pick<Frontmatter, 'title' | 'date' | 'updated' 
   draft: NonNullable<Frontmatter['draft']>;
   /** Lead image, absolute URL. */
   image?: { url: string; alt: NonNullable<Frontmatter['image']>['alt'] };
+  /** Media files published with it (audio first, then video): RSS carries the first, Atom and JSON Feed all. */
+  enclosures?: Enclosure[];
+}
+
+export interface Enclosure {
+  url: string;
+  type: string;
+  length: number;
+  duration?: number;
+}
+
+/**
+ * An article's audio: and video: as enclosures. A remote file needs its type and length in the
+ * frontmatter (a build never fetches anything); podcast clients refuse a length of 0.
+ */
+function enclosuresOf(fm: Frontmatter, locate: (path: string[]) => { line: number; column: number }, file: string): { enclosures: Enclosure[]; diagnostics: Diagnostic[] } {
+  const enclosures: Enclosure[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const field of ['audio', 'video'] as const) {
+    const e = fm[field];
+    if (!e) continue;
+    const given = e as { src: string; type?: string; length?: number; duration?: number };
+    const where = (key?: string) => ({ file, ...locate(key ? [field, key] : [field]), field: key ? `${field}.${key}` : field });
+    let url: URL | undefined;
+    try {
+      url = new URL(given.src);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      diagnostics.push(diagnostic({ code: 'invalid-enclosure', ...where('type' in given || 'length' in given ? 'src' : undefined), message: `"${given.src}" is not an http(s) URL: a media file must be given by the address it is served from`, hint: `write ${field}: { src: https://…/file, type: ${field}/…, length: BYTES } (files beside the article are not published by feedpipe)` }));
+      continue;
+    }
+    if (given.type === undefined || given.length === undefined) {
+      const missing = [given.type === undefined ? 'type' : '', given.length === undefined ? 'length' : ''].filter(Boolean).join(' and ');
+      diagnostics.push(diagnostic({ code: 'invalid-enclosure', ...where(), message: `a remote ${field} file needs its ${missing}: a build fetches nothing, and podcast apps refuse an enclosure without its size`, hint: `write ${field}: { src: ${given.src}, type: ${field}/…, length: BYTES }` }));
+      continue;
+    }
+    if (!given.type.toLowerCase().startsWith(`${field}/`)) {
+      diagnostics.push(diagnostic({ code: 'invalid-enclosure', ...where('type'), message: `"${given.type}" is not an ${field} type`, hint: `give a ${field}/… type, or put the file under ${field === 'audio' ? 'video' : 'audio'}:` }));
+      continue;
+    }
+    enclosures.push({ url: url.toString(), type: given.type, length: given.length, ...(given.duration !== undefined ? { duration: given.duration } : {}) });
+  }
+  return { enclosures, diagnostics };
 }
 
 /** Slug from the file name: `2024-05-01-alliance.md` and `alliance/index.md` both give `alliance`. */
@@ -239,6 +300,8 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     return { diagnostics };
   }
   const image: Article['image'] = fm.image && imageUrl ? { url: imageUrl, alt: fm.image.alt } : undefined;
+  const media = fm.audio || fm.video ? enclosuresOf(fm, (path) => full().locate(path), file) : undefined;
+  if (media?.diagnostics.length) return { diagnostics: media.diagnostics };
   // A last change before publication is a typo, not a reason to hold the article back: it is
   // published as never updated (an entry's updated before its published would mean nothing).
   const updated = fm.updated && fm.updated.getTime() < fm.date.getTime() ? undefined : fm.updated;
@@ -264,6 +327,7 @@ export function validateArticle(source: SourceFile, config: Config): { article?:
     ...(fm.section ? { section: fm.section } : {}),
     ...(image ? { image } : {}),
     ...(fm.lang ? { lang: fm.lang } : {}),
+    ...(media?.enclosures.length ? { enclosures: media.enclosures } : {}),
   };
   return { article, diagnostics };
 }

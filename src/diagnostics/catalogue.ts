@@ -67,6 +67,7 @@ export const CATALOGUE = {
   'conflicting-fields': { hint: 'keep only one of the two fields', docs: '#content-format' },
   'duplicate-id': { hint: 'give each article its own id', docs: '#content-format' },
   'duplicate-url': { hint: 'give one of them another slug', docs: '#content-format' },
+  'invalid-enclosure': { hint: 'give the file as { src: https://…, type: audio/… or video/…, length: BYTES }', docs: '#content-format' },
   'id-changed': { hint: 'to keep the id readers know, add it to the frontmatter as the message says', docs: '#content-format', severity: 'warning' },
 
   // The Markdown body (content/render.ts, build/work.ts).

@@ -45,6 +45,7 @@ export function restoreArticle(s: StoredArticle, source: Omit<Article['source'],
     draft: s.draft,
     image: s.image,
     lang: s.lang,
+    enclosures: s.enclosures,
   };
 }
 

@@ -3,18 +3,22 @@ import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
 import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
-import { XmlStrings } from './text.js';
-import { escapeXml } from '../util/escape.js';
+import { cleanText, XmlStrings } from './text.js';
+import { escapeXml, escapeXmlAttribute } from '../util/escape.js';
 import { publishedAt, rfc3339Date, updatedAt } from './feed-dates.js';
 
 const ATOM_LAYOUT: XmlLayout = { element: 'entry', indent: 4, closing: '\n</feed>', serialise: (feed) => feed.atom1() };
 
 /** Atom 1.0 (RFC 4287): the document, its frame and one `<entry>` (see xmlFormat). */
-export const { render: renderAtom, frame: atomFrame, item: atomEntry } = xmlFormat(ATOM_LAYOUT, feedOptions, entry, finishHead, entryLanguage);
+export const { render: renderAtom, frame: atomFrame, item: atomEntry } = xmlFormat(ATOM_LAYOUT, feedOptions, entry, finishHead, {
+  // An article's own language on its entry (RFC 4287 2: xml:lang on any element), as JSON Feed's item `language`. Language tags are validated: nothing to escape.
+  attributes: (a) => (a.lang ? ` xml:lang="${a.lang}"` : ''),
+  // Its media files (RFC 4287 4.2.7.2), each with its own type and length: feed's enclosure option guesses the type from the extension.
+  children: (a) => (a.enclosures ?? []).map((e) => `<link rel="enclosure" href="${attr(e.url)}" type="${attr(e.type)}" length="${e.length}"/>`),
+});
 
-/** An article's own language on its entry (RFC 4287 2: xml:lang on any element), as JSON Feed's item `language`. Language tags are validated: nothing to escape. */
-function entryLanguage(a: Article): string {
-  return a.lang ? ` xml:lang="${a.lang}"` : '';
+function attr(value: string): string {
+  return escapeXmlAttribute(cleanText(value), escapeXml);
 }
 
 function feedOptions(x: XmlStrings, model: FeedModel) {

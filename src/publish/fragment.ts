@@ -130,21 +130,29 @@ export function xmlFormat(
   channel: (x: XmlStrings, model: FeedModel) => FeedOptions,
   itemOf: (x: XmlStrings, a: Article, content: FeedContent) => Item,
   finishHead: (head: string, model: FeedModel) => string,
-  itemAttributes: (a: Article) => string = () => '',
+  itemExtras: ItemExtras = {},
 ): FormatSerialiser & { render(model: FeedModel, rendered: RenderedMap): string } {
-  const start = `${' '.repeat(layout.indent)}<${layout.element}>`;
+  const indent = ' '.repeat(layout.indent);
+  const start = `${indent}<${layout.element}>`;
+  const end = `${indent}</${layout.element}>`;
   const withAttributes = (startTag: string, a: Article) => {
-    const attributes = itemAttributes(a);
+    const attributes = itemExtras.attributes?.(a) ?? '';
     return attributes ? `${startTag.slice(0, -1)}${attributes}>` : startTag;
   };
+  // Children the feed package cannot make, as whole lines before the closing tag, one level deeper.
+  const withChildren = (endTag: string, a: Article) => (itemExtras.children?.(a) ?? []).map((c) => `${indent}    ${c}\n`).join('') + endTag;
   return {
     render(model, rendered) {
       const x = new XmlStrings();
       const feed = new Feed(channel(x, model));
       for (const a of model.items) feed.addItem(itemOf(x, a, rendered.get(a.id)!));
-      // The k-th item's start tag at a line start is the k-th item's (see cutLastElement).
+      // The k-th item's start and end tags at a line start are the k-th item's (see cutLastElement).
       let k = 0;
-      const xml = x.restore(layout.serialise(feed)).replaceAll(`\n${start}`, (tag) => withAttributes(tag, model.items[k++]!));
+      let m = 0;
+      const xml = x
+        .restore(layout.serialise(feed))
+        .replaceAll(`\n${start}`, (tag) => withAttributes(tag, model.items[k++]!))
+        .replaceAll(`\n${end}`, (tag) => '\n' + withChildren(tag.slice(1), model.items[m++]!));
       return finishHead(xml, model) + '\n';
     },
     frame(model) {
@@ -154,9 +162,18 @@ export function xmlFormat(
     item(a, content) {
       const x = new XmlStrings();
       const element = cutItem(layout, x, itemOf(x, a, content));
-      return withAttributes(start, a) + element.slice(start.length);
+      const body = element.slice(start.length, element.length - end.length - 1);
+      return withAttributes(start, a) + body + withChildren(end, a) + '\n';
     },
   };
+}
+
+/** What an XML format adds to an item that the feed package has no option for (escaped by the format). */
+export interface ItemExtras {
+  /** Attributes of the item's element, each with its leading space. */
+  attributes?(a: Article): string;
+  /** Whole child elements, appended after the package's. */
+  children?(a: Article): string[];
 }
 
 /**

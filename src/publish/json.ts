@@ -1,4 +1,4 @@
-import type { Article } from '../content/schema.js';
+import type { Article, Enclosure } from '../content/schema.js';
 import type { Frame } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
@@ -70,7 +70,12 @@ function itemObject(a: Article, r: FeedContent) {
     ...(a.authors.length ? { authors: a.authors.map(author) } : {}),
     ...(tags.length ? { tags } : {}),
     ...(a.lang ? { language: a.lang } : {}),
+    ...(a.enclosures?.length ? { attachments: a.enclosures.map(attachment) } : {}),
   };
+}
+
+function attachment(e: Enclosure) {
+  return { url: e.url, mime_type: e.type, size_in_bytes: e.length, ...(e.duration !== undefined ? { duration_in_seconds: e.duration } : {}) };
 }
 
 // Same character policy as the XML formats, so all three say the same thing.

@@ -43,6 +43,9 @@ function item(x: XmlStrings, a: Article, r: FeedContent) {
   if (a.authors.length) extensions.push({ name: 'dc:creator', objects: a.authors.map((p) => ({ _text: x.put(p.name, HEX) })) as unknown as Record<string, unknown> });
   // An article's own language (RSS has <language> for the channel only): Dublin Core, as JSON Feed's item `language`.
   if (a.lang) extensions.push({ name: 'dc:language', objects: { _text: x.put(a.lang) } });
+  // RSS allows one enclosure: the first (audio before video). feed's own enclosure option guesses the type from the extension.
+  const media = a.enclosures?.[0];
+  if (media) extensions.push({ name: 'enclosure', objects: { _attributes: { url: x.put(media.url), length: String(media.length), type: x.put(media.type) } } });
   if (r.image) extensions.push({ name: 'media:content', objects: { _attributes: { 'xmlns:media': MEDIA_NS, url: x.put(r.image), medium: 'image' } } });
   return {
     title: rssTitle(x, a.title),

@@ -201,3 +201,29 @@ describe('slugs and collisions', () => {
     ]);
   });
 });
+
+describe('audio and video', () => {
+  const audio = 'audio:\n  src: https://media.example.com/ep%201.mp3?a=1&b=2\n  type: audio/mpeg\n  length: 12345678\n  duration: 1520.5\n';
+  it('become enclosures, audio first, with the type, length and duration the frontmatter gives', () => {
+    const { article, diagnostics } = validate(valid(`video: {src: "https://media.example.com/clip.mp4", type: video/mp4, length: 99}\n${audio}`));
+    expect(diagnostics).toEqual([]);
+    expect(article!.enclosures).toEqual([
+      { url: 'https://media.example.com/ep%201.mp3?a=1&b=2', type: 'audio/mpeg', length: 12345678, duration: 1520.5 },
+      { url: 'https://media.example.com/clip.mp4', type: 'video/mp4', length: 99 },
+    ]);
+    expect(validate(valid()).article!.enclosures).toBeUndefined();
+  });
+
+  it.each([
+    ['a URL without type and length', 'audio: https://media.example.com/ep1.mp3\n', 'audio', 4, 8, /needs its type and length/],
+    ['a length missing', 'audio:\n  src: https://media.example.com/ep1.mp3\n  type: audio/mpeg\n', 'audio', 5, 3, /needs its length/],
+    ['a path beside the article', 'audio:\n  src: media/ep1.mp3\n  type: audio/mpeg\n  length: 10\n', 'audio.src', 5, 8, /"media\/ep1.mp3" is not an http\(s\) URL/],
+    ['a video type for audio', 'audio:\n  src: https://m.example.com/a.mp4\n  type: video/mp4\n  length: 10\n', 'audio.type', 6, 9, /"video\/mp4" is not an audio type/],
+    ['a length of 0', 'audio:\n  src: https://m.example.com/a.mp3\n  type: audio/mpeg\n  length: 0\n', 'audio.length', 7, 11, /./],
+    ['not a MIME type', 'video:\n  src: https://m.example.com/a.mp4\n  type: mp4\n  length: 10\n', 'video.type', 6, 9, /not a MIME type/],
+  ])('%s is an error at its line and column, and the article is not published', (_, extra, field, line, column, message) => {
+    const { article, diagnostics } = validate(valid(extra));
+    expect(article).toBeUndefined();
+    expect(diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'content/2025/alliance.md', field, line, column, message: expect.stringMatching(message) })]);
+  });
+});

@@ -233,6 +233,8 @@ export interface PythonFeedparserEntry {
   tags: string[];
   /** The entry's author as shown (feedparser decodes it like a title). */
   author: string | null;
+  /** The entry's enclosures as feedparser gives them (href, type, length as text). */
+  enclosures: { href: string; type: string; length: string }[];
   /** The entry's language: RSS dc:language, or the xml:lang in scope of an Atom entry's title. */
   language: string | null;
 }
@@ -280,6 +282,7 @@ def read(d):
         'content': e['content'][0].get('value') if e.get('content') else None,
         'tags': [t.get('term') for t in e.get('tags', [])],
         'author': as_text(e, 'author'),
+        'enclosures': [{'href': x.get('href'), 'type': x.get('type'), 'length': x.get('length')} for x in e.get('enclosures', [])],
         'language': e.get('language') or (e.get('title_detail') or {}).get('language'),
     } for e in d.entries],
   }
