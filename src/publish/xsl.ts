@@ -6,8 +6,8 @@
  *
  * It is written for feedpipe's own output only, and it never emits markup
  * from the feed: titles and summaries are text. Where a feed carries a plain
- * string escaped as HTML (RSS titles and item descriptions, which readers read
- * as HTML; Atom entry titles and summaries, which we declare type="html"), the
+ * string escaped as HTML (RSS item descriptions, which readers read as HTML;
+ * Atom entry titles and summaries, which we declare type="html"), the
  * template `text` undoes exactly the escapes
  * `escapeXml` makes, and the result is output as text again. No
  * disable-output-escaping, which Firefox ignores and which would let feed
@@ -81,15 +81,15 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
         </html>
     </xsl:template>
 
-    <!-- RSS titles are escaped as HTML; an Atom feed's title is plain text. -->
+    <!-- RSS titles are plain text, escaped once (publish/rss.ts rssTitle); so is an Atom feed's title. -->
     <xsl:template name="feed-title">
-        <xsl:call-template name="text"><xsl:with-param name="s" select="/rss/channel/title"/></xsl:call-template>
+        <xsl:value-of select="/rss/channel/title"/>
         <xsl:value-of select="/atom:feed/atom:title"/>
     </xsl:template>
 
     <xsl:template match="item">
         <li>
-            <a href="{link}"><xsl:call-template name="text"><xsl:with-param name="s" select="title"/></xsl:call-template></a>
+            <a href="{link}"><xsl:value-of select="title"/></a>
             <xsl:text> </xsl:text>
             <!-- RFC 822: "Thu, 02 Apr 2026 08:00:00 GMT" -->
             <time><xsl:value-of select="substring(pubDate, 6, 11)"/></time>

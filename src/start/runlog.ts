@@ -134,8 +134,8 @@ export async function readPublishedSnapshot(outDir: string): Promise<FeedSnapsho
 function keyOfPath(rel: string): string {
   const dir = rel.slice(0, -FEED_FILES.json.length).replace(/\/$/, '');
   if (dir === '') return 'main';
-  const m = /^(sections|tags)\/(.+)$/.exec(dir);
-  return m ? `${m[1] === 'sections' ? 'section' : 'tag'}/${m[2]}` : dir;
+  const m = /^(sections|tags|authors)\/(.+)$/.exec(dir);
+  return m ? `${m[1]!.slice(0, -1)}/${m[2]}` : dir;
 }
 
 /** Feeds whose items changed, the site's feed first. `feeds` names the feeds of the new build. */

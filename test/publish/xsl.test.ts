@@ -1,6 +1,6 @@
 /**
  * The stylesheet's `text` template shows a string the feeds escaped as HTML
- * (RSS titles, Atom type="html" titles and summaries) as the text it was:
+ * (RSS item descriptions, Atom type="html" titles and summaries) as the text it was:
  * read here case by case from FEED_STYLESHEET and run on escaped strings.
  * (test/browser.test.ts runs the whole stylesheet in Chromium.)
  */

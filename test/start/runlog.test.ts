@@ -12,6 +12,7 @@ describe('run log', () => {
     const before = snapshotOfFiles(new Map([
       ['feed.json', feed(['a', 'A'], ['b', 'B'])],
       ['tags/old/feed.json', feed(['a', 'A'])],
+      ['authors/gone/feed.json', feed(['b', 'B'])],
       ['feed.xml', '<rss/>'],
     ]));
     const after = snapshotOfFiles(new Map([
@@ -20,6 +21,7 @@ describe('run log', () => {
     ]));
     expect(diffSnapshots(before, after, [{ key: 'main', items: 2, updated: new Date(0), files: ['feed.xml', 'feed.json'] }])).toEqual([
       { feed: 'main', added: 1, updated: 1, removed: 1 },
+      { feed: 'author/gone', added: 0, updated: 0, removed: 1 },
       { feed: 'section/world', added: 1, updated: 0, removed: 0 },
       { feed: 'tag/old', added: 0, updated: 0, removed: 1 },
     ]);
