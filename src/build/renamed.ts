@@ -7,6 +7,7 @@
  * is the same either way, and the record is a hint (written after the publication, not synced):
  * lost, it costs a warning, never a feed.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Article } from '../content/schema.js';
@@ -64,8 +65,9 @@ const lastRecorded = new Map<string, Seen>();
  */
 export async function itemsChange(outDir: string, items: PublishedItems): Promise<{ warnings: Diagnostic[]; save?: () => Promise<void> }> {
   const seen = lastRecorded.get(outDir);
-  if (seen && sameAsSeen(seen, items.articles)) return { warnings: [] };
   const file = path.join(outDir, ITEMS_FILE);
+  // The same items as last written, and the record still there (a wiped dist/ loses it).
+  if (seen && sameAsSeen(seen, items.articles) && existsSync(file)) return { warnings: [] };
   const before = parseRecord(await readFile(file, 'utf8').catch(() => undefined));
   const save = async () => {
     await writeAtomically(file, Buffer.from(recordText(items.articles)), { durable: false });
@@ -92,30 +94,39 @@ function parseRecord(text: string | undefined): Record<string, PublishedItem> | 
 /** The id-changed warnings of publishing `now` after `previous` (the last record). */
 export function renamedIds(previous: Readonly<Record<string, PublishedItem>> | undefined, now: PublishedItems): Diagnostic[] {
   if (!previous) return [];
+  const key = (title: string, date: string) => `${title}\0${date}`;
   const gone = new Map<string, [string, PublishedItem][]>();
   for (const [id, item] of Object.entries(previous)) {
     if (now.articles.has(id)) continue;
-    const key = `${item[1]}\0${item[2]}`;
-    gone.set(key, [...(gone.get(key) ?? []), [id, item]]);
+    const k = key(item[1], item[2]);
+    gone.set(k, [...(gone.get(k) ?? []), [id, item]]);
   }
   if (!gone.size) return [];
-  const out: Diagnostic[] = [];
+  const arrived = new Map<string, [string, Article][]>();
   for (const [id, a] of now.articles) {
     if (Object.hasOwn(previous, id)) continue;
-    const was = gone.get(`${a.title}\0${a.date.toISOString()}`);
-    if (!was || was.length !== 1) continue; // none, or several it could be: no guess
-    const [oldId, [oldSource]] = was[0]!;
-    out.push(
-      diagnostic({
-        code: 'id-changed',
-        file: a.source.displayPath,
-        line: a.source.frontmatterLine,
-        column: 1,
-        field: 'id',
-        message: `this article was published with the id "${oldId}" (from ${oldSource}); its id is now "${id}", so feed readers will show it as new again`,
-        hint: `to keep the id readers know, add this line to its frontmatter: id: ${JSON.stringify(oldId)}`,
-      }),
-    );
+    const k = key(a.title, a.date.toISOString());
+    if (gone.has(k)) arrived.set(k, [...(arrived.get(k) ?? []), [id, a]]);
+  }
+  const out: Diagnostic[] = [];
+  for (const [k, news] of arrived) {
+    const olds = gone.get(k)!;
+    if (olds.length !== 1 || news.length !== 1) continue; // several it could be, or several claiming one: no guess
+    const [oldId, [oldSource]] = olds[0]!;
+    const [id, a] = news[0]!;
+    out.push(diagnostic({ code: 'id-changed', file: a.source.displayPath, line: a.source.frontmatterLine, column: 1, field: 'id', message: `this article was published with the id "${oldId}" (from ${oldSource}); its id is now "${id}", so feed readers will show it as new again`, hint: keeping(oldId, id, a) }));
   }
   return out;
+}
+
+/**
+ * The frontmatter line that keeps the old id: where both ids are the site's prefix and a slug, the
+ * old slug (which also keeps the URL's slug, and is always a valid line: an id the site's prefix
+ * makes need not be one an author may write); else the old id itself.
+ */
+function keeping(oldId: string, id: string, a: Article): string {
+  const prefix = id.endsWith(a.slug) ? id.slice(0, id.length - a.slug.length) : undefined;
+  const oldSlug = prefix && oldId.startsWith(prefix) ? oldId.slice(prefix.length) : undefined;
+  if (oldSlug && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(oldSlug)) return `to keep the id readers know, add this line to its frontmatter: slug: ${oldSlug}`;
+  return `to keep the id readers know, add this line to its frontmatter: id: ${JSON.stringify(oldId)}`;
 }

@@ -155,7 +155,7 @@ function enclosuresOf(fm: Frontmatter, locate: (path: string[]) => { line: numbe
       diagnostics.push(diagnostic({ code: 'invalid-enclosure', ...where('type'), message: `"${given.type}" is not an ${field} type`, hint: `give a ${field}/… type, or put the file under ${field === 'audio' ? 'video' : 'audio'}:` }));
       continue;
     }
-    enclosures.push({ url: url.toString(), type: given.type, length: given.length, ...(given.duration !== undefined ? { duration: given.duration } : {}) });
+    enclosures.push({ url: asUri(url), type: given.type, length: given.length, ...(given.duration !== undefined ? { duration: given.duration } : {}) });
   }
   return { enclosures, diagnostics };
 }
@@ -256,7 +256,24 @@ function leadImageUrl(src: string, articleUrl: string): string | undefined {
   } catch {
     return undefined;
   }
-  return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? resolved.toString() : undefined;
+  return resolved.protocol === 'http:' || resolved.protocol === 'https:' ? asUri(resolved) : undefined;
+}
+
+/**
+ * An http(s) URL as an RFC 3986 URI, which feeds require (JSON Feed's schema checks it). The URL
+ * standard's serialisation leaves `[ ] | ^ { } \` and a `%` that starts no escape in a path,
+ * query or fragment: each is percent-encoded (what comes before the path is left as parsed).
+ */
+export function asUri(url: URL): string {
+  const text = url.toString();
+  const userinfo = url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : '';
+  const head = `${url.protocol}//${userinfo}${url.host}`;
+  if (!text.startsWith(head)) return text;
+  const rest = text
+    .slice(head.length)
+    .replace(/%(?![0-9A-Fa-f]{2})/g, '%25')
+    .replace(/[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return head + rest;
 }
 
 export function validateArticle(source: SourceFile, config: Config): { article?: Article; diagnostics: Diagnostic[] } {

@@ -13,7 +13,7 @@ import type { StoredArticle } from './stored.js';
  * Bump when parsing, validation, rendering or serialisation changes output, so
  * a cache written by an older feedpipe is never trusted.
  */
-export const CACHE_FORMAT = 6;
+export const CACHE_FORMAT = 7;
 
 
 export interface StoredRender {

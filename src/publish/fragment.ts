@@ -246,27 +246,26 @@ export function serialiseFeed(model: FeedModel, format: FeedFormat, relPath: str
 }
 
 /**
- * Frames that verified, by serialiser and by everything a frame is made from: the file, the
- * model without its items, and whether it has any. A publisher whose edit changed one item's
- * bytes makes no frame again. Bounded: cleared when full.
+ * The frame each feed file verified with last, by serialiser and file, with everything it was
+ * made from: the model without its items, and whether it has any. A publisher whose edit changed
+ * one item's bytes makes no frame again. One entry per feed file, so it is as large as the site.
  */
-const verifiedFrames = new WeakMap<FormatSerialiser, Map<string, Frame>>();
-const FRAMES_KEPT = 1024;
+const verifiedFrames = new WeakMap<FormatSerialiser, Map<string, { made: string; frame: Frame }>>();
 
 function verifiedFrame(serialiser: FormatSerialiser, model: FeedModel, relPath: string): { frame: Frame; diagnostics: Diagnostic[] } {
   const { items, ...meta } = model;
-  const key = `${relPath}\0${items.length > 0}\0${JSON.stringify(meta)}`;
+  const made = `${items.length > 0}\0${JSON.stringify(meta)}`;
   let kept = verifiedFrames.get(serialiser);
-  const frame = kept?.get(key);
-  if (frame) return { frame, diagnostics: [] };
-  const made = serialiser.frame(model);
-  const fresh = { ...made, head: compact(made.head), tail: compact(made.tail) };
-  const diagnostics = verifyFrame(relPath, fresh);
-  if (diagnostics.length) return { frame: fresh, diagnostics }; // made and reported again by every build, as it should be
+  const last = kept?.get(relPath);
+  if (last?.made === made) return { frame: last.frame, diagnostics: [] };
+  const fresh = serialiser.frame(model);
+  const frame = { ...fresh, head: compact(fresh.head), tail: compact(fresh.tail) };
+  const diagnostics = verifyFrame(relPath, frame);
+  if (diagnostics.length) return { frame, diagnostics }; // made and reported again by every build, as it should be
   if (!kept) verifiedFrames.set(serialiser, (kept = new Map()));
-  if (kept.size >= FRAMES_KEPT) kept.clear();
-  kept.set(key, fresh);
-  return { frame: fresh, diagnostics };
+  if (kept.size > 100_000) kept.clear(); // feeds a long-running publisher no longer has, over months
+  kept.set(relPath, { made, frame });
+  return { frame, diagnostics };
 }
 
 /** A fragment that failed verification (kept for this build only, in `rejected`). */

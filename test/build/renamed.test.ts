@@ -3,7 +3,7 @@
  * build that publishes it warns at the article, with the id: line that keeps the old id
  * (src/build/renamed.ts), from the items the last manifest recorded.
  */
-import { readFile, rename, utimes } from 'node:fs/promises';
+import { readFile, rename, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
@@ -33,11 +33,15 @@ describe('an article whose id changed since the last publication', () => {
         column: 1,
         field: 'id',
         message: 'this article was published with the id "tag:news.example.com,2000:election-night" (from election-night.md); its id is now "tag:news.example.com,2000:election-results", so feed readers will show it as new again',
-        hint: 'to keep the id readers know, add this line to its frontmatter: id: "tag:news.example.com,2000:election-night"',
+        hint: 'to keep the id readers know, add this line to its frontmatter: slug: election-night',
       }),
     ]);
     // Said once: the next build compares with what this one published.
     expect((await build(opts)).diagnostics).toEqual([]);
+    // A record lost (dist/ wiped) is written again by the next publication, even with nothing changed.
+    await rm(path.join(s.outDir, '.feedpipe-items.json'));
+    await build(opts);
+    expect(JSON.parse(await readFile(path.join(s.outDir, '.feedpipe-items.json'), 'utf8'))).toHaveProperty(['tag:news.example.com,2000:election-results']);
   });
 
   it('in a one-off build with its proofs: the warned build proves nothing, so the next does not replay the warning', async () => {
@@ -54,6 +58,22 @@ describe('an article whose id changed since the last publication', () => {
     const after = await build(opts);
     expect(after.kind).toBe('stands'); // from what the build after the warned one proved
     expect(after.diagnostics).toEqual([]);
+  });
+
+  it('names the old id itself where no slug gives it back, and guesses nothing when two new articles could be the one', async () => {
+    const s = await makeSite({
+      'a.md': article({ title: 'A', date: '2026-11-03T21:00:00Z', id: 'urn:x:a-1' }),
+      'b.md': article({ title: 'B', date: '2026-11-02T21:00:00Z' }),
+    });
+    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
+    await build(opts);
+    const { copyFile, writeFile } = await import('node:fs/promises');
+    // a.md loses its explicit id; b.md is renamed and copied: both copies could be it.
+    await writeFile(path.join(s.contentDir, 'a.md'), article({ title: 'A', date: '2026-11-03T21:00:00Z' }));
+    await rename(path.join(s.contentDir, 'b.md'), path.join(s.contentDir, 'b2.md'));
+    await copyFile(path.join(s.contentDir, 'b2.md'), path.join(s.contentDir, 'b3.md'));
+    const r = await build(opts);
+    expect(r.diagnostics.filter((d) => d.code === 'id-changed').map((d) => [d.file, d.hint])).toEqual([['content/a.md', 'to keep the id readers know, add this line to its frontmatter: id: "urn:x:a-1"']]);
   });
 
   it('is not warned about when the frontmatter keeps the id, or when nothing published matches its title and date', async () => {

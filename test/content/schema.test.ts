@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/config.js';
 import { splitSource } from '../../src/content/split.js';
-import { findCollisions, slugFromPath, validateArticle, type Article } from '../../src/content/schema.js';
+import { asUri, findCollisions, slugFromPath, validateArticle, type Article } from '../../src/content/schema.js';
 import { baseConfig } from '../helpers/site.js';
 
 const config = configSchema.parse({ ...baseConfig, site: { ...baseConfig.site, timezone: 'Europe/London' } });
@@ -225,5 +225,19 @@ describe('audio and video', () => {
     const { article, diagnostics } = validate(valid(extra));
     expect(article).toBeUndefined();
     expect(diagnostics).toEqual([expect.objectContaining({ severity: 'error', file: 'content/2025/alliance.md', field, line, column, message: expect.stringMatching(message) })]);
+  });
+});
+
+describe('media and image URLs', () => {
+  it.each([
+    ['https://m.example.com/ep[1].mp3?q={x}|y^z', 'https://m.example.com/ep%5B1%5D.mp3?q=%7Bx%7D%7Cy%5Ez'],
+    ['https://m.example.com/100%/a%2Fb', 'https://m.example.com/100%25/a%2Fb'],
+    ['https://user:pw@[::1]:8443/ép isode.mp3#t=1', 'https://user:pw@[::1]:8443/%C3%A9p%20isode.mp3#t=1'],
+    ['https://m.example.com/plain.mp3', 'https://m.example.com/plain.mp3'],
+  ])('%s is published as the URI %s', (src, uri) => {
+    expect(asUri(new URL(src))).toBe(uri);
+    const { article } = validate(valid(`audio: {src: "${src}", type: audio/mpeg, length: 10}\nimage: "${src}"\n`));
+    expect(article!.enclosures![0]!.url).toBe(uri);
+    expect(article!.image!.url).toBe(uri);
   });
 });

@@ -15,8 +15,8 @@ import { atomRulesBeyondRelaxNg, pythonFeedparser, pythonFeedparserMissing, vali
 const PY_MISSING = pythonFeedparserMissing();
 if (PY_MISSING) console.warn(PY_MISSING);
 
-const AUDIO = { src: 'https://media.example.com/episodes/ep 1.mp3?a=1&b=2', type: 'audio/mpeg', length: 48123456, duration: 1520.5 };
-const AUDIO_URL = 'https://media.example.com/episodes/ep%201.mp3?a=1&b=2';
+const AUDIO = { src: 'https://media.example.com/episodes/ep 1[a].mp3?a=1&b=2', type: 'audio/mpeg', length: 48123456, duration: 1520.5 };
+const AUDIO_URL = 'https://media.example.com/episodes/ep%201%5Ba%5D.mp3?a=1&b=2';
 const VIDEO = { src: 'https://media.example.com/clips/clip.mp4', type: 'video/mp4', length: 9876543 };
 
 async function published() {
