@@ -76,3 +76,19 @@ describe('enclosures', () => {
     ]);
   });
 });
+
+describe('a bad enclosure', () => {
+  it('fails the build at its file, line and column, and leaves the published feeds exactly as they were', async () => {
+    const s = await makeSite({ 'episode.md': article({ title: 'Episode 1', date: '2026-11-20T09:00:00Z', audio: AUDIO }) });
+    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
+    expect((await build(opts)).ok).toBe(true);
+    const before = await readFile(path.join(s.outDir, 'feed.xml'), 'utf8');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(s.contentDir, 'episode.md'), '---\ntitle: Episode 1\ndate: 2026-11-20T09:00:00Z\naudio: https://media.example.com/ep1.mp3\n---\nBody.\n');
+    const r = await build(opts);
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'invalid-enclosure', file: 'content/episode.md', line: 4, column: 8, field: 'audio' })]);
+    expect(r.write).toBeUndefined();
+    expect(await readFile(path.join(s.outDir, 'feed.xml'), 'utf8')).toBe(before);
+  });
+});
