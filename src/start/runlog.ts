@@ -174,13 +174,26 @@ export function formatRunHuman(r: RunRecord): string {
   if (r.error) parts.push(`FAILED: unexpected error: ${r.error}; the published feeds are unchanged`);
   else if (!r.ok) parts.push(`FAILED: ${count(r.errors, 'error')}, ${count(r.warnings, 'warning')}; the published feeds are unchanged`);
   else {
-    parts.push(r.changes.length ? r.changes.map((c) => `${c.feed} +${c.added} ~${c.updated} -${c.removed}`).join(', ') : 'no changes');
+    parts.push(r.changes.length ? changesLine(r.changes) : 'no changes');
     parts.push(`${r.written} written, ${r.unchanged} unchanged${r.removed ? `, ${r.removed} removed` : ''}${r.warnings ? `, ${count(r.warnings, 'warning')}` : ''}`);
     if (r.held) parts.push(`${count(r.held, 'file')} held back by ${count(r.errors, 'error')} (each keeps its last published version, if any)`);
   }
   parts.push(r.nextDue ? `next due ${instant(r.nextDue)}` : 'nothing scheduled');
   parts.push(`${Math.round(r.durationMs)} ms${r.prepared ? ' (built ahead)' : ''}`);
   return `${instant(r.time)} ${r.triggers.join('+').padEnd(6)} ${parts.join(' · ')}\n`;
+}
+
+/** Feeds named on a human log line; the rest are summed (the JSON record lists every one). */
+const NAMED_CHANGES = 5;
+
+function changesLine(changes: readonly FeedChange[]): string {
+  const named = changes.slice(0, NAMED_CHANGES).map((c) => `${c.feed} +${c.added} ~${c.updated} -${c.removed}`);
+  const rest = changes.slice(NAMED_CHANGES);
+  if (rest.length) {
+    const sum = (k: 'added' | 'updated' | 'removed') => rest.reduce((n, c) => n + c[k], 0);
+    named.push(`${count(rest.length, 'more feed')} +${sum('added')} ~${sum('updated')} -${sum('removed')}`);
+  }
+  return named.join(', ');
 }
 
 export function formatRunJson(r: RunRecord): string {

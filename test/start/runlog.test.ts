@@ -79,6 +79,14 @@ describe('run log', () => {
     );
   });
 
+  it('names at most five changed feeds on a person\'s line and sums the rest; the JSON line lists them all', () => {
+    const changes = [{ feed: 'main', added: 8, updated: 0, removed: 0 }, ...Array.from({ length: 9 }, (_, i) => ({ feed: `author/a${i}`, added: 1, updated: i % 2, removed: 0 }))];
+    const line = formatRunHuman({ ...record, changes });
+    expect(line).toContain('main +8 ~0 -0, author/a0 +1 ~0 -0, author/a1 +1 ~1 -0, author/a2 +1 ~0 -0, author/a3 +1 ~1 -0, 5 more feeds +5 ~2 -0 · ');
+    expect(line.length).toBeLessThan(240);
+    expect((JSON.parse(formatRunJson({ ...record, changes })) as { feeds: unknown[] }).feeds).toHaveLength(10);
+  });
+
   it('formats one JSON object per line for a machine', () => {
     const line = formatRunJson(record);
     expect(line.endsWith('\n') && !line.slice(0, -1).includes('\n')).toBe(true);
