@@ -157,7 +157,14 @@ export function diffSnapshots(before: FeedSnapshot, after: FeedSnapshot, feeds: 
     for (const id of old.keys()) if (!now.has(id)) removed++;
     if (added || updated || removed) changes.push({ feed: names.get(rel) ?? keyOfPath(rel), added, updated, removed });
   }
-  return changes.sort((a, b) => (a.feed === 'main' ? -1 : b.feed === 'main' ? 1 : a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
+  return changes.sort((a, b) => rank(a.feed) - rank(b.feed) || (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
+}
+
+/** Feeds in the index page's order: the site's, then sections, tags and authors. */
+const KIND_ORDER = ['main', 'section', 'tag', 'author'];
+function rank(feed: string): number {
+  const kind = KIND_ORDER.indexOf(feed.split('/')[0]!);
+  return kind < 0 ? KIND_ORDER.length : kind;
 }
 
 function instant(d: Date): string {

@@ -8,7 +8,7 @@ import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 const feed = (...items: Array<[string, string]>) => JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', items: items.map(([id, title]) => ({ id, title })) });
 
 describe('run log', () => {
-  it('diffs feeds item by item: added, updated (anything about the item changed), removed', () => {
+  it('diffs feeds item by item: added, updated (anything about the item changed), removed; in the index page\'s order', () => {
     const before = snapshotOfFiles(new Map([
       ['feed.json', feed(['a', 'A'], ['b', 'B'])],
       ['tags/old/feed.json', feed(['a', 'A'])],
@@ -21,9 +21,9 @@ describe('run log', () => {
     ]));
     expect(diffSnapshots(before, after, [{ key: 'main', items: 2, updated: new Date(0), files: ['feed.xml', 'feed.json'] }])).toEqual([
       { feed: 'main', added: 1, updated: 1, removed: 1 },
-      { feed: 'author/gone', added: 0, updated: 0, removed: 1 },
       { feed: 'section/world', added: 1, updated: 0, removed: 0 },
       { feed: 'tag/old', added: 0, updated: 0, removed: 1 },
+      { feed: 'author/gone', added: 0, updated: 0, removed: 1 },
     ]);
     expect(diffSnapshots(after, after)).toEqual([]);
   });
