@@ -3,7 +3,7 @@
  * reader then shows its article as new again. Each publication records the items its feeds carry
  * beside the manifest (ITEMS_FILE: id, source file, title, date); the next compares: an id that is
  * gone while an article with the same title and date appears under another id is a warning at
- * that article, with the `id:` line that keeps the old one. It decides nothing: what is published
+ * that article, with the frontmatter line that keeps the old one. It decides nothing: what is published
  * is the same either way, and the record is a hint (written after the publication, not synced):
  * lost, it costs a warning, never a feed.
  */
@@ -15,7 +15,6 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { ITEMS_FILE } from '../publish/files.js';
 import type { FeedModel } from '../publish/model.js';
 import { writeAtomically } from '../util/atomic.js';
-
 
 /** An item as recorded: its source file (relative to the content folder), title and date (ISO 8601). */
 export type PublishedItem = [source: string, title: string, date: string];

@@ -1,5 +1,4 @@
 /** What a build is asked to do, and what it reports. */
-import type { PublishedItems } from './renamed.js';
 import type { Config, ConfigInput } from '../config/config.js';
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
@@ -8,6 +7,7 @@ import type { ClockWindow, Counts } from '../publish/select.js';
 import type { WriteResult } from '../publish/write.js';
 import type { Held } from './hold.js';
 import type { WorkerPool } from './pool.js';
+import type { PublishedItems } from './renamed.js';
 
 export interface BuildOptions {
   /** Config file; default `feedpipe.config.yaml` in `cwd`. Ignored when `config` is given. */
@@ -129,7 +129,7 @@ interface ReportCommon {
   jsonItems?: Map<string, readonly Buffer[]>;
   /** When each published file's content was last updated (a feed's newest item), by path; the HTTP Last-Modified. */
   updated: Map<string, Date>;
-  /** The items the feeds carry, once made: recorded in the manifest, compared with the last one's (build/renamed.ts). */
+  /** The items the feeds carry, once made: recorded beside the manifest, compared with the last record (build/renamed.ts). */
   items?: PublishedItems;
   write?: WriteResult;
   /** With keepGoing: the files whose errors were set aside, each with whether its last published version stood in. */

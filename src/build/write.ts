@@ -8,8 +8,8 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { recordOutputs } from '../incremental/outputs.js';
 import { publishFiles, type FileContent, type WriteResult } from '../publish/write.js';
-import { itemsChange, type PublishedItems } from './renamed.js';
 import { toDisplayPath } from '../util/paths.js';
+import { itemsChange, type PublishedItems } from './renamed.js';
 import type { BuildRun } from './run.js';
 import type { Serialised } from './serialise.js';
 

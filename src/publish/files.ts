@@ -17,9 +17,9 @@ export const MIME: Record<FeedFormat, string> = {
 };
 
 /** What feedpipe published, with each file's SHA-256 and Last-Modified (publish/manifest.ts). */
-/** Beside the manifest, never published: the items the feeds carry, for the next build's renamed-file warning (build/renamed.ts). */
-export const ITEMS_FILE = '.feedpipe-items.json';
 export const MANIFEST = '.feedpipe-manifest.json';
+/** Beside the manifest, not in it (never served): the items the feeds carry, for the next build's renamed-file warning (build/renamed.ts). */
+export const ITEMS_FILE = '.feedpipe-items.json';
 /**
  * A publication under way: its staged files and the manifest it installs (publish/journal.ts).
  * Present only between a publication's staging and its end, or after a crash there.

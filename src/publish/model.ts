@@ -50,7 +50,7 @@ export function sameFeeds(a: Grouped, b: Grouped): boolean {
   );
 }
 
-/** The names an article's author feeds are grouped by (each name once). */
+/** The names an article's author feeds are grouped by (groupBy counts an article once per feed). */
 function authorNames(a: Article): readonly string[] {
   return a.authors.map((p) => p.name);
 }

@@ -1,22 +1,27 @@
 /**
  * A file renamed gets a new slug, so a new id, and readers show its article as new again: the
- * build that publishes it warns at the article, with the id: line that keeps the old id
- * (src/build/renamed.ts), from the items the last manifest recorded.
+ * build that publishes it warns at the article, with the line that keeps the old id
+ * (src/build/renamed.ts), from the items the last publication recorded beside its manifest.
  */
-import { readFile, rename, rm, utimes } from 'node:fs/promises';
+import { copyFile, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
 import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 
+/** A site made of `files` and published once; the options that build it again. */
+async function publishedSite(files: Record<string, string>) {
+  const s = await makeSite(files);
+  const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
+  return { ...s, opts, first: await build(opts) };
+}
+
 describe('an article whose id changed since the last publication', () => {
   it('is warned about once, at its file, with the id line that keeps the old id; each item is recorded beside the manifest', async () => {
-    const s = await makeSite({
+    const { opts, first, ...s } = await publishedSite({
       'election-night.md': article({ title: 'Election night', date: '2026-11-03T21:00:00Z' }),
       'other.md': article({ title: 'Other', date: '2026-11-01T09:00:00Z' }),
     });
-    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
-    const first = await build(opts);
     expect(first.diagnostics).toEqual([]);
     const recorded = JSON.parse(await readFile(path.join(s.outDir, '.feedpipe-items.json'), 'utf8')) as Record<string, string[]>;
     expect(recorded['tag:news.example.com,2000:election-night']).toEqual(['election-night.md', 'Election night', '2026-11-03T21:00:00.000Z']);
@@ -61,13 +66,10 @@ describe('an article whose id changed since the last publication', () => {
   });
 
   it('names the old id itself where no slug gives it back, and guesses nothing when two new articles could be the one', async () => {
-    const s = await makeSite({
+    const { opts, ...s } = await publishedSite({
       'a.md': article({ title: 'A', date: '2026-11-03T21:00:00Z', id: 'urn:x:a-1' }),
       'b.md': article({ title: 'B', date: '2026-11-02T21:00:00Z' }),
     });
-    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
-    await build(opts);
-    const { copyFile, writeFile } = await import('node:fs/promises');
     // a.md loses its explicit id; b.md is renamed and copied: both copies could be it.
     await writeFile(path.join(s.contentDir, 'a.md'), article({ title: 'A', date: '2026-11-03T21:00:00Z' }));
     await rename(path.join(s.contentDir, 'b.md'), path.join(s.contentDir, 'b2.md'));
@@ -77,16 +79,13 @@ describe('an article whose id changed since the last publication', () => {
   });
 
   it('is not warned about when the frontmatter keeps the id, or when nothing published matches its title and date', async () => {
-    const s = await makeSite({
+    const { opts, ...s } = await publishedSite({
       'kept.md': article({ title: 'Kept', date: '2026-11-03T21:00:00Z', id: 'story-1' }),
       'retitled.md': article({ title: 'First title', date: '2026-11-02T21:00:00Z' }),
     });
-    const opts = { config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root };
-    await build(opts);
     await rename(path.join(s.contentDir, 'kept.md'), path.join(s.contentDir, 'kept-renamed.md'));
     // Renamed and retitled: another article as far as anyone can tell.
     await rename(path.join(s.contentDir, 'retitled.md'), path.join(s.contentDir, 'new-name.md'));
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(path.join(s.contentDir, 'new-name.md'), article({ title: 'Second title', date: '2026-11-02T21:00:00Z' }));
     const r = await build(opts);
     expect(r.ok).toBe(true);
