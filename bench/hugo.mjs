@@ -68,7 +68,8 @@ function jsonFeeds(dir, sub = '') {
   const found = [];
   for (const e of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
     const rel = path.join(sub, e.name);
-    if (e.isDirectory()) found.push(...jsonFeeds(dir, rel));
+    // feedpipe's RFC 5005 archive pages: Hugo has none to compare them with.
+    if (e.isDirectory() && e.name !== 'archive') found.push(...jsonFeeds(dir, rel));
     else if (e.name === 'feed.json') found.push({ folder: sub, items: JSON.parse(readFileSync(path.join(dir, rel), 'utf8')).items });
   }
   return found;

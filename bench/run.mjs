@@ -5,9 +5,11 @@
 // Prints, per size: cold build (no cache), warm no-op build, warm build after one article is
 // edited, in-process republish after one file changes (the publisher's path: cache in memory,
 // the changed path from the watcher; --republish-runs of them, default 20), and peak RSS of the
-// cold build. Times are medians.
+// cold build. Times are medians. Builds make every feed with its RFC 5005 archive pages (the
+// default); a note gives how many files that is and how many an edit rewrites.
 // With `hugo` on the PATH (or --hugo), each round also builds the same articles with Hugo cold
-// (bench/hugo/: the same feeds) and feedpipe with the site's feeds only, interleaved, and a second
+// (bench/hugo/: the same feeds, without archives) and feedpipe with the same feeds (archives off)
+// and with the site's feeds only, interleaved, and a second
 // table gives the medians and the median of the per-round ratios to Hugo. --profile DIR writes a
 // CPU profile of each thread of one more cold build per size into DIR/<size>/ and summarises it.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -87,14 +89,19 @@ function corpus(size) {
 function rounds(dir, runs, site) {
   const args = ['build', '--now', NOW];
   const siteOnlyArgs = [...args, '--config', 'feedpipe.site-only.config.yaml'];
+  const hugoFeedsArgs = [...args, '--config', 'feedpipe.no-archives.config.yaml'];
   const clean = () => ['dist', '.feedpipe-cache'].forEach((d) => rmSync(path.join(dir, d), { recursive: true, force: true }));
-  const r = { cold: [], noop: [], siteOnly: [], hugo: [], rss: 0, siteRss: 0, hugoRss: undefined, faults: [] };
+  const r = { cold: [], noop: [], siteOnly: [], hugoFeeds: [], hugo: [], rss: 0, siteRss: 0, hugoFeedsRss: 0, hugoRss: undefined, faults: [] };
   for (let i = 0; i < runs; i++) {
     if (site) {
       clean();
       const s = runCli(dir, siteOnlyArgs);
       r.siteOnly.push(s.ms);
       r.siteRss = Math.max(r.siteRss, s.rssMiB);
+      clean();
+      const f = runCli(dir, hugoFeedsArgs);
+      r.hugoFeeds.push(f.ms);
+      r.hugoFeedsRss = Math.max(r.hugoFeedsRss, f.rssMiB);
     }
     clean();
     const c = runCli(dir, args);
@@ -117,7 +124,10 @@ async function edits(dir, runs) {
   // Edit the newest public article (it is in the main feed), as an author would.
   const report = await build({ cwd: dir, now: new Date(NOW), write: false, outDir: path.join(dir, 'dist') });
   const target = report.visible[0].source.absPath;
+  const oldest = report.visible.at(-1).source.absPath;
   const original = readFileSync(target, 'utf8');
+  const pages = report.feeds.filter((f) => f.archive);
+  const files = { feeds: report.feeds.length - pages.length, pages: pages.length, files: report.feeds.length * 3 };
   const edit = [];
   for (let i = 0; i < runs; i++) {
     writeFileSync(target, original.replace(/\n$/, `\nCorrection ${i}.\n`));
@@ -138,11 +148,19 @@ async function edits(dir, runs) {
     const r = await build({ ...opts, cache, changedPaths: [target] });
     republish.push(performance.now() - started);
     if (!r.ok || r.write.written.length === 0) throw new Error('republish wrote nothing');
+    files.newest = r.write.written.filter((f) => !f.startsWith('.')).length;
   }
   writeFileSync(target, original);
+  // An edit of the oldest article: the archive pages that hold it, and no subscription document.
+  const old = readFileSync(oldest, 'utf8');
+  writeFileSync(oldest, old.replace(/\n$/, '\nCorrection.\n'));
+  const r = await build({ ...opts, cache, changedPaths: [oldest] });
+  files.oldest = r.write.written.filter((f) => !f.startsWith('.')).length;
+  writeFileSync(oldest, old);
+  await build({ ...opts, cache, changedPaths: [target, oldest] });
   await workers?.close();
   runCli(dir, args);
-  return { edit, republish };
+  return { edit, republish, files };
 }
 
 /** One more cold build under `node --cpu-prof` (each worker thread writes its own profile). */
@@ -162,7 +180,8 @@ function hugoRows(size, r) {
   };
   const row = (name, xs, rss) => [String(size).padEnd(8), name.padEnd(22), fmt(median(xs)).padEnd(10), fmt(median(r.hugo)).padEnd(10), ratio(xs).padEnd(20), rss].join(' ');
   return [
-    row('cold, all feeds', r.cold, `${mib(r.rss)} / ${mib(r.hugoRss)}`),
+    row('cold, Hugo\'s feeds', r.hugoFeeds, `${mib(r.hugoFeedsRss)} / ${mib(r.hugoRss)}`),
+    row('cold, + archives', r.cold, `${mib(r.rss)} / ${mib(r.hugoRss)}`),
     row('cold, site feeds only', r.siteOnly, `${mib(r.siteRss)} / ${mib(r.hugoRss)}`),
     row('warm no-op', r.noop, ''),
   ];
@@ -179,14 +198,18 @@ for (const size of sizes) {
   // The feeds Hugo's side makes (bench/hugo/): the site's, each section's and each tag's; no author feeds.
   const cfg = readFileSync(path.join(dir, 'feedpipe.config.yaml'), 'utf8').replace(/^feeds:\n(?!  authors: false\n)/m, 'feeds:\n  authors: false\n');
   writeFileSync(path.join(dir, 'feedpipe.config.yaml'), cfg);
-  writeFileSync(path.join(dir, 'feedpipe.site-only.config.yaml'), cfg.replace(/^feeds:\n/m, 'feeds:\n  sections: false\n  tags: false\n'));
+  writeFileSync(path.join(dir, 'feedpipe.site-only.config.yaml'), cfg.replace(/^feeds:\n/m, 'feeds:\n  sections: false\n  tags: false\n  archives: false\n'));
+  writeFileSync(path.join(dir, 'feedpipe.no-archives.config.yaml'), cfg.replace(/^feeds:\n/m, 'feeds:\n  archives: false\n'));
   const site = hugo ? prepareHugoSite(dir) : undefined;
   const r = rounds(dir, runs, site);
   if (site) {
     hugoTable.push(...hugoRows(size, r));
     notes.push(`${size}: ${compareFeeds(site, path.join(dir, 'dist'))}`);
   }
-  const { edit, republish } = await edits(dir, runs);
+  const { edit, republish, files } = await edits(dir, runs);
+  notes.push(
+    `${size}: ${files.feeds} feeds and ${files.pages} archive pages, ${files.files.toLocaleString('en')} files; an edit rewrites ${files.newest} files (the newest article) or ${files.oldest} (the oldest)`,
+  );
   console.log(
     [String(size).padEnd(8), `${mb.toFixed(0)} MB`.padEnd(9), fmt(median(r.cold)).padEnd(12), fmt(median(r.noop)).padEnd(12), fmt(median(edit)).padEnd(13), fmt(median(republish)).padEnd(11), mib(r.rss).padEnd(17), median(r.faults).toLocaleString('en')].join(' '),
   );

@@ -7,7 +7,7 @@ import type { Article } from '../content/schema.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { allUnchanged, fingerprintOf } from '../incremental/outputs.js';
 import { FEED_FILES, INDEX_FILE, STYLESHEET_FILE, type FeedFormat } from '../publish/files.js';
-import type { FeedModel } from '../publish/model.js';
+import { isSubscription, type FeedModel } from '../publish/model.js';
 import { sha256 } from '../util/hash.js';
 import type { BuildRun } from './run.js';
 
@@ -27,14 +27,15 @@ export function planPublish(run: BuildRun, cache: BuildCache, models: readonly F
   for (const model of models) {
     const fingerprint = fingerprintOf(model, cache, hashOf);
     const files = (Object.keys(FEED_FILES) as FeedFormat[]).map((f) => model.dir + FEED_FILES[f]);
-    report.feeds.push({ key: model.key, items: model.items.length, updated: model.updated, files });
+    report.feeds.push({ key: model.key, ...(model.history?.archive ? { archive: model.history.page } : {}), items: model.items.length, updated: model.updated, files });
     for (const f of files) report.updated.set(f, model.updated);
     if (mayKeep && allUnchanged(files, fingerprint, outDir, cache)) files.forEach((f) => plan.keep.add(f));
     else plan.pending.push({ model, fingerprint });
   }
   const main = models[0]!;
   const pages = [
-    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.map((m) => [m.kind, m.dir, m.title]), main: fingerprintOf(main, cache, hashOf) })) },
+    // What the page shows of each feed: its kind, folder and title, and how many archive pages it has.
+    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.filter(isSubscription).map((m) => [m.kind, m.dir, m.title, m.history?.archive === false ? m.history.pages : 0]), main: fingerprintOf(main, cache, hashOf) })) },
     { rel: STYLESHEET_FILE, fingerprint: sha256(JSON.stringify({ page: STYLESHEET_FILE })) },
   ];
   for (const p of pages) {

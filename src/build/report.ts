@@ -85,6 +85,8 @@ export interface BuildProgress {
 
 export interface FeedSummary {
   key: string;
+  /** An RFC 5005 archive page of its feed (publish/archive.ts): its number, 1 the oldest. */
+  archive?: number;
   items: number;
   updated: Date;
   files: string[];

@@ -50,7 +50,7 @@ export async function serialiseStage(run: BuildRun, cache: BuildCache, plan: Pub
       const rel = model.dir + FEED_FILES[format];
       const { file, items, diagnostics } = serialiseFeed(model, format, rel, fragments);
       report.diagnostics.push(...diagnostics);
-      if (format === 'json' && items) (report.jsonItems ??= new Map()).set(rel, items);
+      if (format === 'json' && items && !model.history?.archive) (report.jsonItems ??= new Map()).set(rel, items);
       emit(rel, file, fingerprint);
     }
   }

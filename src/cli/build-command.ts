@@ -94,12 +94,14 @@ export function summary(command: 'build' | 'check', r: BuildReport, cwd: string)
     `${count(r.counts.articles, 'article')}: ${r.counts.visible} public, ${r.counts.scheduled} scheduled, ${count(r.counts.drafts, 'draft')} (now: ${r.now.toISOString()})`,
   );
   if (r.nextDue) lines.push(`next due: ${r.nextDue.toISOString()} ${r.nextDueFile ?? ''}`.trimEnd());
+  const pages = r.feeds.filter((f) => f.archive).length;
+  const feeds = count(r.feeds.length - pages, 'feed') + (pages ? ` and ${count(pages, 'archive page')}` : '');
   if (command === 'build' && r.write) {
     lines.push(
-      `${count(r.feeds.length, 'feed')} in ${toDisplayPath(r.outDir!, cwd)}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,
+      `${feeds} in ${toDisplayPath(r.outDir!, cwd)}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,
     );
   } else {
-    lines.push(`${count(r.feeds.length, 'feed')} would be published; nothing written (${Math.round(r.durationMs)} ms)`);
+    lines.push(`${feeds} would be published; nothing written (${Math.round(r.durationMs)} ms)`);
   }
   return lines.join('\n') + '\n';
 }

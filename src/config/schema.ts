@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { isValidTimeZone } from '../util/dates.js';
 import { isLanguageTag, languageTagIssue } from '../util/language-tag.js';
-import { configDefaults } from './defaults.js';
+import { ARCHIVE_PAGE_SIZE, configDefaults } from './defaults.js';
 
 const absoluteUrl = z.string().refine(
   (v) => {
@@ -63,7 +63,23 @@ export const configSchema = z.strictObject({
       sections: z.boolean().default(configDefaults.feeds.sections),
       tags: z.boolean().default(configDefaults.feeds.tags),
       authors: z.boolean().default(configDefaults.feeds.authors),
+      /** RFC 5005 archived feeds: every feed's older items in stable pages (publish/archive.ts). */
+      archives: z.boolean().default(configDefaults.feeds.archives),
+      archivePageSize: z.number().int().min(1).max(10_000).optional(),
     })
+    // A page larger than the subscription document would leave the articles between the two in
+    // no document at all (publish/archive.ts): at most feeds.limit, and 100 or feeds.limit by default.
+    .superRefine((v, ctx) => {
+      if (v.archivePageSize !== undefined && v.archivePageSize > v.limit) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['archivePageSize'],
+          message: `is ${v.archivePageSize}, more than feeds.limit (${v.limit}): the articles older than the feed's newest ${v.limit} and newer than the last full archive page would be in no file`,
+          params: { code: 'invalid-archive-page-size', hint: `set feeds.archivePageSize to at most ${v.limit}, or raise feeds.limit` },
+        });
+      }
+    })
+    .transform((v) => ({ ...v, archivePageSize: v.archivePageSize ?? Math.min(ARCHIVE_PAGE_SIZE, v.limit) }))
     .default(configDefaults.feeds),
   limits: z.strictObject({ maxFileBytes: z.number().int().min(1024).default(configDefaults.limits.maxFileBytes) }).default(configDefaults.limits),
   /**

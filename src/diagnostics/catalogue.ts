@@ -86,6 +86,7 @@ export const CATALOGUE = {
   'invalid-language': { hint: 'use a BCP 47 tag such as en, en-GB or fr', docs: '#config' },
   'invalid-timezone': { hint: 'use a name such as UTC, Europe/London or America/New_York', docs: '#config' },
   'invalid-permalink': { hint: 'for example /{yyyy}/{mm}/{slug}/', docs: '#config' },
+  'invalid-archive-page-size': { hint: 'make feeds.archivePageSize at most feeds.limit', docs: '#archives' },
   'invalid-cron': { hint: 'write five fields, minute hour day-of-month month day-of-week, e.g. "*/15 * * * *" for every 15 minutes', docs: '#config' },
 
   // Making and writing the output (publish/verify.ts, build/write.ts, build/run.ts, start/start.ts).

@@ -2,7 +2,7 @@ import type { Article } from '../content/schema.js';
 import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
-import { GENERATOR, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
+import { GENERATOR, insertHistory, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { cleanText, XmlStrings } from './text.js';
 import { escapeXml, escapeXmlAttribute } from '../util/escape.js';
 import { publishedAt, rfc3339Date, updatedAt } from './feed-dates.js';
@@ -23,7 +23,8 @@ function attr(value: string): string {
 
 function feedOptions(x: XmlStrings, model: FeedModel) {
   return {
-    id: model.links.atom,
+    // An archive page is a document of the same feed (RFC 5005): the same id, its own self link.
+    id: model.history?.archive ? model.history.current.atom : model.links.atom,
     link: model.homeUrl,
     title: x.put(model.title),
     // The feed's <updated> (feed-dates.ts); feed would write the build time were it missing.
@@ -57,9 +58,9 @@ function entry(x: XmlStrings, a: Article, r: FeedContent) {
   };
 }
 
-/** What we change in the document's head: the stylesheet line, the hub links and the language (all before the first entry). */
+/** What we change in the document's head: the stylesheet line, the hub and archive links and the language (all before the first entry). */
 function finishHead(xml: string, model: FeedModel): string {
-  const finished = insertHubLinks(stylesheetOnOwnLine(xml), model.hubs, 'link');
+  const finished = insertHistory(insertHubLinks(stylesheetOnOwnLine(xml), model.hubs, 'link'), model, 'link', 'atom');
   // feed has no option for the feed's language; RFC 4287 uses xml:lang.
   return finished.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">`);
 }

@@ -25,3 +25,25 @@ export const ITEMS_FILE = '.feedpipe-items.json';
  * Present only between a publication's staging and its end, or after a crash there.
  */
 export const JOURNAL = '.feedpipe-journal.json';
+
+/** A feed's absolute URLs in each format, its folder `dir` ('' or ending in '/') inside the output folder. */
+export function feedLinks(dir: string, siteUrl: string): Record<FeedFormat, string> {
+  return {
+    rss: new URL(dir + FEED_FILES.rss, siteUrl).toString(),
+    atom: new URL(dir + FEED_FILES.atom, siteUrl).toString(),
+    json: new URL(dir + FEED_FILES.json, siteUrl).toString(),
+  };
+}
+
+/** The stylesheet's path relative to a feed in `dir`: relative, so it stays same-origin wherever dist/ is served. */
+export function stylesheetFor(dir: string): string {
+  return '../'.repeat(dir.split('/').filter(Boolean).length) + STYLESHEET_FILE;
+}
+
+/** The folder of a feed's archive pages, inside the feed's own (publish/archive.ts). */
+export const ARCHIVE_DIR = 'archive';
+
+/** Whether `rel` (a path in the output folder) is a file of an archive page: `archive/3/atom.xml`, `tags/x/archive/1/feed.json`. */
+export function isArchivePath(rel: string): boolean {
+  return /(?:^|\/)archive\/\d+\/[^/]+$/.test(rel);
+}

@@ -44,7 +44,10 @@ function feedObject(model: FeedModel, items: unknown[]) {
     version: 'https://jsonfeed.org/version/1.1',
     title: model.title,
     home_page_url: model.homeUrl,
-    feed_url: model.links.json,
+    // An archive page is a document of the same feed: its feed_url, the feed's identity, is the subscription document's.
+    feed_url: model.history?.archive ? model.history.current.json : model.links.json,
+    // RFC 5005 in JSON Feed's terms: next_url is the next older document, the newest archive page from the subscription one.
+    ...(model.history?.prev ? { next_url: model.history.prev.json } : {}),
     ...(model.description ? { description: model.description } : {}),
     ...(model.logo ? { icon: model.logo } : {}),
     ...(model.icon ? { favicon: model.icon } : {}),

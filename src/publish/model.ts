@@ -2,7 +2,8 @@ import type { Config } from '../config/config.js';
 import type { Article, Person } from '../content/schema.js';
 import { slugify } from '../content/schema.js';
 import { sha256 } from '../util/hash.js';
-import { FEED_FILES, STYLESHEET_FILE, type FeedFormat } from './files.js';
+import { feedLinks, stylesheetFor, type FeedFormat } from './files.js';
+import { archivePages } from './archive.js';
 import { feedUpdatedAt } from './feed-dates.js';
 
 /** One feed, independent of format; rss.ts, atom.ts and json.ts each serialise it. */
@@ -15,7 +16,7 @@ export interface FeedModel {
   title: string;
   description: string;
   homeUrl: string;
-  links: Record<FeedFormat, string>;
+  links: FeedLinks;
   language: string;
   /** When the feed last changed (feedUpdatedAt): its newest item's time, never the build time. */
   updated: Date;
@@ -28,7 +29,22 @@ export interface FeedModel {
   /** The XSL stylesheet, relative to the feed (`../../feed.xsl`): relative, so it stays same-origin wherever dist/ is served. */
   stylesheet: string;
   items: Article[];
+  /** RFC 5005 archived feeds (publish/archive.ts): absent where the feed has no archive page. */
+  history?: History;
 }
+
+/** A feed's file in each format. */
+export type FeedLinks = Record<FeedFormat, string>;
+
+/**
+ * Where a document sits in its feed's RFC 5005 archive: the subscription document links to the
+ * newest archive page; an archive page to its subscription document and its neighbours. What a
+ * page says never depends on how many pages follow it (a later page's number, the count), so a
+ * new page leaves the older ones as they were, but for the one newer link of the page before it.
+ */
+export type History =
+  | { archive: false; /** The newest archive page (prev-archive; JSON Feed next_url). */ prev: FeedLinks; /** How many archive pages there are. */ pages: number }
+  | { archive: true; /** 1 for the oldest. */ page: number; current: FeedLinks; prev?: FeedLinks; next?: FeedLinks };
 
 export interface TaxonomyEntry {
   name: string;
@@ -57,20 +73,19 @@ function authorNames(a: Article): readonly string[] {
 
 export function buildFeedModels(visible: readonly Article[], config: Config): FeedModel[] {
   const { site, feeds } = config;
+  // With archives, a feed's every article: its archive pages hold those past the newest `limit`.
+  const keep = feeds.archives ? Infinity : feeds.limit;
+  const pages: FeedModel[] = [];
   const make = (key: string, kind: FeedModel['kind'], dir: string, title: string, description: string, items: Article[]): FeedModel => {
     const limited = items.slice(0, feeds.limit);
-    return {
+    const model: FeedModel = {
       key,
       kind,
       dir,
       title,
       description,
       homeUrl: site.url,
-      links: {
-        rss: new URL(dir + FEED_FILES.rss, site.url).toString(),
-        atom: new URL(dir + FEED_FILES.atom, site.url).toString(),
-        json: new URL(dir + FEED_FILES.json, site.url).toString(),
-      },
+      links: feedLinks(dir, site.url),
       language: site.language,
       updated: feedUpdatedAt(limited),
       ...(site.author ? { author: site.author } : {}),
@@ -78,28 +93,36 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
       ...(site.icon ? { icon: site.icon } : {}),
       ...(site.logo ? { logo: site.logo } : {}),
       hubs: [...config.websub.hubs],
-      stylesheet: '../'.repeat(dir.split('/').filter(Boolean).length) + STYLESHEET_FILE,
+      stylesheet: stylesheetFor(dir),
       items: limited,
     };
+    if (feeds.archives) pages.push(...archivePages(model, items, feeds.archivePageSize));
+    return model;
   };
   const models = [make('main', 'main', '', site.title, site.description, [...visible])];
   if (feeds.sections) {
-    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : NONE), feeds.limit)) {
+    for (const s of groupBy(visible, (a) => (a.section ? [a.section] : NONE), keep)) {
       models.push(make(`section/${s.slug}`, 'section', `sections/${s.slug}/`, `${site.title}: ${s.name}`, `${s.name} from ${site.title}`, s.articles));
     }
   }
   if (feeds.tags) {
-    for (const t of groupBy(visible, (a) => a.tags, feeds.limit)) {
+    for (const t of groupBy(visible, (a) => a.tags, keep)) {
       models.push(make(`tag/${t.slug}`, 'tag', `tags/${t.slug}/`, `${site.title}: ${t.name}`, `Articles tagged “${t.name}” from ${site.title}`, t.articles));
     }
   }
   if (feeds.authors) {
     // By name, as tags are: one person's articles, whatever e-mail or URL each gives.
-    for (const p of groupBy(visible, authorNames, feeds.limit)) {
+    for (const p of groupBy(visible, authorNames, keep)) {
       models.push(make(`author/${p.slug}`, 'author', `authors/${p.slug}/`, `${site.title}: ${p.name}`, `Articles by ${p.name} from ${site.title}`, p.articles));
     }
   }
-  return models;
+  // The subscription documents first (models[0] is the site's), then every archive page.
+  return [...models, ...pages];
+}
+
+/** Whether a model is a subscription document (a feed people subscribe to), not one of its archive pages. */
+export function isSubscription(m: FeedModel): boolean {
+  return !m.history?.archive;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Config } from '../config/config.js';
 import { zonedParts } from '../util/dates.js';
-import { type FeedModel } from './model.js';
+import { isSubscription, type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
 import { escapeXml } from '../util/escape.js';
-import { FEED_FILES, MIME, type FeedFormat } from './files.js';
+import { ARCHIVE_DIR, FEED_FILES, MIME, type FeedFormat } from './files.js';
 import type { Article } from '../content/schema.js';
 
 /** How many of the main feed's newest items the page lists. */
@@ -29,8 +29,10 @@ const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
  * as text for copying. Written as polyglot HTML (also well-formed XML), so the
  * build's strict parser checks every escape before it is published.
  */
-export function renderIndexPage(models: readonly FeedModel[], config: Config, rendered: RenderedMap): string {
+export function renderIndexPage(all: readonly FeedModel[], config: Config, rendered: RenderedMap): string {
   const { site } = config;
+  // The feeds people subscribe to; each row links to its archive (RFC 5005), not to every page of it.
+  const models = all.filter(isSubscription);
   const main = models.find((m) => m.kind === 'main')!;
   const t = (s: string) => escapeXml(cleanText(s));
   const alternates = models.flatMap((m) =>
@@ -39,7 +41,7 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
   const feedRow = (m: FeedModel, name: string) =>
     `<li><strong>${t(name)}</strong> ` +
     FORMATS.map((f) => `<a href="${t(m.dir + FEED_FILES[f])}" type="${MIME[f]}">${FORMAT_NAMES[f]}</a>`).join(' · ') +
-    ` <code>${t(m.links.rss)}</code></li>`;
+    ` <code>${t(m.links.rss)}</code>${archiveLink(m, t)}</li>`;
   const group = (kind: FeedModel['kind'], heading: string) => {
     const list = models.filter((m) => m.kind === kind);
     if (!list.length) return [];
@@ -88,4 +90,17 @@ export function renderIndexPage(models: readonly FeedModel[], config: Config, re
     '</html>',
   ];
   return lines.join('\n') + '\n';
+}
+
+/** A feed's link to its newest archive page (RFC 5005), from which every older article is a prev-archive link away. */
+function archiveLink(m: FeedModel, t: (s: string) => string): string {
+  const h = m.history;
+  if (h?.archive !== false) return '';
+  const pages = `${h.pages} page${h.pages === 1 ? '' : 's'}`;
+  const newest = `${m.dir}${ARCHIVE_DIR}/${h.pages}/`;
+  return (
+    `<br/><small>Older articles, ${pages} of archive: ` +
+    FORMATS.map((f) => `<a href="${t(newest + FEED_FILES[f])}" type="${MIME[f]}">${FORMAT_NAMES[f]}</a>`).join(' · ') +
+    '</small>'
+  );
 }

@@ -1,6 +1,8 @@
 import { cleanText } from './text.js';
 import type { RenderedArticle } from '../content/render.js';
 import { escapeXmlAttribute } from '../util/escape.js';
+import { MIME } from './files.js';
+import type { FeedLinks, FeedModel } from './model.js';
 
 export const GENERATOR = 'feedpipe';
 
@@ -19,12 +21,36 @@ export type RenderedMap = Map<string, FeedContent>;
  * "publishers MAY advertise multiple hubs", so we insert them ourselves.
  */
 export function insertHubLinks(xml: string, hubs: readonly string[], element: 'link' | 'atom:link'): string {
-  if (!hubs.length) return xml;
+  return insertAfterSelf(xml, hubs.map((hub) => `<${element} href="${escapeXmlAttribute(cleanText(hub))}" rel="hub"/>`));
+}
+
+/** The RFC 5005 namespace of `<fh:archive/>`. */
+export const FH_NS = 'http://purl.org/syndication/history/1.0';
+
+/**
+ * RFC 5005 (section 4; appendix B for RSS, with Atom's link element): an archive page's
+ * `<fh:archive/>` and its `current`, `prev-archive` and `next-archive` links, or the subscription
+ * document's `prev-archive` link to its newest page; after the `rel="self"` link and the hubs.
+ * `<fh:archive/>` declares its own namespace: the root, and so the items' verification, is as before.
+ */
+export function insertHistory(xml: string, model: FeedModel, element: 'link' | 'atom:link', format: 'rss' | 'atom'): string {
+  const h = model.history;
+  if (!h) return xml;
+  const link = (rel: string, links: FeedLinks) => `<${element} href="${escapeXmlAttribute(cleanText(links[format]))}" rel="${rel}" type="${MIME[format]}"/>`;
+  const lines = h.archive ? [`<fh:archive xmlns:fh="${FH_NS}"/>`, link('current', h.current)] : [];
+  if (h.prev) lines.push(link('prev-archive', h.prev));
+  if (h.archive && h.next) lines.push(link('next-archive', h.next));
+  return insertAfterSelf(xml, lines, model.hubs.length);
+}
+
+/** `lines`, each on its own line at the `rel="self"` link's indentation, after that link and the `skip` lines that follow it. */
+function insertAfterSelf(xml: string, lines: readonly string[], skip = 0): string {
+  if (!lines.length) return xml;
   const self = /^([ \t]*)<(?:atom:)?link\b[^>]*\brel="self"[^>]*\/>\n/m.exec(xml);
-  if (!self) throw new Error('feed has no rel="self" link to put the hub links after');
-  const links = hubs.map((hub) => `${self[1]}<${element} href="${escapeXmlAttribute(cleanText(hub))}" rel="hub"/>\n`).join('');
-  const at = self.index + self[0].length;
-  return xml.slice(0, at) + links + xml.slice(at);
+  if (!self) throw new Error('feed has no rel="self" link to put links after');
+  let at = self.index + self[0].length;
+  for (let i = 0; i < skip; i++) at = xml.indexOf('\n', at) + 1;
+  return xml.slice(0, at) + lines.map((l) => `${self[1]}${l}\n`).join('') + xml.slice(at);
 }
 
 /** feed puts the xml-stylesheet instruction on the declaration's line; give it its own. */

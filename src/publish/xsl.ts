@@ -41,6 +41,9 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
         <xsl:variable name="atom" select="/atom:feed"/>
         <xsl:variable name="self" select="($rss/atom:link[@rel='self'] | $atom/atom:link[@rel='self'])/@href"/>
         <xsl:variable name="home" select="$rss/link | $atom/atom:link[@rel='alternate']/@href"/>
+        <!-- An RFC 5005 archive page: its subscription document is the address to give a reader. -->
+        <xsl:variable name="current" select="($rss/atom:link[@rel='current'] | $atom/atom:link[@rel='current'])/@href"/>
+        <xsl:variable name="older" select="($rss/atom:link[@rel='prev-archive'] | $atom/atom:link[@rel='prev-archive'])/@href"/>
         <html lang="{($rss/language | $atom/@xml:lang)[1]}">
             <head>
                 <meta charset="utf-8"/>
@@ -63,7 +66,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                     <h2>This is a web feed</h2>
                     <p>A web feed (RSS or Atom) lets you follow a site in a <strong>feed reader</strong>, also called a news reader or RSS reader: new articles come to you by themselves, with no account or e-mail address to give.</p>
                     <p>To subscribe, copy this address into your feed reader:</p>
-                    <code class="address"><xsl:value-of select="$self"/></code>
+                    <code class="address"><xsl:choose><xsl:when test="$current"><xsl:value-of select="$current"/></xsl:when><xsl:otherwise><xsl:value-of select="$self"/></xsl:otherwise></xsl:choose></code>
                     <p>This page is the feed shown for people; your reader fetches the same address as data.</p>
                 </section>
                 <header>
@@ -72,10 +75,11 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                     <p><a href="{$home}">Visit the website</a></p>
                 </header>
                 <main>
-                    <h2>Latest articles</h2>
+                    <h2><xsl:choose><xsl:when test="$current">Archived articles</xsl:when><xsl:otherwise>Latest articles</xsl:otherwise></xsl:choose></h2>
                     <ol>
                         <xsl:apply-templates select="$rss/item | $atom/atom:entry"/>
                     </ol>
+                    <xsl:if test="$older"><p><a href="{$older}">Older articles</a></p></xsl:if>
                 </main>
             </body>
         </html>

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildReport } from '../build/build.js';
-import { FEED_FILES, MANIFEST } from '../publish/files.js';
+import { FEED_FILES, isArchivePath, MANIFEST } from '../publish/files.js';
 
 /** Per feed, keyed by the path of its JSON Feed file: item id → the item as serialised. */
 export type FeedSnapshot = Map<string, Map<string, string>>;
@@ -46,8 +46,9 @@ export interface RunRecord {
   prepared?: boolean;
 }
 
+/** A subscription document's JSON Feed: the run log tells what subscribers see, and an archive page only holds what they saw. */
 function isJsonFeed(rel: string): boolean {
-  return rel === FEED_FILES.json || rel.endsWith('/' + FEED_FILES.json);
+  return (rel === FEED_FILES.json || rel.endsWith('/' + FEED_FILES.json)) && !isArchivePath(rel);
 }
 
 function itemsOf(text: string): Map<string, string> | undefined {
@@ -70,6 +71,7 @@ export function snapshotOfReport(report: Pick<BuildReport, 'files' | 'jsonItems'
   if (!report.jsonItems) return snapshotOfFiles(report.files);
   const snapshot: FeedSnapshot = new Map();
   for (const [rel, fragments] of report.jsonItems) {
+    if (!isJsonFeed(rel)) continue;
     const items = new Map<string, string>();
     for (const bytes of fragments) {
       const item = itemOf(bytes);

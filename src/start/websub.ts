@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { mapLimit } from '../util/map-limit.js';
 import type { BuildReport } from '../build/build.js';
-import { FEED_FILES } from '../publish/files.js';
+import { FEED_FILES, isArchivePath } from '../publish/files.js';
 
 /**
  * WebSub publishing (https://www.w3.org/TR/websub/): after a build that
@@ -49,10 +49,13 @@ export interface PingResult {
   error?: string;
 }
 
-/** The feed URLs among the files a build wrote (paths relative to the output folder), absolute against site.url. */
+/**
+ * The feed URLs among the files a build wrote (paths relative to the output folder), absolute against
+ * site.url. Not an archive page's: it advertises no hub (publish/archive.ts), and no one subscribes to it.
+ */
 export function changedFeedUrls(written: readonly string[], siteUrl: string): string[] {
   const feedNames = new Set(Object.values(FEED_FILES));
-  return written.filter((rel) => feedNames.has(rel.slice(rel.lastIndexOf('/') + 1))).map((rel) => new URL(rel, siteUrl).toString());
+  return written.filter((rel) => feedNames.has(rel.slice(rel.lastIndexOf('/') + 1)) && !isArchivePath(rel)).map((rel) => new URL(rel, siteUrl).toString());
 }
 
 /** What to ping after `report`: its hubs and the URLs of the feeds it rewrote (none if it wrote nothing). */

@@ -19,7 +19,7 @@ describe('config errors speak of the config file', () => {
     const { config, diagnostics } = await check(`${site}feeds:\n  limt: 20\n`);
     expect(config).toBeUndefined();
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'unknown-field', file: FILE, line: 5, column: 3, field: 'feeds.limt', message: 'unknown key "limt" under feeds; accepted keys: limit, sections, tags, authors', hint: `did you mean "limit"? Rename the key in ${FILE}` }),
+      expect.objectContaining({ code: 'unknown-field', file: FILE, line: 5, column: 3, field: 'feeds.limt', message: 'unknown key "limt" under feeds; accepted keys: limit, sections, tags, authors, archives, archivePageSize', hint: `did you mean "limit"? Rename the key in ${FILE}` }),
     ]);
   });
 
@@ -59,6 +59,21 @@ describe('config errors speak of the config file', () => {
     expect(diagnostics.find((d) => d.field === 'websub.hubs')?.message).toBe('must be a list of text, got the text "https://hub.example/"');
   });
 
+  it('an archive page larger than the feed: its place, why, and the largest size that works', async () => {
+    const { diagnostics } = await check(`${site}feeds:\n  limit: 20\n  archivePageSize: 100\n`);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'invalid-archive-page-size',
+        file: FILE,
+        line: 6,
+        column: 20,
+        field: 'feeds.archivePageSize',
+        message: "is 100, more than feeds.limit (20): the articles older than the feed's newest 20 and newer than the last full archive page would be in no file",
+      }),
+    ]);
+    expect(diagnostics[0]!.hint).toContain('set feeds.archivePageSize to at most 20, or raise feeds.limit');
+  });
+
   it('a config object passed to build() has no file to name', async () => {
     const { diagnostics } = await validateConfig({ site: { title: 'T', url: 'https://t.example.com/' }, feeds: { limit: 0 } }, '<config>');
     expect(diagnostics).toMatchObject([{ field: 'feeds.limit', hint: 'in the config, set feeds.limit to a whole number from 1 to 10000' }]);
@@ -70,6 +85,10 @@ describe('defaults', () => {
     const config = configSchema.parse({ site: { title: 'T', url: 'https://t.example.com' } });
     expect(config.feeds).toEqual(configDefaults.feeds);
     expect(config.feeds.limit).toBe(50);
+    // Archive pages: 100 items, or feeds.limit where that is smaller.
+    expect(config.feeds.archivePageSize).toBe(50);
+    expect(configSchema.parse({ site: { title: 'T', url: 'https://t.example.com' }, feeds: { limit: 500 } }).feeds.archivePageSize).toBe(100);
+    expect(configSchema.parse({ site: { title: 'T', url: 'https://t.example.com' }, feeds: { limit: 500, archivePageSize: 250 } }).feeds.archivePageSize).toBe(250);
     expect(configSchema.parse({ site: { title: 'T', url: 'https://t.example.com' }, feeds: {} }).feeds).toEqual(configDefaults.feeds);
     expect(config.server).toEqual(configDefaults.server);
     expect(config.schedule).toEqual(configDefaults.schedule);

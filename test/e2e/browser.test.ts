@@ -126,6 +126,33 @@ describe('in a real browser', () => {
     await page.close();
   });
 
+  it('an archive page opened in the browser gives the subscription address, says it is the archive, and links to older articles', async () => {
+    ready();
+    // The same fixture with one item a feed and a page: the site's feed has archive pages 1 and 2, one article each.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'feedpipe-browser-archive-'));
+    const archived = createFeedServer({ outDir: dir });
+    try {
+      const config = { site: { title: 'Hub & Spoke <News>', url: 'https://hub.example.net/', language: 'fr' }, feeds: { limit: 1 } };
+      expect((await build({ config, contentDir: path.join(FIXTURE, 'content'), outDir: dir, now: new Date('2026-11-25T12:00:00Z') })).ok).toBe(true);
+      await archived.reload();
+      const at = (await archived.listen(0, '127.0.0.1')).url;
+      const page = await context.newPage();
+      await page.goto(`${at}archive/2/atom.xml`);
+      expect(await page.locator('code.address').innerText()).toBe('https://hub.example.net/atom.xml');
+      expect(await page.locator('h2').nth(1).innerText()).toBe('Archived articles');
+      expect(await page.locator('ol li').count()).toBe(1);
+      expect(await page.locator('a', { hasText: 'Older articles' }).getAttribute('href')).toBe('https://hub.example.net/archive/1/atom.xml');
+      // The subscription document leads to the archive.
+      await page.goto(`${at}feed.xml`);
+      expect(await page.locator('h2').nth(1).innerText()).toBe('Latest articles');
+      expect(await page.locator('a', { hasText: 'Older articles' }).getAttribute('href')).toBe('https://hub.example.net/archive/2/feed.xml');
+      await page.close();
+    } finally {
+      await archived.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a web reader on another origin can fetch the JSON Feed (CORS)', async () => {
     // The "web reader": a page on another loopback port, fetching the feed from the browser.
     const reader = http.createServer((_req, res) => {

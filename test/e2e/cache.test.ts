@@ -22,7 +22,8 @@ async function cachedSite(n = 20) {
   const s = await makeSite(files);
   await settle(s.contentDir);
   // Without author feeds (every article here is the site author's: that feed would be the main feed again); author feeds' own cache tests use them.
-  const opts = { config: { ...baseConfig, feeds: { limit: 5, authors: false } }, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache') };
+  // The subscription documents alone: what an edit does to archive pages is test/e2e/archives.test.ts's.
+  const opts = { config: { ...baseConfig, feeds: { limit: 5, authors: false, archives: false } }, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache') };
   return { ...s, opts };
 }
 
@@ -645,7 +646,7 @@ describe('author feeds, built again after an edit', () => {
     for (let i = 0; i < 8; i++) files[`a${i}.md`] = article({ title: `Story ${i}`, date: `2026-01-${String(i + 1).padStart(2, '0')}`, author: i % 2 ? 'Ann' : 'Bob', tags: ['T'] }, `Body ${i}.`);
     const s = await makeSite(files);
     await settle(s.contentDir);
-    const config = { ...baseConfig, feeds: { limit: 3 } };
+    const config = { ...baseConfig, feeds: { limit: 3, archives: false } };
     const opts = { config, contentDir: s.contentDir, outDir: s.outDir, now: NOW, cwd: s.root, cacheDir: path.join(s.root, '.cache'), reuseLastResult: true };
     expect((await build(opts)).feeds.map((f) => f.key)).toEqual(['main', 'tag/t', 'author/ann', 'author/bob']);
     /** The published files are those a cold build makes, byte for byte, and no others. */

@@ -145,8 +145,8 @@ describe('pingHubs', () => {
     expect(logged).toContain(`feedpipe: WebSub hub ${slow.url} was not told about 3 of 3 feeds: no answer within 0.6 s`);
   });
 
-  it('finds the feeds among the files a build wrote, as absolute URLs', () => {
-    expect(changedFeedUrls(['atom.xml', 'feed.xsl', 'index.html', 'tags/a/feed.json', 'sections/w/feed.xml'], 'https://example.org/news/')).toEqual([
+  it('finds the feeds among the files a build wrote, as absolute URLs; not archive pages, which advertise no hub', () => {
+    expect(changedFeedUrls(['atom.xml', 'feed.xsl', 'index.html', 'tags/a/feed.json', 'archive/3/atom.xml', 'sections/w/archive/1/feed.xml', 'sections/w/feed.xml'], 'https://example.org/news/')).toEqual([
       'https://example.org/news/atom.xml',
       'https://example.org/news/tags/a/feed.json',
       'https://example.org/news/sections/w/feed.xml',
