@@ -113,9 +113,7 @@ async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[
   const made = await publishStage(run, cache, models, entryOf, (r) =>
     run.prescan ? summaryOf(r, { key: run.key, window: r.window!, counts: countsOf(r.articles, r) }, loaderDiagnostics, { paths, hashes: hashes() }, run.prescan, models, entryOf) : undefined,
   );
-  if (!made) return;
-  report.carried = new Map(models.flatMap((m) => m.items.map((a) => [a.source.absPath, { hash: entryOf(a).hash, article: a }] as const)));
-  if (report.write) cache.published = report.carried;
+  if (made && report.write) cache.published = report.carried!;
 }
 
 /**

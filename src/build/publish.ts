@@ -1,7 +1,7 @@
 /** Steps 3 to 6 for a set of feed models: plan, render, serialise, write — and remember, for the next build. */
 import type { Article } from '../content/schema.js';
 import type { BuildCache } from '../incremental/cache.js';
-import type { FeedModel } from '../publish/model.js';
+import { carriedArticles, type FeedModel } from '../publish/model.js';
 import { planPublish } from './plan.js';
 import { publishedItems } from './renamed.js';
 import { rememberResult, type Summarise } from './remember.js';
@@ -13,7 +13,7 @@ import { writeStage } from './write.js';
 /**
  * Publishes `models`, with each item's stored article and the hash of its bytes from `entryOf`;
  * `summarise` gives what the next build needs, once it published. True once the files are made (and
- * written, if the build writes). Stops at the first stage with errors
+ * written, if the build writes), with the report's `carried` set. Stops at the first stage with errors
  * (other than those that withhold one article: catalogue.ts).
  */
 export async function publishStage(run: BuildRun, cache: BuildCache, models: FeedModel[], entryOf: EntryOf, summarise: Summarise): Promise<boolean> {
@@ -25,9 +25,11 @@ export async function publishStage(run: BuildRun, cache: BuildCache, models: Fee
   if (!rendered || run.withheld || blocked(run)) return false;
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
   if (blocked(run) || aborted(run)) return false;
-  const carried = new Set(models.flatMap((m) => m.items.map((a) => a.source.absPath)));
-  report.items = publishedItems(models);
-  await writeStage(run, cache, serialised, plan.keep, carried);
+  const articles = carriedArticles(models);
+  report.items = publishedItems(articles);
+  await writeStage(run, cache, serialised, plan.keep, new Set(articles.map((a) => a.source.absPath)));
   await rememberResult(run, summarise);
-  return !run.write || !!report.write;
+  if (run.write && !report.write) return false;
+  report.carried = new Map(articles.map((a) => [a.source.absPath, { hash: entryOf(a).hash, article: a }]));
+  return true;
 }

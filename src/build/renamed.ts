@@ -13,7 +13,6 @@ import path from 'node:path';
 import type { Article } from '../content/schema.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import { ITEMS_FILE } from '../publish/files.js';
-import type { FeedModel } from '../publish/model.js';
 import { writeAtomically } from '../util/atomic.js';
 
 /** An item as recorded: its source file (relative to the content folder), title and date (ISO 8601). */
@@ -24,10 +23,9 @@ export interface PublishedItems {
   articles: ReadonlyMap<string, Article>;
 }
 
-export function publishedItems(models: readonly FeedModel[]): PublishedItems {
-  const articles = new Map<string, Article>();
-  for (const m of models) for (const a of m.items) articles.set(a.id, a);
-  return { articles };
+/** `carried`: every article the feeds carry, once each, in the order the feeds list them (carriedArticles). */
+export function publishedItems(carried: readonly Article[]): PublishedItems {
+  return { articles: new Map(carried.map((a) => [a.id, a])) };
 }
 
 function itemOf(a: Article): PublishedItem {

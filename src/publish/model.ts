@@ -120,6 +120,13 @@ export function buildFeedModels(visible: readonly Article[], config: Config): Fe
   return [...models, ...pages];
 }
 
+/** Every article some feed carries, once each, in the order the feeds list them (the site's first, newest first). */
+export function carriedArticles(models: readonly FeedModel[]): Article[] {
+  const seen = new Set<Article>();
+  for (const m of models) for (const a of m.items) seen.add(a);
+  return [...seen];
+}
+
 /** Whether a model is a subscription document (a feed people subscribe to), not one of its archive pages. */
 export function isSubscription(m: FeedModel): boolean {
   return !m.history?.archive;
