@@ -10,6 +10,7 @@ import type { StoredArticle } from '../incremental/stored.js';
 import { shortHash } from '../incremental/summary.js';
 import { countsOf } from '../publish/select.js';
 import { toDisplayPath } from '../util/paths.js';
+import { withEmptied } from './emptied.js';
 import { gather, type LateErrors, type StandIns } from './hold.js';
 import { loadArticles } from './load.js';
 import { publishStage } from './publish.js';
@@ -105,8 +106,9 @@ async function fullBuild(run: BuildRun): Promise<void> {
 
 async function selectAndPublish(run: BuildRun, cache: BuildCache, paths: string[], standIns: StandIns): Promise<void> {
   const { report } = run;
-  const models = selectStage(run, cache);
-  if (!models || blocked(run)) return;
+  const selected = selectStage(run, cache);
+  if (!selected || blocked(run)) return;
+  const models = await withEmptied(run, selected);
   const loaderDiagnostics = report.diagnostics.slice(run.fromConfig);
   const entryOf = (a: Article) => standIns.get(a.source.absPath) ?? (cache.files.get(a.source.absPath) as { hash: string; article: StoredArticle });
   const hashes = () => paths.map((p) => shortHash(cache.files.get(p)?.hash ?? ''));

@@ -7,7 +7,7 @@ import type { Article } from '../content/schema.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { allUnchanged, fingerprintOf } from '../incremental/outputs.js';
 import { FEED_FILES, INDEX_FILE, STYLESHEET_FILE, type FeedFormat } from '../publish/files.js';
-import { isSubscription, type FeedModel } from '../publish/model.js';
+import { isListed, type FeedModel } from '../publish/model.js';
 import { sha256 } from '../util/hash.js';
 import type { BuildRun } from './run.js';
 
@@ -35,7 +35,7 @@ export function planPublish(run: BuildRun, cache: BuildCache, models: readonly F
   const main = models[0]!;
   const pages = [
     // What the page shows of each feed: its kind, folder and title, and how many archive pages it has.
-    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.filter(isSubscription).map((m) => [m.kind, m.dir, m.title, m.history?.archive === false ? m.history.pages : 0]), main: fingerprintOf(main, cache, hashOf) })) },
+    { rel: INDEX_FILE, fingerprint: sha256(JSON.stringify({ page: INDEX_FILE, feeds: models.filter(isListed).map((m) => [m.kind, m.dir, m.title, m.history?.archive === false ? m.history.pages : 0]), main: fingerprintOf(main, cache, hashOf) })) },
     { rel: STYLESHEET_FILE, fingerprint: sha256(JSON.stringify({ page: STYLESHEET_FILE })) },
   ];
   for (const p of pages) {

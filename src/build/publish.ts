@@ -1,6 +1,7 @@
 /** Steps 3 to 6 for a set of feed models: plan, render, serialise, write — and remember, for the next build. */
 import type { Article } from '../content/schema.js';
 import type { BuildCache } from '../incremental/cache.js';
+import { feedRecords } from '../publish/emptied.js';
 import { carriedArticles, type FeedModel } from '../publish/model.js';
 import { planPublish } from './plan.js';
 import { publishedItems } from './renamed.js';
@@ -27,6 +28,7 @@ export async function publishStage(run: BuildRun, cache: BuildCache, models: Fee
   if (blocked(run) || aborted(run)) return false;
   const articles = carriedArticles(models);
   report.items = publishedItems(articles);
+  report.feedRecords = feedRecords(models);
   await writeStage(run, cache, serialised, plan.keep, new Set(articles.map((a) => a.source.absPath)));
   await rememberResult(run, summarise);
   if (run.write && !report.write) return false;

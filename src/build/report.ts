@@ -3,6 +3,7 @@ import type { Config, ConfigInput } from '../config/config.js';
 import type { Article } from '../content/schema.js';
 import type { Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
+import type { FeedRecords } from '../publish/feed-records.js';
 import type { ClockWindow, Counts } from '../publish/select.js';
 import type { WriteResult } from '../publish/write.js';
 import type { Held } from './hold.js';
@@ -133,6 +134,8 @@ interface ReportCommon {
   updated: Map<string, Date>;
   /** The items the feeds carry, once made: recorded beside the manifest, compared with the last record (build/renamed.ts). */
   items?: PublishedItems;
+  /** The subscription feeds this build publishes, for the manifest (publish/emptied.ts). */
+  feedRecords?: FeedRecords;
   write?: WriteResult;
   /** With keepGoing: the files whose errors were set aside, each with whether its last published version stood in. */
   held?: Held[];

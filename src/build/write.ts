@@ -7,6 +7,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostics.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { recordOutputs } from '../incremental/outputs.js';
+import type { FeedRecords } from '../publish/feed-records.js';
 import { publishFiles, type FileContent, type WriteResult } from '../publish/write.js';
 import { toDisplayPath } from '../util/paths.js';
 import { itemsChange, type PublishedItems } from './renamed.js';
@@ -21,11 +22,11 @@ import type { Serialised } from './serialise.js';
 export async function writeOutput(
   outDir: string,
   output: ReadonlyMap<string, FileContent>,
-  options: { keep?: ReadonlySet<string>; updated: ReadonlyMap<string, Date>; now: Date; cwd: string; items?: PublishedItems | undefined },
+  options: { keep?: ReadonlySet<string>; updated: ReadonlyMap<string, Date>; now: Date; cwd: string; items?: PublishedItems | undefined; feeds?: FeedRecords | undefined },
 ): Promise<{ write: WriteResult; warnings: Diagnostic[] } | { failed: ReturnType<typeof diagnostic> }> {
   try {
     const change = options.items ? await itemsChange(outDir, options.items) : undefined;
-    const write = await publishFiles(outDir, output, { ...(options.keep ? { keep: options.keep } : {}), updated: options.updated, now: options.now });
+    const write = await publishFiles(outDir, output, { ...(options.keep ? { keep: options.keep } : {}), updated: options.updated, now: options.now, ...(options.feeds ? { feeds: options.feeds } : {}) });
     await change?.save?.().catch(() => undefined); // a hint for the next build's warnings, never worth failing this one
     return { write, warnings: change?.warnings ?? [] };
   } catch (e) {
@@ -40,7 +41,7 @@ export async function writeStage(run: BuildRun, cache: BuildCache, serialised: S
   const { report } = run;
   cache.pruneRenders(carried);
   cache.pruneFragments(carried);
-  const publishing = run.write ? writeOutput(run.outDir, serialised.output, { keep, updated: report.updated, now: run.now, cwd: run.cwd, items: report.items }) : undefined;
+  const publishing = run.write ? writeOutput(run.outDir, serialised.output, { keep, updated: report.updated, now: run.now, cwd: run.cwd, items: report.items, feeds: report.feedRecords }) : undefined;
   const savingContent = cache.saveContent().catch(() => undefined); // a cache that cannot be saved costs speed, never correctness
   if (publishing) {
     const written = await publishing;

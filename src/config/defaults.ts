@@ -18,7 +18,7 @@ export const configDefaults = {
   output: 'dist',
   permalink: '/{yyyy}/{mm}/{slug}/',
   // archivePageSize: 100 items a page, or feeds.limit where that is smaller (feedsConfig says why).
-  feeds: { limit: 50, sections: true, tags: true, authors: true, archives: true, archivePageSize: 50 },
+  feeds: { limit: 50, sections: true, tags: true, authors: true, archives: true, archivePageSize: 50, keepEmptyDays: 30 },
   limits: { maxFileBytes: 5 * 1024 * 1024 },
   // Per article, in a worker thread: seconds of rendering, and MiB of the worker's heap.
   render: { timeout: 2, maxMemoryMb: 1024 },

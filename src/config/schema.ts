@@ -66,6 +66,8 @@ export const configSchema = z.strictObject({
       /** RFC 5005 archived feeds: every feed's older items in stable pages (publish/archive.ts). */
       archives: z.boolean().default(configDefaults.feeds.archives),
       archivePageSize: z.number().int().min(1).max(10_000).optional(),
+      /** Days (0.5: twelve hours) a feed whose last article went stays published with no items (publish/emptied.ts); 0: it goes at once. */
+      keepEmptyDays: z.number().min(0).max(3650).default(configDefaults.feeds.keepEmptyDays),
     })
     // A page larger than the subscription document would leave the articles between the two in
     // no document at all (publish/archive.ts): at most feeds.limit, and 100 or feeds.limit by default.

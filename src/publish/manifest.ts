@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSafeRelative } from '../util/paths.js';
+import { parseFeedRecords, type FeedRecords } from './feed-records.js';
 import { MANIFEST } from './files.js';
 
 /**
@@ -13,6 +14,8 @@ import { MANIFEST } from './files.js';
 export interface Manifest {
   files: string[];
   published: Record<string, PublishedFile>;
+  /** The subscription feeds published, by folder (publish/emptied.ts); absent from older manifests. */
+  feeds?: FeedRecords;
 }
 
 export interface PublishedFile {
@@ -27,7 +30,7 @@ export async function readManifest(outDir: string): Promise<Manifest> {
 }
 
 export function parseManifest(text: string): Manifest {
-  let parsed: { files?: unknown; published?: unknown };
+  let parsed: { files?: unknown; published?: unknown; feeds?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
@@ -42,5 +45,5 @@ export function parseManifest(text: string): Manifest {
       published[rel] = { sha256: m.sha256, lastModified: m.lastModified };
     }
   }
-  return { files, published };
+  return { files, published, ...(parsed?.feeds ? { feeds: parseFeedRecords(parsed.feeds) } : {}) };
 }

@@ -71,31 +71,41 @@ function authorNames(a: Article): readonly string[] {
   return a.authors.map((p) => p.name);
 }
 
+/** What names a feed: its key, kind, folder, title and description. */
+export interface FeedSpec {
+  key: string;
+  kind: FeedModel['kind'];
+  dir: string;
+  title: string;
+  description: string;
+}
+
+/** The model of the feed `spec` with `items` (newest first, at most feeds.limit), last changed at `updated`. */
+export function feedModel(config: Config, spec: FeedSpec, items: Article[], updated = feedUpdatedAt(items)): FeedModel {
+  const { site } = config;
+  return {
+    ...spec,
+    homeUrl: site.url,
+    links: feedLinks(spec.dir, site.url),
+    language: site.language,
+    updated,
+    ...(site.author ? { author: site.author } : {}),
+    ...(site.copyright ? { copyright: site.copyright } : {}),
+    ...(site.icon ? { icon: site.icon } : {}),
+    ...(site.logo ? { logo: site.logo } : {}),
+    hubs: [...config.websub.hubs],
+    stylesheet: stylesheetFor(spec.dir),
+    items,
+  };
+}
+
 export function buildFeedModels(visible: readonly Article[], config: Config): FeedModel[] {
   const { site, feeds } = config;
   // With archives, a feed's every article: its archive pages hold those past the newest `limit`.
   const keep = feeds.archives ? Infinity : feeds.limit;
   const pages: FeedModel[] = [];
   const make = (key: string, kind: FeedModel['kind'], dir: string, title: string, description: string, items: Article[]): FeedModel => {
-    const limited = items.slice(0, feeds.limit);
-    const model: FeedModel = {
-      key,
-      kind,
-      dir,
-      title,
-      description,
-      homeUrl: site.url,
-      links: feedLinks(dir, site.url),
-      language: site.language,
-      updated: feedUpdatedAt(limited),
-      ...(site.author ? { author: site.author } : {}),
-      ...(site.copyright ? { copyright: site.copyright } : {}),
-      ...(site.icon ? { icon: site.icon } : {}),
-      ...(site.logo ? { logo: site.logo } : {}),
-      hubs: [...config.websub.hubs],
-      stylesheet: stylesheetFor(dir),
-      items: limited,
-    };
+    const model = feedModel(config, { key, kind, dir, title, description }, items.slice(0, feeds.limit));
     if (feeds.archives) pages.push(...archivePages(model, items, feeds.archivePageSize));
     return model;
   };
@@ -125,6 +135,11 @@ export function carriedArticles(models: readonly FeedModel[]): Article[] {
   const seen = new Set<Article>();
   for (const m of models) for (const a of m.items) seen.add(a);
   return [...seen];
+}
+
+/** Whether the page for people lists a feed: a subscription document with items (or the site's), not one kept empty a while (publish/emptied.ts). */
+export function isListed(m: FeedModel): boolean {
+  return isSubscription(m) && (m.kind === 'main' || m.items.length > 0);
 }
 
 /** Whether a model is a subscription document (a feed people subscribe to), not one of its archive pages. */

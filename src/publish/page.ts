@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { zonedParts } from '../util/dates.js';
-import { isSubscription, type FeedModel } from './model.js';
+import { isListed, type FeedModel } from './model.js';
 import { GENERATOR, type RenderedMap } from './shared.js';
 import { cleanText } from './text.js';
 import { escapeXml } from '../util/escape.js';
@@ -32,7 +32,8 @@ const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
 export function renderIndexPage(all: readonly FeedModel[], config: Config, rendered: RenderedMap): string {
   const { site } = config;
   // The feeds people subscribe to; each row links to its archive (RFC 5005), not to every page of it.
-  const models = all.filter(isSubscription);
+  // Not a feed kept empty for a while after its last article went (publish/emptied.ts): nothing to follow.
+  const models = all.filter(isListed);
   const main = models.find((m) => m.kind === 'main')!;
   const t = (s: string) => escapeXml(cleanText(s));
   const alternates = models.flatMap((m) =>

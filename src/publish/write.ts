@@ -17,6 +17,7 @@ import {
   type StagedFile,
 } from './journal.js';
 import { readManifest, type Manifest, type PublishedFile } from './manifest.js';
+import type { FeedRecords } from './feed-records.js';
 import { runStep } from './steps.js';
 
 export { writeAtomically } from '../util/atomic.js';
@@ -48,6 +49,8 @@ export interface PublishOptions {
   updated?: ReadonlyMap<string, Date>;
   /** The build's clock: Last-Modified of a changed file whose content gives no later time. */
   now?: Date;
+  /** The subscription feeds published, recorded in the manifest for the next build (publish/emptied.ts). */
+  feeds?: FeedRecords;
 }
 
 /**
@@ -76,7 +79,8 @@ export async function publishFiles(outDir: string, files: ReadonlyMap<string, Fi
     const changed = await changedFiles(set, files, result);
     await entriesOfKept(set, keep);
     const sorted = [...all].sort();
-    const manifest = JSON.stringify({ files: sorted, published: Object.fromEntries(sorted.map((rel) => [rel, set.published.get(rel)!])) } satisfies Manifest, null, 2) + '\n';
+    const published = Object.fromEntries(sorted.map((rel) => [rel, set.published.get(rel)!]));
+    const manifest = JSON.stringify({ files: sorted, published, ...(options.feeds ? { feeds: options.feeds } : {}) } satisfies Manifest, null, 2) + '\n';
     const remove = previous.files.filter((rel) => !all.has(rel));
     result.written.sort();
     result.unchanged.sort();

@@ -70,7 +70,7 @@ export function createPreparer(options: PreparerOptions): Preparer {
 export async function writePreparedReport(ahead: BuildReport, at: { now: Date; outDir: string; cwd: string; startedMs: number }): Promise<BuildReport> {
   const { now, outDir, cwd } = at;
   const report: BuildReport = { ...ahead, files: ahead.files, now, diagnostics: [...ahead.diagnostics] };
-  const written = await writeOutput(outDir, ahead.files, { updated: ahead.updated, now, cwd, items: ahead.items });
+  const written = await writeOutput(outDir, ahead.files, { updated: ahead.updated, now, cwd, items: ahead.items, feeds: ahead.feedRecords });
   if ('write' in written) {
     report.write = written.write;
     report.diagnostics.push(...written.warnings);

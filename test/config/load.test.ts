@@ -19,7 +19,7 @@ describe('config errors speak of the config file', () => {
     const { config, diagnostics } = await check(`${site}feeds:\n  limt: 20\n`);
     expect(config).toBeUndefined();
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'unknown-field', file: FILE, line: 5, column: 3, field: 'feeds.limt', message: 'unknown key "limt" under feeds; accepted keys: limit, sections, tags, authors, archives, archivePageSize', hint: `did you mean "limit"? Rename the key in ${FILE}` }),
+      expect.objectContaining({ code: 'unknown-field', file: FILE, line: 5, column: 3, field: 'feeds.limt', message: 'unknown key "limt" under feeds; accepted keys: limit, sections, tags, authors, archives, archivePageSize, keepEmptyDays', hint: `did you mean "limit"? Rename the key in ${FILE}` }),
     ]);
   });
 

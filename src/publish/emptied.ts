@@ -1,0 +1,51 @@
+/**
+ * A feed whose last article goes (a tag no longer used, an author's last article deleted) stays
+ * published with no items for `feeds.keepEmptyDays`, then leaves: a reader subscribed to it sees
+ * the feed empty, not a 404 it would log as an error every time it polls.
+ *
+ * The manifest records each subscription feed a publication carried (feedRecords): its key, kind,
+ * title and description, and since when it has had no item. The next full build keeps, empty, every
+ * recorded feed it no longer makes, until that time plus the grace period; the build's window ends
+ * then (build/emptied.ts), so no shortcut publishes it past its time. Its items are decided by select
+ * as everything else's are: it has none. Its archive pages go at once (they would show articles the
+ * feed no longer holds).
+ */
+import type { Config } from '../config/config.js';
+import type { FeedRecords } from './feed-records.js';
+import { feedModel, isSubscription, type FeedModel } from './model.js';
+
+const DAY_MS = 86_400_000;
+
+/** The records of the subscription feeds among `models` (a publication's), for its manifest. */
+export function feedRecords(models: readonly FeedModel[]): FeedRecords {
+  const records: FeedRecords = {};
+  for (const m of models) {
+    if (!isSubscription(m)) continue;
+    const empty = m.kind !== 'main' && m.items.length === 0;
+    records[m.dir] = { key: m.key, kind: m.kind, title: m.title, description: m.description, ...(empty ? { empty: m.updated.toISOString() } : {}) };
+  }
+  return records;
+}
+
+/**
+ * The feeds `previous` recorded that `models` (this build's) no longer have, as empty models, each
+ * while its grace period lasts at `now`; and when the first of them ends. A kind of feed the config
+ * no longer makes is not kept.
+ */
+export function keepEmptied(models: readonly FeedModel[], previous: FeedRecords, now: Date, config: Config): { kept: FeedModel[]; until?: number } {
+  const days = config.feeds.keepEmptyDays;
+  const makes = { section: config.feeds.sections, tag: config.feeds.tags, author: config.feeds.authors };
+  if (!days) return { kept: [] };
+  const have = new Set(models.map((m) => m.dir));
+  const kept: FeedModel[] = [];
+  let until: number | undefined;
+  for (const [dir, r] of Object.entries(previous).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (r.kind === 'main' || have.has(dir) || !makes[r.kind]) continue;
+    const since = r.empty ? Date.parse(r.empty) : now.getTime();
+    const ends = since + Math.round(days * DAY_MS);
+    if (now.getTime() >= ends) continue;
+    kept.push(feedModel(config, { key: r.key, kind: r.kind, dir, title: r.title, description: r.description }, [], new Date(since)));
+    until = Math.min(until ?? ends, ends);
+  }
+  return { kept, ...(until !== undefined ? { until } : {}) };
+}
