@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { keepEmptied } from '../publish/emptied.js';
+import { parseFeedRecords } from '../publish/feed-records.js';
 import { readManifest } from '../publish/manifest.js';
 import type { FeedModel } from '../publish/model.js';
 import { toDisplayPath } from '../util/paths.js';
@@ -14,7 +15,7 @@ import type { BuildRun } from './run.js';
 /** `models` with the emptied feeds kept after the subscription documents (before the archive pages). */
 export async function withEmptied(run: BuildRun, models: FeedModel[]): Promise<FeedModel[]> {
   if (!run.config.feeds.keepEmptyDays) return models;
-  const previous = (await readManifest(run.outDir)).feeds ?? {};
+  const previous = parseFeedRecords((await readManifest(run.outDir)).feeds);
   const { kept, until } = keepEmptied(models, previous, run.now, run.config);
   if (!kept.length || until === undefined) return models;
   const { report } = run;

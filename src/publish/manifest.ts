@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSafeRelative } from '../util/paths.js';
-import { parseFeedRecords, type FeedRecords } from './feed-records.js';
+import type { FeedRecords } from './feed-records.js';
 import { MANIFEST } from './files.js';
 
 /**
@@ -14,8 +14,11 @@ import { MANIFEST } from './files.js';
 export interface Manifest {
   files: string[];
   published: Record<string, PublishedFile>;
-  /** The subscription feeds published, by folder (publish/emptied.ts); absent from older manifests. */
-  feeds?: FeedRecords;
+  /**
+   * The subscription feeds published, by folder (publish/feed-records.ts): read by the build only,
+   * which checks it (parseFeedRecords); kept as read here, so the server loads nothing of it.
+   */
+  feeds?: FeedRecords | unknown;
 }
 
 export interface PublishedFile {
@@ -45,5 +48,5 @@ export function parseManifest(text: string): Manifest {
       published[rel] = { sha256: m.sha256, lastModified: m.lastModified };
     }
   }
-  return { files, published, ...(parsed?.feeds ? { feeds: parseFeedRecords(parsed.feeds) } : {}) };
+  return { files, published, ...(parsed?.feeds ? { feeds: parsed.feeds } : {}) };
 }

@@ -130,15 +130,18 @@ describe('build', () => {
     expect(await snapshot(s.outDir)).toEqual(before);
   });
 
-  it('removes the feeds of a tag that no longer has a public article', async () => {
+  it('keeps the feeds of a tag that no longer has a public article empty for feeds.keepEmptyDays, then removes them', async () => {
     const s = await site();
     await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
     await writeFile(path.join(s.contentDir, 'business/markets.md'), article({ title: 'Markets rally', date: '2026-05-01T10:00:00Z', draft: true, section: 'Business', tags: ['Markets'] }));
     const report = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: NOW });
-    expect(report.write!.removed.sort()).toEqual(['sections/business/atom.xml', 'sections/business/feed.json', 'sections/business/feed.xml', 'tags/markets/atom.xml', 'tags/markets/feed.json', 'tags/markets/feed.xml']);
-    const files = Object.keys(await snapshot(s.outDir));
-    expect(files.some((f) => f.includes('markets') || f.includes('business'))).toBe(false);
-    for (const f of files) expect((await readFile(path.join(s.outDir, f), 'utf8')).includes('Markets rally')).toBe(false);
+    expect(report.write!.removed).toEqual([]);
+    expect(JSON.parse(await readFile(path.join(s.outDir, 'tags/markets/feed.json'), 'utf8')).items).toEqual([]);
+    // The draft is in no file, kept feed or not.
+    for (const f of Object.keys(await snapshot(s.outDir))) expect((await readFile(path.join(s.outDir, f), 'utf8')).includes('Markets rally')).toBe(false);
+    const later = await build({ config: baseConfig, contentDir: s.contentDir, outDir: s.outDir, now: new Date(NOW.getTime() + 30 * 86_400_000) });
+    expect(later.write!.removed.sort()).toEqual(['sections/business/atom.xml', 'sections/business/feed.json', 'sections/business/feed.xml', 'tags/markets/atom.xml', 'tags/markets/feed.json', 'tags/markets/feed.xml']);
+    expect(Object.keys(await snapshot(s.outDir)).some((f) => f.includes('markets') || f.includes('business'))).toBe(false);
   });
 
   it('never deletes files it did not write', async () => {

@@ -177,7 +177,8 @@ async function runLane(index: number, kills: number): Promise<{ files: number }>
   const plan = planKills(kills, rand);
   const site = await makeSite({});
   const lane: Lane = { ...site, rand, edits: 0, flash: new Set(), toPublication: 600 };
-  await writeFile(path.join(site.root, 'feedpipe.config.yaml'), 'site:\n  title: Crash Times\n  url: https://crash.example.com/\n');
+  // The Flash tag's feeds go at once when it empties (no grace, publish/emptied.ts): the removal steps are killed too.
+  await writeFile(path.join(site.root, 'feedpipe.config.yaml'), 'site:\n  title: Crash Times\n  url: https://crash.example.com/\nfeeds:\n  keepEmptyDays: 0\n');
   for (let i = 0; i < ARTICLES; i++) await writeFile(path.join(site.contentDir, `story-${i}.md`), articleText(i, 0, false));
   await mkdir(site.outDir, { recursive: true });
   // The first publication, undisturbed: each kill then finds (or is recovered to) a whole one.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build/build.js';
 import type { ConfigInput } from '../../src/config/config.js';
+import { parseFeedRecords } from '../../src/publish/feed-records.js';
 import { parseManifest } from '../../src/publish/manifest.js';
 import { article, baseConfig, makeSite, NOW } from '../helpers/site.js';
 import { atomRulesBeyondRelaxNg, validateAtomRelaxNg, validateJsonFeed, validateXmlStrict } from '../helpers/validators.js';
@@ -75,7 +76,7 @@ describe('a feed whose last article went', () => {
       for (const [rel, text] of cold.files) expect(await s.read(rel), `${rel} on day ${days}`).toBe(text);
     }
     // Gone for good: its record left with it.
-    expect(parseManifest(await s.read('.feedpipe-manifest.json')).feeds?.['tags/goes/']).toBeUndefined();
+    expect(parseFeedRecords(parseManifest(await s.read('.feedpipe-manifest.json')).feeds)['tags/goes/']).toBeUndefined();
   });
 
   it('comes back as before when an article is tagged again in time', async () => {
@@ -87,7 +88,7 @@ describe('a feed whose last article went', () => {
     await writeFile(path.join(s.contentDir, 'a.md'), article({ title: 'Alpha', date: '2026-11-20T09:00:00Z', tags: ['Stays', 'Goes'] }));
     expect((await s.run(new Date(NOW.getTime() + 2 * DAY))).ok).toBe(true);
     expect(await s.read('tags/goes/atom.xml')).toBe(before);
-    expect(parseManifest(await s.read('.feedpipe-manifest.json')).feeds?.['tags/goes/']).toEqual({ key: 'tag/goes', kind: 'tag', title: 'Test Times: Goes', description: 'Articles tagged “Goes” from Test Times' });
+    expect(parseFeedRecords(parseManifest(await s.read('.feedpipe-manifest.json')).feeds)['tags/goes/']).toEqual({ key: 'tag/goes', kind: 'tag', title: 'Test Times: Goes', description: 'Articles tagged “Goes” from Test Times' });
   });
 
   it('goes at once with feeds.keepEmptyDays: 0, and when its kind of feed is turned off', async () => {
