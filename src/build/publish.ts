@@ -2,9 +2,9 @@
 import type { Article } from '../content/schema.js';
 import type { BuildCache } from '../incremental/cache.js';
 import { feedRecords } from '../publish/emptied.js';
-import { carriedArticles, type FeedModel } from '../publish/model.js';
+import type { FeedModel } from '../publish/model.js';
+import { carriedOf } from './carried.js';
 import { planPublish } from './plan.js';
-import { publishedItems } from './renamed.js';
 import { rememberResult, type Summarise } from './remember.js';
 import { renderStage, type EntryOf } from './render.js';
 import { aborted, blocked, type BuildRun } from './run.js';
@@ -26,12 +26,12 @@ export async function publishStage(run: BuildRun, cache: BuildCache, models: Fee
   if (!rendered || run.withheld || blocked(run)) return false;
   const serialised = await serialiseStage(run, cache, plan, models, rendered, hashOf);
   if (blocked(run) || aborted(run)) return false;
-  const articles = carriedArticles(models);
-  report.items = publishedItems(articles);
+  const carried = carriedOf(cache, models, entryOf);
+  report.items = carried.items;
   report.feedRecords = feedRecords(models);
-  await writeStage(run, cache, serialised, plan.keep, new Set(articles.map((a) => a.source.absPath)));
+  await writeStage(run, cache, serialised, plan.keep, carried.paths);
   await rememberResult(run, summarise);
   if (run.write && !report.write) return false;
-  report.carried = new Map(articles.map((a) => [a.source.absPath, { hash: entryOf(a).hash, article: a }]));
+  report.carried = carried.byPath;
   return true;
 }

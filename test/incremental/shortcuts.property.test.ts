@@ -130,6 +130,8 @@ async function runSequence(ops: Op[]): Promise<void> {
     if (cold.ok) {
       await expectSameAsCold(oneOff.outDir, cold, `one-off build ${what}`);
       await expectSameAsCold(publisher.outDir, cold, `publisher ${what}`);
+      // What the publisher remembers of its publication, updated from the last build's (build/carried.ts): as a cold build makes it.
+      expect(carriedOfReport(b), `publisher's carried articles ${what}`).toEqual(carriedOfReport(cold));
       if (prepared && preparedHolds(prepared.proof, inputsDigest(site.contentDir), now)) {
         taken.prepared++;
         expect(new Map(prepared.report.files), `prepared build ${what}`).toEqual(cold.files);
@@ -193,6 +195,14 @@ async function runSequence(ops: Op[]): Promise<void> {
     await put(rel, s);
     return [abs(rel)];
   }
+}
+
+/** The articles a report carries: by path with their hash, and by id in the record's order (build/carried.ts). */
+function carriedOfReport(report: BuildReport) {
+  return {
+    byPath: [...(report.carried ?? [])].map(([p, e]) => [p, e.hash, e.article.title]).sort(),
+    items: [...(report.items?.articles ?? [])].map(([id, a]) => [id, a.source.relPath, a.title, a.date.getTime()]),
+  };
 }
 
 /**
