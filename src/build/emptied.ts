@@ -24,7 +24,7 @@ export async function withEmptied(run: BuildRun, models: FeedModel[]): Promise<F
   if (!report.nextDue || until < report.nextDue.getTime()) {
     const first = kept.find((m) => m.updated.getTime() + Math.round(run.config.feeds.keepEmptyDays * 86_400_000) === until)!;
     report.nextDue = new Date(until);
-    report.nextDueFile = `${toDisplayPath(path.join(run.outDir, first.dir), run.cwd)}/ (an empty feed that leaves then)`;
+    report.nextDueFile = `${toDisplayPath(path.join(run.outDir, first.dir.slice(0, -1)), run.cwd)}/ (an empty feed that leaves then)`;
   }
   const pages = models.findIndex((m) => m.history?.archive);
   const at = pages < 0 ? models.length : pages;

@@ -95,7 +95,9 @@ export function summary(command: 'build' | 'check', r: BuildReport, cwd: string)
   );
   if (r.nextDue) lines.push(`next due: ${r.nextDue.toISOString()} ${r.nextDueFile ?? ''}`.trimEnd());
   const pages = r.feeds.filter((f) => f.archive).length;
-  const feeds = count(r.feeds.length - pages, 'feed') + (pages ? ` and ${count(pages, 'archive page')}` : '');
+  // Feeds kept empty a while after their last article went (publish/emptied.ts) are published, and said apart.
+  const empty = r.feeds.filter((f) => !f.archive && f.key !== 'main' && f.items === 0).length;
+  const feeds = count(r.feeds.length - pages, 'feed') + (empty ? ` (${empty} kept empty)` : '') + (pages ? ` and ${count(pages, 'archive page')}` : '');
   if (command === 'build' && r.write) {
     lines.push(
       `${feeds} in ${toDisplayPath(r.outDir!, cwd)}: ${r.write.written.length} written, ${r.write.unchanged.length} unchanged, ${r.write.removed.length} removed (${Math.round(r.durationMs)} ms)`,

@@ -72,7 +72,7 @@ export const configSchema = z.strictObject({
     // A page larger than the subscription document would leave the articles between the two in
     // no document at all (publish/archive.ts): at most feeds.limit, and 100 or feeds.limit by default.
     .superRefine((v, ctx) => {
-      if (v.archivePageSize !== undefined && v.archivePageSize > v.limit) {
+      if (v.archives && v.archivePageSize !== undefined && v.archivePageSize > v.limit) {
         ctx.addIssue({
           code: 'custom',
           path: ['archivePageSize'],

@@ -12,19 +12,33 @@
  */
 import type { Config } from '../config/config.js';
 import type { FeedRecords } from './feed-records.js';
-import { feedModel, isSubscription, type FeedModel } from './model.js';
+import { feedModel, type FeedModel } from './model.js';
 
 const DAY_MS = 86_400_000;
 
+/** What feedRecords reads of a model: a FeedModel, or one as a summary stores it (src/incremental/summary.ts). */
+type Recorded = Pick<FeedModel, 'key' | 'kind' | 'dir' | 'title' | 'description' | 'history'> & { updated: Date | number; items: ArrayLike<unknown> };
+
 /** The records of the subscription feeds among `models` (a publication's), for its manifest. */
-export function feedRecords(models: readonly FeedModel[]): FeedRecords {
+export function feedRecords(models: readonly Recorded[]): FeedRecords {
   const records: FeedRecords = {};
   for (const m of models) {
-    if (!isSubscription(m)) continue;
+    if (m.history?.archive) continue;
     const empty = m.kind !== 'main' && m.items.length === 0;
-    records[m.dir] = { key: m.key, kind: m.kind, title: m.title, description: m.description, ...(empty ? { empty: m.updated.toISOString() } : {}) };
+    records[m.dir] = { key: m.key, kind: m.kind, title: m.title, description: m.description, ...(empty ? { empty: new Date(m.updated).toISOString() } : {}) };
   }
   return records;
+}
+
+/** Whether two sets of records say the same: a build that kept feeds empty from `a` would keep the same from `b`. */
+export function sameRecords(a: FeedRecords, b: FeedRecords): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((dir) => {
+    const x = a[dir]!;
+    const y = b[dir];
+    return !!y && x.key === y.key && x.kind === y.kind && x.title === y.title && x.description === y.description && x.empty === y.empty;
+  });
 }
 
 /**

@@ -19,8 +19,11 @@ export interface FeedRecord {
 
 export type FeedRecords = Record<string, FeedRecord>;
 
-/** Where each kind of feed lives: `tags/<slug>/` is a tag's. */
-const FOLDERS: Record<Exclude<FeedKind, 'main'>, RegExp> = { section: /^sections\/[^/]+\/$/, tag: /^tags\/[^/]+\/$/, author: /^authors\/[^/]+\/$/ };
+/** Where each kind of feed lives: `tags/<slug>/` is a tag's, its key `tag/<slug>`. */
+const FOLDERS: Record<Exclude<FeedKind, 'main'>, string> = { section: 'sections', tag: 'tags', author: 'authors' };
+
+/** A slug as publish/model.ts makes them (taxonomySlug): letters, digits and hyphens, never `.` or `..`. */
+const SLUG = /^[\p{L}\p{N}][\p{L}\p{N}-]*$/u;
 
 /** Records read back from a manifest: only well-formed ones, of a feed kind in its own folder. */
 export function parseFeedRecords(value: unknown): FeedRecords {
@@ -30,10 +33,16 @@ export function parseFeedRecords(value: unknown): FeedRecords {
     const rec = r as Partial<FeedRecord> | null;
     if (!rec || typeof rec.key !== 'string' || typeof rec.title !== 'string' || typeof rec.description !== 'string') continue;
     const kind = rec.kind;
-    if (kind === undefined || (kind === 'main' ? dir !== '' : !(Object.hasOwn(FOLDERS, kind) && FOLDERS[kind].test(dir)))) continue;
+    if (kind === undefined || !(kind === 'main' ? dir === '' && rec.key === 'main' : isFolderOf(kind, dir, rec.key))) continue;
     if (rec.empty !== undefined && (typeof rec.empty !== 'string' || Number.isNaN(Date.parse(rec.empty)))) continue;
     records[dir] = { key: rec.key, kind, title: rec.title, description: rec.description, ...(rec.empty ? { empty: rec.empty } : {}) };
   }
   return records;
 }
 
+/** Whether `dir` is a feed folder of `kind` (`tags/<slug>/`) and `key` its key (`tag/<slug>`): a record can name no other file. */
+function isFolderOf(kind: Exclude<FeedKind, 'main'> | string, dir: string, key: string): boolean {
+  if (!Object.hasOwn(FOLDERS, kind)) return false;
+  const m = /^([a-z]+)\/([^/]+)\/$/.exec(dir);
+  return !!m && m[1] === FOLDERS[kind as Exclude<FeedKind, 'main'>] && SLUG.test(m[2]!) && key === `${kind}/${m[2]}`;
+}

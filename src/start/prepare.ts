@@ -2,16 +2,21 @@
  * Building ahead of a due time, for sites whose build takes longer than the
  * publishing window: `leadMs()` before the due time, build as of that time
  * and write nothing; at the due time, write that result at once if its proof
- * holds (src/incremental/prepared.ts: no content or config file changed, and
- * select's window of that build holds at the clock), through the build's one
+ * holds (src/incremental/prepared.ts: no content or config file changed, no
+ * publication replaced the manifest meanwhile, and select's window of that build holds at the clock), through the build's one
  * write path (src/build/write.ts).
  */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { build, BuildOptions, BuildReport } from '../build/build.js';
 import { writeOutput } from '../build/write.js';
 import { inputsDigest, preparedHolds, type PreparedProof } from '../incremental/prepared.js';
+import { MANIFEST } from '../publish/files.js';
 
 export interface PreparerOptions {
   contentDir: string;
+  /** The output folder: its manifest is an input too (the feeds kept empty a while, publish/emptied.ts). */
+  outDir: string;
   /** The config file builds read, if they read one. */
   configFile: string | undefined;
   /** Build ahead only once a build takes longer than this. */
@@ -36,7 +41,12 @@ export interface Preparer {
 
 export function createPreparer(options: PreparerOptions): Preparer {
   const { contentDir, configFile, prepareAboveMs } = options;
-  const inputs = () => inputsDigest(contentDir, configFile ? [configFile] : []);
+  const manifest = path.join(options.outDir, MANIFEST);
+  // A publication between the build ahead and its due time (a cron or watched build) replaces the manifest: the proof fails then.
+  const inputs = () => {
+    const content = inputsDigest(contentDir, configFile ? [configFile] : []);
+    return content && `${content}:${manifestStamp(manifest)}`;
+  };
   let lastBuildMs = 0;
   let prepared: { proof: PreparedProof; report: BuildReport } | undefined;
   return {
@@ -82,4 +92,14 @@ export async function writePreparedReport(ahead: BuildReport, at: { now: Date; o
   }
   report.durationMs = performance.now() - at.startedMs;
   return report;
+}
+
+/** The manifest's identity as it is on disk ('none' without one): it is only ever replaced by a rename. */
+function manifestStamp(file: string): string {
+  try {
+    const st = statSync(file, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return 'none';
+  }
 }

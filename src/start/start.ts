@@ -187,7 +187,7 @@ async function wirePublisher(site: Site, running: Running): Promise<{ publisher:
   // with errors never holds back another's publication (src/build/hold.ts).
   const memory = createSiteMemory({ ...options.build, keepGoing: true, contentDir, outDir, cwd, ...(workers ? { workers } : {}) });
   const configFile = configFileOf(site);
-  const preparer = createPreparer({ contentDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
+  const preparer = createPreparer({ contentDir, outDir, configFile, prepareAboveMs: options.prepareAboveMs ?? 250, buildOptions: memory.withCache, runOneBuild, remember: memory.remember });
   const onCronTick = () => publisher.trigger('cron');
   const pinned = { contentDir: options.build.contentDir, outDir: options.build.outDir };
   const reconciler = createReconciler({ cron: options.cron !== false, onCronTick, log, configFile, contentDir, outDir, pinned });

@@ -45,6 +45,18 @@ describe('feedpipe CLI', () => {
     expect(await readFile(path.join(s.root, 'dist', 'feed.xml'), 'utf8')).toContain('<title>Hello</title>');
   });
 
+  it('says apart the archive pages and the feeds kept empty, and when the first of those leaves', async () => {
+    const s = await cliSite({});
+    await writeFile(path.join(s.root, 'feedpipe.config.yaml'), CONFIG + 'feeds:\n  limit: 1\n  authors: false\n');
+    await writeFile(path.join(s.contentDir, 'a.md'), article({ title: 'A', date: '2026-01-01', tags: ['Gone'] }));
+    await writeFile(path.join(s.contentDir, 'b.md'), article({ title: 'B', date: '2026-01-02' }));
+    expect((await run(['build', '--now', '2026-11-25T12:00:00Z'], s.root)).stdout).toContain('2 feeds and 3 archive pages in dist:');
+    await writeFile(path.join(s.contentDir, 'a.md'), article({ title: 'A', date: '2026-01-01' }));
+    const r = await run(['build', '--now', '2026-11-26T12:00:00Z'], s.root);
+    expect(r.stdout).toContain('2 feeds (1 kept empty) and 2 archive pages in dist:');
+    expect(r.stdout).toContain('next due: 2026-12-26T12:00:00.000Z dist/tags/gone/ (an empty feed that leaves then)');
+  });
+
   it('honours --content and --out', async () => {
     const s = await cliSite({});
     const other = await makeSite({ 'x.md': article({ title: 'Elsewhere', date: '2026-01-01' }) });

@@ -4,7 +4,7 @@
  * The build that takes a shortcut meanwhile publishes what a cold build does, and none publishes it
  * past its time.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,7 @@ describe('a feed whose last article went', () => {
     expect(await s.read('index.html')).toContain('tags/stays/');
     // The next time it leaves is the next due time.
     expect(r.nextDue).toEqual(new Date(emptied.getTime() + 30 * DAY));
+    expect(r.nextDueFile).toBe(`${path.relative(s.root, s.outDir)}/tags/goes/ (an empty feed that leaves then)`);
   });
 
   it('leaves after feeds.keepEmptyDays, whichever path the builds take, and a cold build agrees at every step', async () => {
@@ -77,6 +78,19 @@ describe('a feed whose last article went', () => {
     }
     // Gone for good: its record left with it.
     expect(parseFeedRecords(parseManifest(await s.read('.feedpipe-manifest.json')).feeds)['tags/goes/']).toBeUndefined();
+  });
+
+  it('is not kept by a build whose output folder was wiped, though its cache remains: there is no record of it', async () => {
+    const s = await site();
+    expect((await s.run(NOW)).ok).toBe(true);
+    await s.untag();
+    expect((await s.run(new Date(NOW.getTime() + DAY))).ok).toBe(true);
+    expect(existsSync(path.join(s.outDir, 'tags/goes/feed.json'))).toBe(true);
+    await rm(s.outDir, { recursive: true });
+    const again = await s.run(new Date(NOW.getTime() + 2 * DAY));
+    expect(again.ok).toBe(true);
+    expect(again.kind).toBe('full');
+    expect(existsSync(path.join(s.outDir, 'tags/goes/feed.json'))).toBe(false);
   });
 
   it('comes back as before when an article is tagged again in time', async () => {

@@ -25,6 +25,7 @@ describe('a build prepared ahead of a due time', () => {
     const a = path.join(content, 'a.md');
     const preparer = createPreparer({
       contentDir: content,
+      outDir: path.join(dir, 'dist'),
       configFile,
       prepareAboveMs: 0,
       buildOptions: () => ({ cwd: dir, configPath: configFile }),
@@ -51,7 +52,7 @@ describe('a build prepared ahead of a due time', () => {
     const { dir, content, configFile } = await site();
     writeFileSync(path.join(dir, 'elsewhere.md'), art('Linked', '2025-01-01T00:00:00Z'));
     symlinkSync(path.join(dir, 'elsewhere.md'), path.join(content, 'link.md'));
-    const preparer = createPreparer({ contentDir: content, configFile, prepareAboveMs: 0, buildOptions: () => ({ cwd: dir, configPath: configFile }), remember: () => undefined, runOneBuild: build });
+    const preparer = createPreparer({ contentDir: content, outDir: path.join(dir, 'dist'), configFile, prepareAboveMs: 0, buildOptions: () => ({ cwd: dir, configPath: configFile }), remember: () => undefined, runOneBuild: build });
     preparer.noteBuild(1000);
     await preparer.run(DUE, new AbortController().signal);
     expect(await preparer.takeFor(new Date(DUE.getTime() + 1000))).toBeDefined();
@@ -59,7 +60,7 @@ describe('a build prepared ahead of a due time', () => {
 
   it('is taken when a file was saved just before it began and has not changed since', async () => {
     const { dir, content, configFile } = await site();
-    const preparer = createPreparer({ contentDir: content, configFile, prepareAboveMs: 0, buildOptions: () => ({ cwd: dir, configPath: configFile }), remember: () => undefined, runOneBuild: build });
+    const preparer = createPreparer({ contentDir: content, outDir: path.join(dir, 'dist'), configFile, prepareAboveMs: 0, buildOptions: () => ({ cwd: dir, configPath: configFile }), remember: () => undefined, runOneBuild: build });
     preparer.noteBuild(1000);
     await preparer.run(DUE, new AbortController().signal); // a.md and b.md were written moments ago
     await new Promise((r) => setTimeout(r, 2200)); // at the due time they are older than the racy window

@@ -200,7 +200,7 @@ async function runSequence(ops: Op[]): Promise<void> {
 /** The articles a report carries: by path with their hash, and by id in the record's order (build/carried.ts). */
 function carriedOfReport(report: BuildReport) {
   return {
-    byPath: [...(report.carried ?? [])].map(([p, e]) => [p, e.hash, e.article.title]).sort(),
+    byPath: [...((report.kind === 'full' ? report.carried : undefined) ?? [])].map(([p, e]) => [p, e.hash, e.article.title]).sort(),
     items: [...(report.items?.articles ?? [])].map(([id, a]) => [id, a.source.relPath, a.title, a.date.getTime()]),
   };
 }

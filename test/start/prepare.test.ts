@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BuildOptions, BuildReport } from '../../src/build/build.js';
@@ -16,6 +16,7 @@ async function setup(prepareAboveMs = 250, report: Partial<BuildReport> = {}) {
   const remembered: BuildReport[] = [];
   const preparer = createPreparer({
     contentDir: s.contentDir,
+    outDir: s.outDir,
     configFile,
     prepareAboveMs,
     buildOptions: () => ({ cwd: s.root }),
@@ -67,6 +68,20 @@ describe('building ahead of a due time', () => {
       await edit();
       expect(await preparer.takeFor(DUE)).toBeUndefined();
     }
+  });
+
+  it('is not used once a publication replaced the manifest meanwhile (the feeds kept empty are read from it)', async () => {
+    const { preparer, s, signal } = await setup();
+    preparer.noteBuild(1_000);
+    await mkdir(s.outDir, { recursive: true });
+    await writeFile(path.join(s.outDir, '.feedpipe-manifest.json'), '{"files":[]}\n');
+    await preparer.run(DUE, signal);
+    expect(await preparer.takeFor(DUE)).toBeDefined();
+    await preparer.run(DUE, signal);
+    // A publication in between: the manifest is renamed into place, a new file.
+    await writeFile(path.join(s.outDir, 'next.json'), '{"files":["feed.xml"]}\n');
+    await rename(path.join(s.outDir, 'next.json'), path.join(s.outDir, '.feedpipe-manifest.json'));
+    expect(await preparer.takeFor(DUE)).toBeUndefined();
   });
 
   it('keeps nothing from a failed build ahead', async () => {
