@@ -44,6 +44,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
         <!-- An RFC 5005 archive page: its subscription document is the address to give a reader. -->
         <xsl:variable name="current" select="($rss/atom:link[@rel='current'] | $atom/atom:link[@rel='current'])/@href"/>
         <xsl:variable name="older" select="($rss/atom:link[@rel='prev-archive'] | $atom/atom:link[@rel='prev-archive'])/@href"/>
+        <xsl:variable name="newer" select="($rss/atom:link[@rel='next-archive'] | $atom/atom:link[@rel='next-archive'])/@href"/>
         <html lang="{($rss/language | $atom/@xml:lang)[1]}">
             <head>
                 <meta charset="utf-8"/>
@@ -59,6 +60,7 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                     li { margin-bottom: 1rem; }
                     time { color: #666; font-size: 0.9rem; }
                     li p { margin: 0.25rem 0 0; }
+                    nav.pages { display: flex; gap: 1.5rem; margin: 1rem 0; }
                 </style>
             </head>
             <body>
@@ -79,7 +81,13 @@ export const FEED_STYLESHEET = `<?xml version="1.0" encoding="utf-8"?>
                     <ol>
                         <xsl:apply-templates select="$rss/item | $atom/atom:entry"/>
                     </ol>
-                    <xsl:if test="$older"><p><a href="{$older}">Older articles</a></p></xsl:if>
+                    <xsl:if test="$older or $current">
+                        <nav class="pages">
+                            <xsl:if test="$current"><a href="{$current}">Latest articles</a></xsl:if>
+                            <xsl:if test="$newer"><a href="{$newer}">Newer articles</a></xsl:if>
+                            <xsl:if test="$older"><a href="{$older}">Older articles</a></xsl:if>
+                        </nav>
+                    </xsl:if>
                 </main>
             </body>
         </html>

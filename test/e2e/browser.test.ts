@@ -142,6 +142,11 @@ describe('in a real browser', () => {
       expect(await page.locator('h2').nth(1).innerText()).toBe('Archived articles');
       expect(await page.locator('ol li').count()).toBe(1);
       expect(await page.locator('a', { hasText: 'Older articles' }).getAttribute('href')).toBe('https://hub.example.net/archive/1/atom.xml');
+      expect(await page.locator('a', { hasText: 'Latest articles' }).getAttribute('href')).toBe('https://hub.example.net/atom.xml');
+      // The oldest page: back to the newer one, and nothing older.
+      await page.goto(`${at}archive/1/atom.xml`);
+      expect(await page.locator('a', { hasText: 'Newer articles' }).getAttribute('href')).toBe('https://hub.example.net/archive/2/atom.xml');
+      expect(await page.locator('a', { hasText: 'Older articles' }).count()).toBe(0);
       // The subscription document leads to the archive.
       await page.goto(`${at}feed.xml`);
       expect(await page.locator('h2').nth(1).innerText()).toBe('Latest articles');
