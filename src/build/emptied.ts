@@ -6,25 +6,28 @@
  */
 import path from 'node:path';
 import { keepEmptied } from '../publish/emptied.js';
-import { parseFeedRecords } from '../publish/feed-records.js';
+import { parseFeedRecords, type FeedRecords } from '../publish/feed-records.js';
 import { readManifest } from '../publish/manifest.js';
 import type { FeedModel } from '../publish/model.js';
 import { toDisplayPath } from '../util/paths.js';
 import type { BuildRun } from './run.js';
 
+/** The feeds the last publication recorded in its manifest (publish/feed-records.ts). */
+export async function lastFeedRecords(outDir: string): Promise<FeedRecords> {
+  return parseFeedRecords((await readManifest(outDir)).feeds);
+}
+
 /** `models` with the emptied feeds kept after the subscription documents (before the archive pages). */
 export async function withEmptied(run: BuildRun, models: FeedModel[]): Promise<FeedModel[]> {
   if (!run.config.feeds.keepEmptyDays) return models;
-  const previous = parseFeedRecords((await readManifest(run.outDir)).feeds);
-  const { kept, until } = keepEmptied(models, previous, run.now, run.config);
-  if (!kept.length || until === undefined) return models;
+  const { kept, first } = keepEmptied(models, await lastFeedRecords(run.outDir), run.now, run.config);
+  if (!first) return models;
   const { report } = run;
   const window = report.window!;
-  report.window = { ...window, validUntil: Math.min(window.validUntil ?? until, until) };
-  if (!report.nextDue || until < report.nextDue.getTime()) {
-    const first = kept.find((m) => m.updated.getTime() + Math.round(run.config.feeds.keepEmptyDays * 86_400_000) === until)!;
-    report.nextDue = new Date(until);
-    report.nextDueFile = `${toDisplayPath(path.join(run.outDir, first.dir.slice(0, -1)), run.cwd)}/ (an empty feed that leaves then)`;
+  report.window = { ...window, validUntil: Math.min(window.validUntil ?? first.until, first.until) };
+  if (!report.nextDue || first.until < report.nextDue.getTime()) {
+    report.nextDue = new Date(first.until);
+    report.nextDueFile = `${toDisplayPath(path.join(run.outDir, first.model.dir.slice(0, -1)), run.cwd)}/ (an empty feed that leaves then)`;
   }
   const pages = models.findIndex((m) => m.history?.archive);
   const at = pages < 0 ? models.length : pages;

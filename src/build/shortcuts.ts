@@ -13,12 +13,11 @@ import { loadStanding, saveStanding, stands, type Standing } from '../incrementa
 import { digestStats, isRacy, statAll, statOf } from '../incremental/stat.js';
 import { restoreArticle, type StoredArticle } from '../incremental/stored.js';
 import { changedSince, loadSummary, samePlace, shortHash, type SiteSummary } from '../incremental/summary.js';
+import { feedRecords, sameRecords } from '../publish/emptied.js';
 import { MANIFEST } from '../publish/files.js';
 import type { FeedModel } from '../publish/model.js';
-import { feedRecords, sameRecords } from '../publish/emptied.js';
-import { parseFeedRecords } from '../publish/feed-records.js';
-import { readManifest } from '../publish/manifest.js';
 import { holdsAt } from '../publish/select.js';
+import { lastFeedRecords } from './emptied.js';
 import { refMaker } from './load.js';
 import { publishStage } from './publish.js';
 import { renderAhead } from './render.js';
@@ -86,7 +85,7 @@ export async function publishedChangedOnly(run: BuildRun): Promise<boolean> {
   if (!summary || !changed || changed.length > CHANGED_ONLY_MAX) return false;
   // The feeds it kept empty were read from the manifest it published: another manifest (dist/ wiped,
   // a publisher's publication since) may keep others, and only the full build reads it (build/emptied.ts).
-  if (!sameRecords(feedRecords(summary.models), parseFeedRecords((await readManifest(run.outDir)).feeds))) return false;
+  if (!sameRecords(feedRecords(summary.models), await lastFeedRecords(run.outDir))) return false;
   // The workers stay up if this returns false: the full build that follows uses them.
   const cache = await BuildCache.load(run.cacheFile!, run.key, changed.map((i) => summary.paths[i]!));
   const { parseFile } = await import('./work.js');

@@ -2,7 +2,7 @@ import type { Article } from '../content/schema.js';
 import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
 import { categories } from './rss.js';
-import { GENERATOR, insertHistory, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
+import { GENERATOR, insertSelfLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { cleanText, XmlStrings } from './text.js';
 import { escapeXml, escapeXmlAttribute } from '../util/escape.js';
 import { publishedAt, rfc3339Date, updatedAt } from './feed-dates.js';
@@ -60,7 +60,7 @@ function entry(x: XmlStrings, a: Article, r: FeedContent) {
 
 /** What we change in the document's head: the stylesheet line, the hub and archive links and the language (all before the first entry). */
 function finishHead(xml: string, model: FeedModel): string {
-  const finished = insertHistory(insertHubLinks(stylesheetOnOwnLine(xml), model.hubs, 'link'), model, 'link', 'atom');
+  const finished = insertSelfLinks(stylesheetOnOwnLine(xml), model, 'link', 'atom');
   // feed has no option for the feed's language; RFC 4287 uses xml:lang.
   return finished.replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">`);
 }

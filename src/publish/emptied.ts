@@ -43,23 +43,24 @@ export function sameRecords(a: FeedRecords, b: FeedRecords): boolean {
 
 /**
  * The feeds `previous` recorded that `models` (this build's) no longer have, as empty models, each
- * while its grace period lasts at `now`; and when the first of them ends. A kind of feed the config
- * no longer makes is not kept.
+ * while its grace period lasts at `now`; and the one whose period ends first, with when. A kind of
+ * feed the config no longer makes is not kept.
  */
-export function keepEmptied(models: readonly FeedModel[], previous: FeedRecords, now: Date, config: Config): { kept: FeedModel[]; until?: number } {
+export function keepEmptied(models: readonly FeedModel[], previous: FeedRecords, now: Date, config: Config): { kept: FeedModel[]; first?: { model: FeedModel; until: number } } {
   const days = config.feeds.keepEmptyDays;
   const makes = { section: config.feeds.sections, tag: config.feeds.tags, author: config.feeds.authors };
   if (!days) return { kept: [] };
   const have = new Set(models.map((m) => m.dir));
   const kept: FeedModel[] = [];
-  let until: number | undefined;
+  let first: { model: FeedModel; until: number } | undefined;
   for (const [dir, r] of Object.entries(previous).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (r.kind === 'main' || have.has(dir) || !makes[r.kind]) continue;
     const since = r.empty ? Date.parse(r.empty) : now.getTime();
-    const ends = since + Math.round(days * DAY_MS);
-    if (now.getTime() >= ends) continue;
-    kept.push(feedModel(config, { key: r.key, kind: r.kind, dir, title: r.title, description: r.description }, [], new Date(since)));
-    until = Math.min(until ?? ends, ends);
+    const until = since + Math.round(days * DAY_MS);
+    if (now.getTime() >= until) continue;
+    const model = feedModel(config, { key: r.key, kind: r.kind, dir, title: r.title, description: r.description }, [], new Date(since));
+    kept.push(model);
+    if (!first || until < first.until) first = { model, until };
   }
-  return { kept, ...(until !== undefined ? { until } : {}) };
+  return { kept, ...(first ? { first } : {}) };
 }

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isSafeRelative } from '../util/paths.js';
 import type { FeedRecords } from './feed-records.js';
@@ -28,22 +29,32 @@ export interface PublishedFile {
 }
 
 /**
- * The manifest this process last read, by output folder, with the stat it had. A manifest is only
- * ever replaced by a rename (publish/write.ts), so the same device, inode, size and times are the
- * same bytes: a publisher reads its 2 000-file manifest again only after a publication (~20 ms
- * of reading and checking, twice a build, for a site with archive pages).
+ * The manifest this process last read, by output folder, with its identity (manifestStamp): a
+ * publisher reads its 2 000-file manifest again only after a publication (~20 ms of reading and
+ * checking, twice a build, for a site with archive pages).
  */
-const lastRead = new Map<string, { key: string; manifest: Manifest }>();
+const lastRead = new Map<string, { stamp: string; manifest: Manifest }>();
+
+/**
+ * The manifest's identity on disk, 'none' without one: its device, inode, size and times. A
+ * manifest is only ever replaced by a rename (publish/write.ts), so the same identity is the same bytes.
+ */
+export function manifestStamp(outDir: string): string {
+  try {
+    const st = statSync(path.join(outDir, MANIFEST), { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return 'none';
+  }
+}
 
 /** Reads and checks the manifest; anything unreadable or unsafe counts as absent. Treat it as read-only: it may be shared. */
 export async function readManifest(outDir: string): Promise<Manifest> {
-  const file = path.join(outDir, MANIFEST);
-  const st = await stat(file, { bigint: true }).catch(() => undefined);
-  const key = st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : '';
+  const stamp = manifestStamp(outDir);
   const memo = lastRead.get(outDir);
-  if (st && memo?.key === key) return memo.manifest;
-  const manifest = parseManifest(st ? await readFile(file, 'utf8').catch(() => '') : '');
-  if (st) lastRead.set(outDir, { key, manifest });
+  if (stamp !== 'none' && memo?.stamp === stamp) return memo.manifest;
+  const manifest = parseManifest(stamp === 'none' ? '' : await readFile(path.join(outDir, MANIFEST), 'utf8').catch(() => ''));
+  if (stamp !== 'none') lastRead.set(outDir, { stamp, manifest });
   else lastRead.delete(outDir);
   return manifest;
 }

@@ -143,7 +143,7 @@ export function isListed(m: FeedModel): boolean {
 }
 
 /** Whether a model is a subscription document (a feed people subscribe to), not one of its archive pages. */
-export function isSubscription(m: FeedModel): boolean {
+function isSubscription(m: FeedModel): boolean {
   return !m.history?.archive;
 }
 

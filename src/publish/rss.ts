@@ -1,7 +1,7 @@
 import type { Article } from '../content/schema.js';
 import { xmlFormat, type XmlLayout } from './fragment.js';
 import type { FeedModel } from './model.js';
-import { GENERATOR, insertHistory, insertHubLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
+import { GENERATOR, insertSelfLinks, stylesheetOnOwnLine, type FeedContent } from './shared.js';
 import { XmlStrings } from './text.js';
 import { escapeXml } from '../util/escape.js';
 import { publishedAt, rssDate } from './feed-dates.js';
@@ -64,7 +64,7 @@ function item(x: XmlStrings, a: Article, r: FeedContent) {
 
 /** What we change in the document's head: the stylesheet line, the hub links and the archive links (all before the first item). */
 function finishHead(xml: string, model: FeedModel): string {
-  return insertHistory(insertHubLinks(stylesheetOnOwnLine(xml), model.hubs, 'atom:link'), model, 'atom:link', 'rss');
+  return insertSelfLinks(stylesheetOnOwnLine(xml), model, 'atom:link', 'rss');
 }
 
 /**

@@ -21,35 +21,43 @@ export type RenderedMap = Map<string, FeedContent>;
  * "publishers MAY advertise multiple hubs", so we insert them ourselves.
  */
 export function insertHubLinks(xml: string, hubs: readonly string[], element: 'link' | 'atom:link'): string {
-  return insertAfterSelf(xml, hubs.map((hub) => `<${element} href="${escapeXmlAttribute(cleanText(hub))}" rel="hub"/>`));
+  return insertAfterSelf(xml, hubLinks(hubs, element));
+}
+
+/** A feed's links after its `rel="self"` link: its hubs (insertHubLinks), then its RFC 5005 archive links (historyLines). */
+export function insertSelfLinks(xml: string, model: FeedModel, element: 'link' | 'atom:link', format: 'rss' | 'atom'): string {
+  return insertAfterSelf(xml, [...hubLinks(model.hubs, element), ...historyLines(model, element, format)]);
+}
+
+function hubLinks(hubs: readonly string[], element: 'link' | 'atom:link'): string[] {
+  return hubs.map((hub) => `<${element} href="${escapeXmlAttribute(cleanText(hub))}" rel="hub"/>`);
 }
 
 /** The RFC 5005 namespace of `<fh:archive/>`. */
-export const FH_NS = 'http://purl.org/syndication/history/1.0';
+const FH_NS = 'http://purl.org/syndication/history/1.0';
 
 /**
  * RFC 5005 (section 4; appendix B for RSS, with Atom's link element): an archive page's
  * `<fh:archive/>` and its `current`, `prev-archive` and `next-archive` links, or the subscription
- * document's `prev-archive` link to its newest page; after the `rel="self"` link and the hubs.
- * `<fh:archive/>` declares its own namespace: the root, and so the items' verification, is as before.
+ * document's `prev-archive` link to its newest page. `<fh:archive/>` declares its own namespace:
+ * the root, and so the items' verification, is as before.
  */
-export function insertHistory(xml: string, model: FeedModel, element: 'link' | 'atom:link', format: 'rss' | 'atom'): string {
+function historyLines(model: FeedModel, element: 'link' | 'atom:link', format: 'rss' | 'atom'): string[] {
   const h = model.history;
-  if (!h) return xml;
+  if (!h) return [];
   const link = (rel: string, links: FeedLinks) => `<${element} href="${escapeXmlAttribute(cleanText(links[format]))}" rel="${rel}" type="${MIME[format]}"/>`;
   const lines = h.archive ? [`<fh:archive xmlns:fh="${FH_NS}"/>`, link('current', h.current)] : [];
   if (h.prev) lines.push(link('prev-archive', h.prev));
   if (h.archive && h.next) lines.push(link('next-archive', h.next));
-  return insertAfterSelf(xml, lines, model.hubs.length);
+  return lines;
 }
 
-/** `lines`, each on its own line at the `rel="self"` link's indentation, after that link and the `skip` lines that follow it. */
-function insertAfterSelf(xml: string, lines: readonly string[], skip = 0): string {
+/** `lines`, each on its own line at the `rel="self"` link's indentation, right after that link. */
+function insertAfterSelf(xml: string, lines: readonly string[]): string {
   if (!lines.length) return xml;
   const self = /^([ \t]*)<(?:atom:)?link\b[^>]*\brel="self"[^>]*\/>\n/m.exec(xml);
   if (!self) throw new Error('feed has no rel="self" link to put links after');
-  let at = self.index + self[0].length;
-  for (let i = 0; i < skip; i++) at = xml.indexOf('\n', at) + 1;
+  const at = self.index + self[0].length;
   return xml.slice(0, at) + lines.map((l) => `${self[1]}${l}\n`).join('') + xml.slice(at);
 }
 

@@ -3,15 +3,14 @@
  * publishing window: `leadMs()` before the due time, build as of that time
  * and write nothing; at the due time, write that result at once if its proof
  * holds (src/incremental/prepared.ts: no content or config file changed, no
- * publication replaced the manifest meanwhile, and select's window of that build holds at the clock), through the build's one
- * write path (src/build/write.ts).
+ * publication replaced the manifest meanwhile, and select's window of that
+ * build holds at the clock), through the build's one write path
+ * (src/build/write.ts).
  */
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import type { build, BuildOptions, BuildReport } from '../build/build.js';
 import { writeOutput } from '../build/write.js';
 import { inputsDigest, preparedHolds, type PreparedProof } from '../incremental/prepared.js';
-import { MANIFEST } from '../publish/files.js';
+import { manifestStamp } from '../publish/manifest.js';
 
 export interface PreparerOptions {
   contentDir: string;
@@ -41,11 +40,10 @@ export interface Preparer {
 
 export function createPreparer(options: PreparerOptions): Preparer {
   const { contentDir, configFile, prepareAboveMs } = options;
-  const manifest = path.join(options.outDir, MANIFEST);
   // A publication between the build ahead and its due time (a cron or watched build) replaces the manifest: the proof fails then.
   const inputs = () => {
     const content = inputsDigest(contentDir, configFile ? [configFile] : []);
-    return content && `${content}:${manifestStamp(manifest)}`;
+    return content && `${content}:${manifestStamp(options.outDir)}`;
   };
   let lastBuildMs = 0;
   let prepared: { proof: PreparedProof; report: BuildReport } | undefined;
@@ -92,14 +90,4 @@ export async function writePreparedReport(ahead: BuildReport, at: { now: Date; o
   }
   report.durationMs = performance.now() - at.startedMs;
   return report;
-}
-
-/** The manifest's identity as it is on disk ('none' without one): it is only ever replaced by a rename. */
-function manifestStamp(file: string): string {
-  try {
-    const st = statSync(file, { bigint: true });
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-  } catch {
-    return 'none';
-  }
 }
